@@ -1,0 +1,1 @@
+"""Grading commands (grade-local, assignments, selfcheck): added by the grading engine."""

@@ -1,0 +1,24 @@
+"""The ORM models. Import from here so every table is registered on ``Base.metadata``."""
+
+from quizsvc.models.base import Base, utcnow
+from quizsvc.models.courses import Course, CourseRole, Enrollment
+from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
+from quizsvc.models.tokens import ApiToken, TokenScope
+from quizsvc.models.users import User
+
+__all__ = [
+    "ApiToken",
+    "Attempt",
+    "AttemptStatus",
+    "Base",
+    "Course",
+    "CourseRole",
+    "Enrollment",
+    "FeedbackPolicy",
+    "Item",
+    "Quiz",
+    "Response",
+    "TokenScope",
+    "User",
+    "utcnow",
+]

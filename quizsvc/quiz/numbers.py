@@ -1,0 +1,118 @@
+"""Reading numbers the way students type them, and comparing them with tolerances."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from fractions import Fraction
+from typing import Any
+
+from quizsvc.quiz.base import AnswerError
+
+_MINUS = "\u2212\u2012\u2013\u2014\ufe63"  # minus sign and dashes that keyboards produce
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_FRACTION = re.compile(r"([+-]?\d+)\s*/\s*([+-]?\d+)")
+_TIMES_TEN = re.compile(r"^(.*?)\s*[x×*]\s*10\s*\^\s*\(?([+-]?\d+)\)?$")
+
+
+def normalize_text(raw: str) -> str:
+    # NFKC folds full-width digits, dots and signs typed on Korean keyboards (１２．５ -> 12.5).
+    text = unicodedata.normalize("NFKC", raw).strip()
+    for ch in _MINUS:
+        text = text.replace(ch, "-")
+    return text.replace(",", "") if _looks_like_thousands(text) else text
+
+
+def _looks_like_thousands(text: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text))
+
+
+def parse_number(raw: Any) -> float:
+    """Parse one number: decimals, 2.5e-3, 2.5×10^-3, 3/4, full-width digits. No nan/inf."""
+    if isinstance(raw, bool):
+        raise AnswerError("숫자를 입력하세요.", "Enter a number.")
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        if not isinstance(raw, str):
+            raise AnswerError("숫자를 입력하세요.", "Enter a number.")
+        text = normalize_text(raw)
+        if not text:
+            raise AnswerError("답이 비어 있습니다. 숫자를 입력하세요.", "The answer is empty: enter a number.")
+        if len(text) > 64:
+            raise AnswerError("입력이 너무 깁니다.", "That answer is too long for a number.")
+        value = _parse_text(text)
+    if not math.isfinite(value):
+        raise AnswerError(
+            "nan이나 inf가 아닌 유한한 숫자를 입력하세요.", "Enter a finite number, not nan or inf."
+        )
+    return value
+
+
+def _parse_text(text: str) -> float:
+    low = text.lower()
+    if low.lstrip("+-") in ("nan", "inf", "infinity", "∞"):
+        raise AnswerError(
+            "nan이나 inf가 아닌 유한한 숫자를 입력하세요.", "Enter a finite number, not nan or inf."
+        )
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    m = _FRACTION.fullmatch(text)
+    if m:
+        den = int(m.group(2))
+        if den == 0:
+            raise AnswerError("분모가 0입니다.", "The denominator is 0.")
+        return float(Fraction(int(m.group(1)), den))
+    m = _TIMES_TEN.match(text)
+    if m and _NUMBER.fullmatch(m.group(1).strip()):
+        return float(m.group(1)) * 10.0 ** int(m.group(2))
+    raise AnswerError(
+        f"'{text[:20]}'은(는) 숫자로 읽을 수 없습니다. 예: 0.75, -2.5e-3, 3/4",
+        f"'{text[:20]}' is not a number. Examples: 0.75, -2.5e-3, 3/4",
+    )
+
+
+def within_tolerance(answer: float, key: float, tol: dict[str, Any]) -> bool:
+    """``|a - b| <= atol + rtol*|b|`` with b the key, or agreement to ``sigfigs`` digits."""
+    if "sigfigs" in tol:
+        return round_sig(answer, int(tol["sigfigs"])) == round_sig(key, int(tol["sigfigs"]))
+    rtol = float(tol.get("rtol", 0.0))
+    atol = float(tol.get("atol", 0.0))
+    return abs(answer - key) <= atol + rtol * abs(key)
+
+
+def round_sig(x: float, digits: int) -> float:
+    if x == 0:
+        return 0.0
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def validate_tolerance(tol: Any) -> list[str]:
+    if not isinstance(tol, dict) or not tol:
+        return ["tolerance is missing: give rtol and/or atol, or sigfigs"]
+    unknown = set(tol) - {"rtol", "atol", "sigfigs"}
+    if unknown:
+        return [f"tolerance has unknown keys: {', '.join(sorted(unknown))}"]
+    problems = []
+    if "sigfigs" in tol:
+        if set(tol) != {"sigfigs"}:
+            problems.append("tolerance: sigfigs cannot be combined with rtol/atol")
+        if not isinstance(tol["sigfigs"], int) or not 1 <= tol["sigfigs"] <= 15:
+            problems.append("tolerance: sigfigs must be an integer from 1 to 15")
+        return problems
+    for k in ("rtol", "atol"):
+        if k in tol and (
+            not isinstance(tol[k], int | float) or isinstance(tol[k], bool) or tol[k] < 0
+        ):
+            problems.append(f"tolerance: {k} must be a number >= 0")
+    if not problems and float(tol.get("rtol", 0)) == 0 and float(tol.get("atol", 0)) == 0:
+        problems.append("tolerance: rtol and atol are both 0, so only an exact float would match")
+    return problems
+
+
+def format_number(x: float, digits: int = 6) -> str:
+    """A short display form for keys: 5.385164807 -> '5.38516'."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.{digits}g}"

@@ -1,0 +1,45 @@
+"""The question-type registry: the stored ``type_name`` string maps to a type object."""
+
+from __future__ import annotations
+
+from quizsvc.quiz.base import QuestionType
+
+_TYPES: dict[str, QuestionType] = {}
+
+
+class UnknownQuestionType(KeyError):
+    pass
+
+
+def register(qtype: QuestionType) -> QuestionType:
+    if qtype.name in _TYPES:
+        raise RuntimeError(f"question type {qtype.name!r} registered twice")
+    _TYPES[qtype.name] = qtype
+    return qtype
+
+
+def get_type(name: str) -> QuestionType:
+    _load_builtin()
+    try:
+        return _TYPES[name]
+    except KeyError:
+        raise UnknownQuestionType(name) from None
+
+
+def all_types() -> dict[str, QuestionType]:
+    _load_builtin()
+    return dict(_TYPES)
+
+
+_loaded = False
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from quizsvc.quiz.types import multi_select, numeric, single_choice, vector
+
+    for module in (single_choice, multi_select, numeric, vector):
+        register(module.TYPE)

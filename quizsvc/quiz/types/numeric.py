@@ -1,0 +1,43 @@
+"""Numeric answers with a tolerance: |a - b| <= atol + rtol*|b| (b the key) or sig. figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quizsvc.quiz.base import ItemSpec, Score, Variant, loc
+from quizsvc.quiz.numbers import format_number, parse_number, within_tolerance
+from quizsvc.quiz.types.computed import ComputedType
+
+
+class Numeric(ComputedType):
+    name = "numeric"
+    label = loc("수치", "Numeric")
+
+    def validate(self, spec: ItemSpec) -> list[str]:
+        return self.validate_computed(spec)
+
+    def validate_key(self, key: Any) -> list[str]:
+        if isinstance(key, list):
+            return ["compute returns a vector: use the vector type"]
+        return []
+
+    def parse(self, raw: Any, variant: Variant) -> Any:
+        return parse_number(raw)
+
+    def score(self, value: Any, variant: Variant) -> Score:
+        key = float(variant.key)
+        ok = within_tolerance(float(value), key, variant.params["tolerance"])
+        if ok:
+            return Score(1.0, True, loc("정답입니다.", "Correct."))
+        return Score(
+            0.0,
+            False,
+            loc(
+                f"입력한 값 {format_number(value)}은(는) 허용 오차 밖입니다.",
+                f"Your value {format_number(value)} is outside the tolerance.",
+            ),
+            details={"abs_error": abs(float(value) - key)},
+        )
+
+
+TYPE = Numeric()

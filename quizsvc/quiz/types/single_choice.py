@@ -1,0 +1,38 @@
+"""Single choice: exactly one correct option; the answer is one option id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.types.choice import ChoiceType
+
+
+class SingleChoice(ChoiceType):
+    name = "single_choice"
+    label = loc("단일 선택", "Single choice")
+
+    def validate(self, spec: ItemSpec) -> list[str]:
+        problems = self.validate_options(spec)
+        if not problems and len(self.correct_ids(spec.config)) != 1:
+            problems.append(
+                f"exactly one option must be correct (found {len(self.correct_ids(spec.config))})"
+            )
+        return problems
+
+    def parse(self, raw: Any, variant: Variant) -> Any:
+        ids = self._ids(raw, variant)
+        if len(ids) != 1:
+            raise AnswerError("하나만 선택하세요.", "Choose exactly one option.")
+        return ids[0]
+
+    def score(self, value: Any, variant: Variant) -> Score:
+        ok = value in variant.key
+        return Score(
+            fraction=1.0 if ok else 0.0,
+            correct=ok,
+            message=loc("정답입니다.", "Correct.") if ok else loc("오답입니다.", "Incorrect."),
+        )
+
+
+TYPE = SingleChoice()

@@ -1,0 +1,117 @@
+"""Vector/matrix answers: the shape must match, then every entry is checked with the tolerance.
+
+Input forms: ``[1, 2, 3]``, ``1, 2, 3``, ``1 2 3``; matrices as ``[[1, 2], [3, 4]]`` or rows
+separated by ``;`` or new lines. With ``partial_credit`` the fraction of right entries counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.numbers import normalize_text, parse_number, within_tolerance
+from quizsvc.quiz.types.computed import ComputedType
+
+MAX_ENTRIES = 400
+
+
+def _split_row(row: str) -> list[str]:
+    row = row.strip().strip("[]").strip()
+    return [p for p in re.split(r"[,\s]+", row) if p]
+
+
+def parse_vector(raw: Any) -> list[Any]:
+    if isinstance(raw, list):
+        rows = raw
+    elif isinstance(raw, str):
+        text = normalize_text(raw).replace("，", ",")
+        if not text:
+            raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
+        if len(text) > 8000:
+            raise AnswerError("입력이 너무 깁니다.", "That answer is too long.")
+        if text.startswith("[["):
+            try:
+                rows = json.loads(text)
+            except ValueError:
+                rows = [_split_row(r) for r in re.split(r"\]\s*,?\s*\[", text.strip("[]"))]
+        elif ";" in text or "\n" in text:
+            rows = [_split_row(r) for r in re.split(r"[;\n]", text.strip("[]")) if r.strip()]
+        else:
+            rows = _split_row(text)
+    else:
+        raise AnswerError("숫자 목록을 입력하세요. 예: [1, 2, 3]", "Enter a list of numbers, e.g. [1, 2, 3].")
+    value = _numbers(rows)
+    arr = np.asarray(value, dtype=float)
+    if arr.size == 0:
+        raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
+    if arr.size > MAX_ENTRIES:
+        raise AnswerError("항목이 너무 많습니다.", "Too many entries.")
+    return value
+
+
+def _numbers(rows: Any) -> list[Any]:
+    if not isinstance(rows, list):
+        raise AnswerError("숫자 목록을 입력하세요.", "Enter a list of numbers.")
+    if rows and all(isinstance(r, list) for r in rows):
+        out = [[parse_number(x) for x in r] for r in rows]
+        if len({len(r) for r in out}) != 1:
+            raise AnswerError("행마다 길이가 다릅니다.", "The rows have different lengths.")
+        return out
+    if any(isinstance(r, list) for r in rows):
+        raise AnswerError("행렬의 형식이 잘못되었습니다.", "The matrix is malformed.")
+    return [parse_number(x) for x in rows]
+
+
+class Vector(ComputedType):
+    name = "vector"
+    label = loc("벡터/행렬", "Vector / matrix")
+
+    def validate(self, spec: ItemSpec) -> list[str]:
+        return self.validate_computed(spec)
+
+    def validate_key(self, key: Any) -> list[str]:
+        if not isinstance(key, list):
+            return ["compute returns a single number: use the numeric type"]
+        return []
+
+    def parse(self, raw: Any, variant: Variant) -> Any:
+        return parse_vector(raw)
+
+    def score(self, value: Any, variant: Variant) -> Score:
+        key = np.asarray(variant.key, dtype=float)
+        ans = np.asarray(value, dtype=float)
+        if ans.shape != key.shape:
+            want = "×".join(str(s) for s in key.shape)
+            got = "×".join(str(s) for s in ans.shape)
+            return Score(
+                0.0,
+                False,
+                loc(f"모양이 다릅니다: {want}이어야 하는데 {got}입니다.",
+                    f"Wrong shape: expected {want}, got {got}."),
+                details={"expected_shape": list(key.shape), "shape": list(ans.shape)},
+            )
+        tol = variant.params["tolerance"]
+        ok = np.array(
+            [within_tolerance(float(a), float(b), tol) for a, b in zip(ans.ravel(), key.ravel(), strict=True)]
+        )
+        n_ok, n = int(ok.sum()), ok.size
+        if n_ok == n:
+            return Score(1.0, True, loc("정답입니다.", "Correct."))
+        wrong = [int(i) + 1 for i in np.flatnonzero(~ok)][:10]
+        fraction = n_ok / n if variant.params.get("partial_credit") else 0.0
+        return Score(
+            fraction,
+            False,
+            loc(
+                f"{n}개 중 {n_ok}개가 맞습니다. 틀린 위치: {', '.join(map(str, wrong))}",
+                f"{n_ok} of {n} entries are right. Wrong at position(s): {', '.join(map(str, wrong))}",
+            ),
+            details={"right": n_ok, "total": n},
+        )
+
+
+TYPE = Vector()
