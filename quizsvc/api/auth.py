@@ -1,0 +1,41 @@
+"""Bearer-token authentication and scope checks for API views."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from quizsvc.db import get_session
+from quizsvc.errors import Forbidden, Unauthorized
+from quizsvc.models import User
+from quizsvc.services import tokens as token_svc
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require_token(scope: str) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            kind, _, secret = header.partition(" ")
+            if kind.lower() != "bearer" or not secret.strip():
+                raise Unauthorized("Authorization: Bearer <토큰> 헤더가 필요합니다.",
+                                   "Send an 'Authorization: Bearer <token>' header.")
+            token = token_svc.authenticate(get_session(), secret.strip())
+            if scope not in token.scope_list:
+                raise Forbidden(f"이 토큰에는 '{scope}' 권한이 없습니다.",
+                                f"This token lacks the '{scope}' scope.", required_scope=scope)
+            g.api_user = token.user
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def api_user() -> User:
+    return g.api_user  # type: ignore[no-any-return]

@@ -1,0 +1,29 @@
+"""JSON error bodies: {"error": {"code", "message", "message_ko", "details"}}."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from quizsvc.errors import DomainError
+
+
+def error_response(exc: DomainError):  # type: ignore[no-untyped-def]
+    body = {"error": {"code": exc.code, "message": exc.message["en"], "message_ko": exc.message["ko"],
+                      "details": exc.details}}
+    return jsonify(body), exc.status
+
+
+def http_error_response(exc: HTTPException):  # type: ignore[no-untyped-def]
+    code = exc.code or 500
+    names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+             415: "unsupported_media_type"}
+    body = {"error": {"code": names.get(code, "http_error"), "message": exc.description or exc.name,
+                      "message_ko": "", "details": {}}}
+    return jsonify(body), code
+
+
+def internal_error_response():  # type: ignore[no-untyped-def]
+    body = {"error": {"code": "internal", "message": "Internal error.", "message_ko": "내부 오류입니다.",
+                      "details": {}}}
+    return jsonify(body), 500

@@ -1,0 +1,173 @@
+"""The OpenAPI 3.1 document of API v1, served at /api/v1/openapi.json.
+
+Written as data next to the routes it describes; a test checks that every route is documented
+and that real responses validate against these schemas.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from quizsvc import __version__
+
+LOC = {"type": "object", "properties": {"ko": {"type": "string"}, "en": {"type": "string"}},
+       "additionalProperties": {"type": "string"}}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+ANSWER: dict[str, Any] = {
+    "description": "Option id, list of option ids, number (or text such as '3/4'), or a vector/matrix.",
+    "anyOf": [
+        {"type": "string", "maxLength": 8000}, {"type": "number"}, {"type": "null"},
+        {"type": "array", "maxItems": 400, "items": {"anyOf": [
+            {"type": "string"}, {"type": "number"},
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}]}},
+        ]}},
+    ],
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Localized": LOC,
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "message_ko": {"type": "string"},
+            "details": {"type": "object"}}}},
+    },
+    "Me": {"type": "object", "required": ["id", "email", "name", "locale"], "properties": {
+        "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+        "locale": {"type": "string", "enum": ["ko", "en"]}}},
+    "Course": {"type": "object", "required": ["id", "slug", "title"], "properties": {
+        "id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+        "title_en": {"type": "string"}, "role": {"type": "string", "enum": ["student", "ta", "instructor"]}}},
+    "Quiz": {"type": "object", "required": ["id", "course_id", "slug", "title", "status", "feedback_policy"],
+             "properties": {
+        "id": {"type": "integer"}, "course_id": {"type": "integer"}, "slug": {"type": "string"},
+        "title": {"type": "string"}, "title_en": {"type": "string"}, "description": LOC,
+        "status": {"type": "string", "enum": ["draft", "upcoming", "open", "closed"]},
+        "published": {"type": "boolean"}, "opens_at": NULLABLE_TIME, "closes_at": NULLABLE_TIME,
+        "max_attempts": {"type": ["integer", "null"]},
+        "feedback_policy": {"type": "string", "enum": ["immediate", "after_close"]},
+        "item_count": {"type": "integer"},
+        "attempts": {"type": "array", "items": _ref("Attempt")}}},
+    "Attempt": {"type": "object", "required": ["id", "quiz_id", "number", "status"], "properties": {
+        "id": {"type": "integer"}, "quiz_id": {"type": "integer"}, "user_id": {"type": "integer"},
+        "number": {"type": "integer"}, "status": {"type": "string", "enum": ["in_progress", "submitted"]},
+        "started_at": {"type": "string", "format": "date-time"}, "submitted_at": NULLABLE_TIME,
+        "score": {"type": ["number", "null"]}, "max_score": {"type": ["number", "null"]},
+        "items": {"type": "array", "items": _ref("Item")}}},
+    "Item": {"type": "object", "required": ["id", "key", "type", "points", "prompt", "options"], "properties": {
+        "id": {"type": "integer"}, "key": {"type": "string"},
+        "type": {"type": "string", "enum": ["single_choice", "multi_select", "numeric", "vector"]},
+        "points": {"type": "number"}, "prompt": LOC, "prompt_html": LOC,
+        "options": {"type": "array", "items": {"type": "object", "required": ["id", "text"],
+                                                "properties": {"id": {"type": "string"}, "text": LOC}}},
+        "input_hint": LOC, "answer": ANSWER}},
+    "AnswerBody": {"type": "object", "required": ["answer"], "additionalProperties": False,
+                   "properties": {"answer": ANSWER}},
+    "SavedAnswer": {"type": "object", "required": ["item_id"], "properties": {
+        "item_id": {"type": "integer"}, "answer": ANSWER}},
+    "SubmitBody": {"type": "object", "additionalProperties": False, "properties": {
+        "answers": {"type": "object", "maxProperties": 500, "additionalProperties": ANSWER,
+                    "description": "Item id (as a string) -> answer. Omitted items count as unanswered."}}},
+    "Result": {"type": "object", "required": ["attempt", "max_score", "feedback_visible", "items"], "properties": {
+        "attempt": _ref("Attempt"), "score": {"type": ["number", "null"]}, "max_score": {"type": "number"},
+        "feedback_visible": {"type": "boolean"}, "feedback_available_at": NULLABLE_TIME,
+        "items": {"type": "array", "items": {"type": "object", "required": ["item_id", "score", "correct"],
+                  "properties": {
+            "item_id": {"type": "integer"}, "score": {"type": "number"}, "max_score": {"type": "number"},
+            "correct": {"type": "boolean"}, "message": LOC, "key": {"type": ["string", "null"]},
+            "explanation_html": LOC, "answer": ANSWER}}}}},
+    "QuizResults": {"type": "object", "required": ["quiz_id", "students"], "properties": {
+        "quiz_id": {"type": "integer"},
+        "students": {"type": "array", "items": {"type": "object", "properties": {
+            "user_id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+            "best_score": {"type": ["number", "null"]},
+            "attempts": {"type": "array", "items": _ref("Attempt")}}}}}},
+}
+
+
+def _resp(desc: str, schema: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": desc}
+    if schema:
+        out["content"] = {"application/json": {"schema": _ref(schema)}}
+    return out
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {400: "Malformed request", 401: "Missing, invalid, revoked or expired token",
+            403: "Token lacks the scope, or the action is not allowed now", 404: "No such resource (or not yours)",
+            409: "Conflicts with the current state", 413: "Body too large", 422: "Input could not be accepted"}
+    return {str(c): _resp(text[c], "Error") for c in codes}
+
+
+def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: int,
+        body: str | None = None, params: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    op: dict[str, Any] = {"operationId": op_id, "summary": summary, "responses": {**ok, **_errors(*errs)}}
+    if scope:
+        op["security"] = [{"bearer": []}]
+        op["description"] = f"Requires a token with the `{scope}` scope."
+    if body:
+        op["requestBody"] = {"required": body != "SubmitBody",
+                             "content": {"application/json": {"schema": _ref(body)}}}
+    if params:
+        op["parameters"] = [{"name": p, "in": "path", "required": True,
+                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}} for p in params]
+    return op
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    auth = (401, 403, 404)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "quizsvc API", "version": __version__,
+                 "description": "Quizzes and autograding for a course on regularization and normalization."},
+        "servers": [{"url": "/"}],
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
+                                             "responses": {"200": {"description": "OpenAPI document"}}}},
+            "/api/v1/me": {"get": _op("me", "The token's user", "read", {"200": _resp("User", "Me")}, 401, 403)},
+            "/api/v1/courses": {"get": _op(
+                "listCourses", "Courses the user belongs to", "read",
+                {"200": {"description": "Courses", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["courses"],
+                    "properties": {"courses": {"type": "array", "items": _ref("Course")}}}}}}}, 401, 403)},
+            "/api/v1/courses/{course_id}/quizzes": {"get": _op(
+                "listQuizzes", "Quizzes of a course (published ones for students)", "read",
+                {"200": {"description": "Quizzes", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["quizzes"],
+                    "properties": {"quizzes": {"type": "array", "items": _ref("Quiz")}}}}}}},
+                *auth, params=["course_id"])},
+            "/api/v1/quizzes/{quiz_id}": {"get": _op(
+                "getQuiz", "A quiz and the user's attempts", "read", {"200": _resp("Quiz", "Quiz")},
+                *auth, params=["quiz_id"])},
+            "/api/v1/quizzes/{quiz_id}/attempts": {"post": _op(
+                "startAttempt", "Start an attempt, or resume the open one", "answer",
+                {"200": _resp("The open attempt, resumed", "Attempt"), "201": _resp("A new attempt", "Attempt")},
+                *auth, 409, params=["quiz_id"])},
+            "/api/v1/quizzes/{quiz_id}/results": {"get": _op(
+                "quizResults", "Every student's attempts (course staff)", "manage",
+                {"200": _resp("Results", "QuizResults")}, *auth, params=["quiz_id"])},
+            "/api/v1/attempts/{attempt_id}": {"get": _op(
+                "getAttempt", "An attempt with its items as the student sees them", "read",
+                {"200": _resp("Attempt", "Attempt")}, *auth, params=["attempt_id"])},
+            "/api/v1/attempts/{attempt_id}/answers/{item_id}": {"put": _op(
+                "saveAnswer", "Save one answer (a malformed answer is rejected and nothing is consumed)",
+                "answer", {"200": _resp("Saved", "SavedAnswer")}, 400, *auth, 409, 413, 422,
+                body="AnswerBody", params=["attempt_id", "item_id"])},
+            "/api/v1/attempts/{attempt_id}/submit": {"post": _op(
+                "submitAttempt", "Submit (optionally with answers) and get the result", "answer",
+                {"200": _resp("Result", "Result")}, 400, *auth, 409, 413, 422,
+                body="SubmitBody", params=["attempt_id"])},
+            "/api/v1/attempts/{attempt_id}/result": {"get": _op(
+                "getResult", "Score and, when the feedback policy allows, per-item feedback", "read",
+                {"200": _resp("Result", "Result")}, *auth, 422, params=["attempt_id"])},
+        },
+    }

@@ -1,0 +1,50 @@
+"""Shared CLI plumbing: an app for commands that need the database, errors as exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from quizsvc.errors import DomainError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def app_session(migrate: bool = True) -> Iterator[tuple[Any, Session]]:
+    from quizsvc import migrate as migrations
+    from quizsvc.app import create_app
+    from quizsvc.db import get_engine, get_session
+
+    app = create_app()
+    with app.app_context():
+        if migrate:
+            migrations.upgrade(get_engine())
+        yield app, get_session()
+
+
+def domain_errors(func: F) -> F:
+    """Print a domain error as a one-line message and exit 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            click.echo(f"error: {exc.message['en']}", err=True)
+            errors = exc.details.get("errors")
+            if isinstance(errors, list):
+                for e in errors:
+                    click.echo(f"  {e}", err=True)
+            elif isinstance(errors, dict):
+                for k, v in errors.items():
+                    click.echo(f"  {k}: {v}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,124 @@
+"""What an assignment is: its functions, texts, test cases, reference, solutions and mistakes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+from quizsvc.grading.cases import Case
+from quizsvc.grading.checks import Tolerance
+from quizsvc.grading.protocol import Program
+from quizsvc.grading.runner import RunOutcome
+from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
+
+LANGUAGES = ("ko", "en")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    signature: str  # e.g. "batchnorm_forward(x, gamma, beta, bn_param) -> (out, cache)"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake, as an executable variant of a correct solution."""
+
+    key: str
+    title: dict[str, str]  # ko, en
+    hint: dict[str, str]  # ko, en
+    source: str  # the complete variant, runnable as a submission
+
+
+@dataclass(frozen=True)
+class Solution:
+    name: str
+    source: str
+
+
+def patched(base: str, *patches: tuple[str, str]) -> str:
+    """Apply textual patches to a correct solution; each must match exactly once."""
+    for old, new in patches:
+        count = base.count(old)
+        if count != 1:
+            raise ValueError(f"patch target found {count} times, expected once: {old!r}")
+        base = base.replace(old, new)
+    return base
+
+
+def read_text(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def load_solutions(slug: str) -> list[Solution]:
+    folder = resources.files(f"quizsvc.grading.solutions.{slug}")
+    names = sorted(p.name for p in folder.iterdir()
+                   if p.name.endswith(".py") and not p.name.startswith("_"))
+    return [Solution(n[:-3], folder.joinpath(n).read_text(encoding="utf-8")) for n in names]
+
+
+@dataclass(eq=False)
+class Assignment:
+    slug: str
+    title: dict[str, str]
+    functions: list[FunctionSpec]
+    build_cases: Callable[[], list[Case]]
+    reference: dict[str, Any]  # the trusted implementation's namespace
+    mistakes: list[Mistake]
+    tolerance: Tolerance
+    conventions: dict[str, Any] = field(default_factory=dict)
+    order: int = 0
+
+    @cached_property
+    def statement(self) -> dict[str, str]:
+        package = f"quizsvc.grading.texts.{self.slug}"
+        return {lang: read_text(package, f"statement.{lang}.md") for lang in LANGUAGES}
+
+    @cached_property
+    def starter_code(self) -> str:
+        return read_text(f"quizsvc.grading.texts.{self.slug}", "starter.py")
+
+    @cached_property
+    def solutions(self) -> list[Solution]:
+        return load_solutions(self.slug)
+
+    @property
+    def function_names(self) -> list[str]:
+        return [f.name for f in self.functions]
+
+    @cached_property
+    def cases(self) -> list[Case]:
+        cases = self.build_cases()
+        names = [c.name for c in cases]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.slug}: duplicate case names")
+        return cases
+
+    def program(self, cases: list[Case]) -> Program:
+        program = Program()
+        for case in cases:
+            program.extend(case.program)
+        return program
+
+    @cached_property
+    def expected(self) -> RunOutcome:
+        """The reference's outputs on every case, computed once per process."""
+        outcome = run_trusted(self.reference, self.program(self.cases))
+        failed = [k for k, v in outcome.outcomes.items() if not v.ok]
+        if failed:
+            raise RuntimeError(f"{self.slug}: the reference failed on {failed[:3]}")
+        return outcome
+
+    @cached_property
+    def _variant_outcomes(self) -> dict[str, RunOutcome]:
+        return {}
+
+    def variant_outcome(self, key: str) -> RunOutcome:
+        if key not in self._variant_outcomes:
+            mistake = next(m for m in self.mistakes if m.key == key)
+            namespace = namespace_from_source(mistake.source, f"<mistake {key}>")
+            self._variant_outcomes[key] = run_trusted(namespace, self.program(self.cases))
+        return self._variant_outcomes[key]

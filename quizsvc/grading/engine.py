@@ -1,0 +1,116 @@
+"""Grade one submission: run its calls in the runner, judge outputs here, diagnose, score."""
+
+from __future__ import annotations
+
+import time
+
+from quizsvc.grading import registry
+from quizsvc.grading.assignment import Assignment
+from quizsvc.grading.cases import Case, ExtractError, Verdict
+from quizsvc.grading.diagnosis import explain
+from quizsvc.grading.notebook import NotebookError, extract_code
+from quizsvc.grading.result import HIDDEN_MESSAGES, CaseResult, Diagnosis, GradeResult
+from quizsvc.grading.runner import Runner, RunOutcome, default_runner
+
+STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
+
+
+def grade_source(
+    slug: str,
+    source: str,
+    *,
+    filename: str = "solution.py",
+    runner: Runner | None = None,
+    include_hidden: bool = True,
+    language: str = "en",
+) -> GradeResult:
+    """Grade ``source`` (a .py text, or an .ipynb document when ``filename`` ends in .ipynb)."""
+    started = time.perf_counter()
+    assignment = registry.get(slug)
+    notes: list[str] = []
+    if filename.endswith(".ipynb"):
+        try:
+            source, notes = extract_code(source)
+        except NotebookError as exc:
+            source = f"raise SyntaxError({str(exc)!r})\n"
+        filename = filename[: -len(".ipynb")] + ".py"
+    cases = [c for c in assignment.cases if include_hidden or c.visible]
+    outcome = (runner or default_runner()).run(source, assignment.program(cases),
+                                               filename=filename)
+    verdicts = {c.name: _judge(c, outcome, assignment) for c in cases}
+    explanations = explain(assignment, cases, verdicts, outcome)
+    case_mistake = {}
+    for explanation in explanations:
+        for name in explanation.explained:
+            case_mistake.setdefault(name, explanation.mistake)
+    results = [_case_result(c, verdicts[c.name], outcome, case_mistake.get(c.name), language)
+               for c in cases]
+    diagnoses = [
+        Diagnosis(e.mistake.key, e.mistake.title[language], e.mistake.hint[language], e.explained)
+        for e in explanations
+    ]
+    notes.extend(_run_notes(outcome))
+    return GradeResult(slug, language, results, diagnoses, notes,
+                       seconds=time.perf_counter() - started)
+
+
+def _judge(case: Case, outcome: RunOutcome, assignment: Assignment) -> Verdict:
+    if outcome.load_error:
+        return Verdict(False, f"could not load the submission: {outcome.load_error}", "load")
+    try:
+        return case.evaluate(outcome, assignment.expected)
+    except ExtractError as exc:  # only property judges get here
+        return Verdict(False, exc.message, exc.problem)
+
+
+def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: object,
+                 language: str) -> CaseResult:
+    hint = getattr(mistake, "hint", {}).get(language, "") if mistake else ""
+    key = getattr(mistake, "key", None)
+    private = {"message": verdict.message, "metrics": verdict.metrics,
+               "signature": list(verdict.signature)}
+    if not case.visible:
+        message = HIDDEN_MESSAGES.get(verdict.problem, HIDDEN_MESSAGES["values"])
+        return CaseResult(case.name, verdict.passed, case.points if verdict.passed else 0.0,
+                          case.points, False, message, hint, key, {}, private)
+    lines = [f"{case.summary}: " + ("passed" if verdict.passed else verdict.message)]
+    metrics = dict(verdict.metrics)
+    if case.gradcheck is not None:
+        feedback, errors = case.gradcheck.feedback(outcome)
+        if errors:
+            metrics["gradient_check_rel_error"] = errors
+        if feedback and not verdict.passed:
+            lines.append(feedback)
+    printed = _printed(case, outcome)
+    if printed:
+        lines.append(printed)
+    return CaseResult(case.name, verdict.passed, case.points if verdict.passed else 0.0,
+                      case.points, True, "\n".join(lines), hint, key, metrics, private)
+
+
+def _printed(case: Case, outcome: RunOutcome) -> str:
+    chunks, total = [], 0
+    for call in case.program.calls:
+        result = outcome.outcomes.get(call["id"])
+        if result and result.stdout_chars:
+            chunks.append(result.stdout)
+            total += result.stdout_chars
+    if not total:
+        return ""
+    text = "".join(chunks)[:STDOUT_SHOWN]
+    more = f" (showing {len(text)} of {total} characters)" if total > len(text) else ""
+    return f"Your code printed{more}:\n{text}"
+
+
+def _run_notes(outcome: RunOutcome) -> list[str]:
+    notes = []
+    if outcome.load_error:
+        notes.append(f"the submission could not be loaded: {outcome.load_error}")
+        if outcome.load_traceback:
+            notes.append(outcome.load_traceback.rstrip())
+    if outcome.aborted:
+        notes.append(outcome.aborted)
+    if outcome.stdout_chars > len(outcome.stdout):
+        notes.append(f"your code printed {outcome.stdout_chars} characters outside the test "
+                     "calls; output is capped")
+    return notes

@@ -1,0 +1,98 @@
+"""Centred finite-difference gradient checks, as feedback next to the comparison with the
+reference: they tell "your backward disagrees with your own forward" apart from "your forward
+is wrong but your backward is consistent with it".
+
+The perturbed forward calls run on the untrusted side like any other call; the numerical
+gradient is computed here, on the trusted side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from quizsvc.grading.cases import ExtractError, PathItem, extract
+from quizsvc.grading.checks import relative_error
+from quizsvc.grading.protocol import Number, ProgramBuilder
+from quizsvc.grading.runner import RunOutcome
+
+ArgsMaker = Callable[[dict[str, np.ndarray]], list[dict[str, Any]]]
+
+
+@dataclass
+class GradCheck:
+    probes: dict[str, list[tuple[tuple[int, ...], str, str]]]  # param -> (index, +h call, -h call)
+    shapes: dict[str, tuple[int, ...]]
+    analytic: dict[str, tuple[str, tuple[PathItem, ...]]]  # param -> where the student's grad is
+    out_path: tuple[PathItem, ...]
+    dout: np.ndarray | None  # None: the forward returns a scalar
+    h: float
+    threshold: float  # relative error above which the backward is called inconsistent
+
+    def numerical(self, outcome: RunOutcome, param: str) -> np.ndarray:
+        grad = np.zeros(self.shapes[param])
+        for index, plus, minus in self.probes[param]:
+            f_plus = _as_float_array(extract(outcome, plus, self.out_path, "forward"))
+            f_minus = _as_float_array(extract(outcome, minus, self.out_path, "forward"))
+            weight = 1.0 if self.dout is None else self.dout
+            grad[index] = np.sum(weight * (f_plus - f_minus)) / (2.0 * self.h)
+        return grad
+
+    def relative_errors(self, outcome: RunOutcome) -> dict[str, float] | None:
+        """Relative error of the student's gradients against finite differences of their forward."""
+        errors = {}
+        try:
+            for param, (call, path) in self.analytic.items():
+                analytic = extract(outcome, call, path, param)
+                if not isinstance(analytic, np.ndarray) or analytic.shape != self.shapes[param]:
+                    return None
+                errors[param] = relative_error(analytic.astype(np.float64),
+                                               self.numerical(outcome, param))
+        except (ExtractError, TypeError, ValueError):
+            return None
+        return errors
+
+    def feedback(self, outcome: RunOutcome) -> tuple[str, dict[str, float]]:
+        errors = self.relative_errors(outcome)
+        if errors is None:
+            return "", {}
+        worst = max(errors, key=lambda k: errors[k])
+        if errors[worst] <= self.threshold:
+            return ("Gradient check: your gradients agree with a finite-difference gradient of "
+                    f"your own forward pass (worst relative error {errors[worst]:.1e}), so if "
+                    "they differ from the expected ones, look at the forward pass first.", errors)
+        return (f"Gradient check: your {worst} disagrees with a finite-difference gradient of "
+                f"your own forward pass (relative error {errors[worst]:.1e}): the backward pass "
+                "does not differentiate the forward pass.", errors)
+
+
+def _as_float_array(value: Any) -> np.ndarray:
+    if isinstance(value, Number):
+        return np.asarray(float(value.value))
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        return value.astype(np.float64)
+    raise TypeError("not numeric")
+
+
+def add_gradcheck(
+    b: ProgramBuilder, fn: str, make_args: ArgsMaker, params: dict[str, np.ndarray], *,
+    analytic: dict[str, tuple[str, tuple[PathItem, ...]]], out_path: tuple[PathItem, ...],
+    dout: np.ndarray | None, select: list[int] | None, h: float = 1e-5, threshold: float = 1e-6,
+) -> GradCheck:
+    """Add two forward calls per parameter entry (x + h e_i, x - h e_i) to the case's program."""
+    probes: dict[str, list[tuple[tuple[int, ...], str, str]]] = {}
+    for name, base in params.items():
+        probes[name] = []
+        for index in np.ndindex(base.shape):
+            calls = []
+            for step in (h, -h):
+                values = dict(params)
+                values[name] = base.copy()
+                values[name][index] += step
+                calls.append(b.call(fn, *make_args(values), select=select))
+            probes[name].append((index, calls[0], calls[1]))
+    return GradCheck(probes, {k: v.shape for k, v in params.items()}, dict(analytic),
+                     out_path, dout, h, threshold)

@@ -1,0 +1,115 @@
+"""The result of grading one submission: per-case results, diagnoses, score.
+
+Student-facing fields never contain a hidden case's inputs, expected values, printed output or
+exception text (any of these can echo hidden inputs); those go to ``private`` only, which the
+serialisers leave out unless asked for an instructor view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+HIDDEN_MESSAGES = {
+    None: "passed",
+    "values": "failed: the output differs from the expected values",
+    "shape": "failed: the output has the wrong shape",
+    "dtype": "failed: the output has a non-numeric dtype",
+    "type": "failed: the output has the wrong type",
+    "nonfinite": "failed: the output contains NaN or infinite values",
+    "exception": "failed: your code raised an exception",
+    "timeout": "failed: time limit exceeded",
+    "not_run": "failed: not run (the submission stopped earlier)",
+    "property": "failed: the output does not have the required properties",
+    "load": "failed: the submission could not be loaded",
+}
+
+
+@dataclass
+class Diagnosis:
+    """A known mistake recognised in the submission."""
+
+    key: str
+    title: str
+    hint: str  # in the requested language
+    cases: list[str]  # names of the failing cases it explains
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    points: float
+    max_points: float
+    visible: bool
+    message: str
+    hint: str = ""
+    mistake: str | None = None  # key of the recognised mistake, if any
+    metrics: dict[str, Any] = field(default_factory=dict)
+    private: dict[str, Any] = field(default_factory=dict)  # instructor-only details
+
+    def public_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("private")
+        return data
+
+
+@dataclass
+class GradeResult:
+    assignment: str
+    language: str
+    cases: list[CaseResult]
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. "ignored 2 IPython magic lines"
+    seconds: float = 0.0
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.max_points for c in self.cases))
+
+    @property
+    def score(self) -> float:
+        if self.all_passed:
+            return self.max_score  # snap: no 0.9999999998 for full marks
+        return float(round(sum(c.points for c in self.cases), 6))
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c.passed for c in self.cases)
+
+    @property
+    def mistake_keys(self) -> list[str]:
+        return [d.key for d in self.diagnoses]
+
+    def to_dict(self, *, include_private: bool = False) -> dict[str, Any]:
+        return {
+            "assignment": self.assignment,
+            "language": self.language,
+            "score": self.score,
+            "max_score": self.max_score,
+            "passed": self.all_passed,
+            "cases": [asdict(c) if include_private else c.public_dict() for c in self.cases],
+            "diagnoses": [asdict(d) for d in self.diagnoses],
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 4),
+        }
+
+    def to_json(self, *, include_private: bool = False, indent: int | None = 2) -> str:
+        from quizsvc.grading.serialize import to_json
+
+        return to_json(self, include_private=include_private, indent=indent)
+
+    def to_junit(self) -> str:
+        from quizsvc.grading.serialize import to_junit
+
+        return to_junit(self)
+
+    def to_gradescope(self, *, hidden_visibility: str = "after_published") -> dict[str, Any]:
+        from quizsvc.grading.serialize import to_gradescope
+
+        return to_gradescope(self, hidden_visibility=hidden_visibility)
+
+    def to_table(self) -> str:
+        from quizsvc.grading.serialize import to_table
+
+        return to_table(self)

@@ -1,0 +1,42 @@
+"""Run TRUSTED code (the reference, known-mistake variants) through the same call protocol.
+
+Never use this for a student's submission: it runs in the grader's own process.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from quizsvc.grading.protocol import Program, decode_record
+from quizsvc.grading.runner import RunOutcome
+from quizsvc.grading.runner.child import execute_calls
+
+
+def namespace_of(*modules: ModuleType) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    for module in modules:
+        namespace.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
+    return namespace
+
+
+def namespace_from_source(source: str, filename: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "trusted_variant"}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own, trusted code
+    return namespace
+
+
+def run_trusted(namespace: dict[str, Any], program: Program) -> RunOutcome:
+    arrays: dict[str, np.ndarray] = {}
+
+    def sink(key: str, array: np.ndarray) -> None:
+        arrays[key] = array.copy()
+
+    with np.errstate(all="ignore"):  # variants may divide by zero: that is their point
+        records = list(execute_calls(namespace, program.calls, program.arrays, sink))
+    outcome = RunOutcome()
+    for record in records:
+        outcome.outcomes[record["id"]] = decode_record(record, arrays)
+    return outcome

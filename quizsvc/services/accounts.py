@@ -1,0 +1,96 @@
+"""Users: create, authenticate, look up."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quizsvc.errors import Conflict, Invalid, not_found
+from quizsvc.models import User
+from quizsvc.services.passwords import DUMMY_HASH, hash_password, verify_password
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$")
+MIN_PASSWORD = 10
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_user(
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    *,
+    is_admin: bool = False,
+    can_create_courses: bool = False,
+    locale: str = "ko",
+) -> User:
+    email = normalize_email(email)
+    if not _EMAIL.match(email):
+        raise Invalid("이메일 주소 형식이 잘못되었습니다.", "That e-mail address is not valid.")
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다.",
+            f"The password needs at least {MIN_PASSWORD} characters.",
+        )
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise Conflict("이미 등록된 이메일입니다.", "That e-mail address is already registered.")
+    user = User(
+        email=email,
+        name=name.strip()[:120] or email.split("@")[0],
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        can_create_courses=can_create_courses or is_admin,
+        locale=locale if locale in ("ko", "en") else "ko",
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다.",
+            f"The password needs at least {MIN_PASSWORD} characters.",
+        )
+    user.password_hash = hash_password(password)
+    session.commit()
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("사용자", "User")
+    return user
+
+
+def find_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise not_found("사용자", "User")
+    return user
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    if locale not in ("ko", "en"):
+        raise Invalid("지원하지 않는 언어입니다.", "Unsupported language.")
+    user.locale = locale
+    session.commit()

@@ -1,0 +1,322 @@
+"""Taking a quiz: start or resume an attempt, save answers, submit, see results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from quizsvc.errors import Conflict, Forbidden, Invalid, not_found
+from quizsvc.models import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response, User, utcnow
+from quizsvc.quiz.base import AnswerError, Localized, Variant
+from quizsvc.quiz.registry import get_type
+from quizsvc.rendering import markdown_inline, markdown_to_html
+from quizsvc.services import courses as course_svc
+from quizsvc.services.quizzes import require_visible, variant_for
+
+
+@dataclass
+class ItemView:
+    """An item as one student sees it: no key, no explanation until feedback is due."""
+
+    id: int
+    key: str
+    type_name: str
+    points: float
+    prompt: Localized
+    prompt_html: Localized
+    options: list[dict[str, Any]]
+    input_hint: Localized
+    answer: Any = None  # the student's saved answer, if any
+
+
+@dataclass
+class ItemFeedback:
+    item_id: int
+    score: float
+    max_score: float
+    correct: bool
+    message: Localized
+    key_display: str | None = None
+    explanation_html: Localized | None = None
+    answer: Any = None
+
+
+@dataclass
+class AttemptResult:
+    attempt: Attempt
+    score: float | None
+    max_score: float
+    feedback_visible: bool
+    items: list[ItemFeedback] = field(default_factory=list)
+    feedback_available_at: datetime | None = None
+
+
+def _html(text: Localized) -> Localized:
+    return {lang: markdown_to_html(t) for lang, t in text.items() if t}
+
+
+def item_view(item: Item, variant: Variant, answer: Any = None) -> ItemView:
+    return ItemView(
+        id=item.id,
+        key=item.key,
+        type_name=item.type_name,
+        points=item.points,
+        prompt=variant.prompt,
+        prompt_html=_html(variant.prompt),
+        options=[
+            {"id": o["id"], "text": o["text"],
+             "html": {lang: markdown_inline(t) for lang, t in o["text"].items() if t}}
+            for o in variant.options
+        ],
+        input_hint=variant.input_hint,
+        answer=answer,
+    )
+
+
+def submitted_count(session: Session, quiz: Quiz, user: User) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Attempt).where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == user.id,
+            Attempt.status == AttemptStatus.SUBMITTED,
+        )
+    ) or 0
+
+
+def open_attempt(session: Session, quiz: Quiz, user: User) -> Attempt | None:
+    return session.scalar(
+        select(Attempt).where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == user.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+    )
+
+
+def attempts_of(session: Session, actor: User, quiz: Quiz) -> list[Attempt]:
+    require_visible(session, actor, quiz)
+    return list(session.scalars(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == actor.id)
+        .order_by(Attempt.number)
+    ))
+
+
+def _require_open(quiz: Quiz, now: datetime) -> None:
+    if quiz.opens_at and now < quiz.opens_at:
+        raise Forbidden("아직 열리지 않은 퀴즈입니다.", "This quiz has not opened yet.",
+                        opens_at=quiz.opens_at.isoformat())
+    if quiz.has_closed(now):
+        raise Forbidden("마감된 퀴즈입니다.", "This quiz has closed.")
+
+
+def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
+    """Resume the open attempt, or start the next one if attempts remain."""
+    staff = require_visible(session, actor, quiz)
+    if not staff:
+        _require_open(quiz, utcnow())
+    existing = open_attempt(session, quiz, actor)
+    if existing is not None:
+        return existing
+    used = submitted_count(session, quiz, actor)
+    if quiz.max_attempts is not None and used >= quiz.max_attempts and not staff:
+        raise Forbidden(
+            f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다.",
+            f"You have used all {quiz.max_attempts} attempts.",
+        )
+    attempt = Attempt(quiz_id=quiz.id, user_id=actor.id, number=used + 1)
+    session.add(attempt)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent request started it first: resume that one
+        session.rollback()
+        existing = open_attempt(session, quiz, actor)
+        if existing is None:
+            raise Conflict("다시 시도하세요.", "Please try again.") from None
+        return existing
+    return attempt
+
+
+def get_attempt(session: Session, actor: User, attempt_id: int) -> Attempt:
+    """The owner, or the course's staff, may see an attempt; for anyone else it does not exist."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise not_found("응시 기록", "Attempt")
+    if attempt.user_id != actor.id and not course_svc.is_staff(session, actor, attempt.quiz.course):
+        raise not_found("응시 기록", "Attempt")
+    return attempt
+
+
+def _items(session: Session, quiz: Quiz) -> list[Item]:
+    return list(session.scalars(select(Item).where(Item.quiz_id == quiz.id).order_by(Item.position, Item.id)))
+
+
+def attempt_items(session: Session, actor: User, attempt: Attempt) -> list[ItemView]:
+    quiz = attempt.quiz
+    saved = {r.item_id: r.answer.get("value") for r in attempt.responses}
+    return [
+        item_view(item, variant_for(item, attempt.user_id, quiz.shuffle_options), saved.get(item.id))
+        for item in _items(session, quiz)
+    ]
+
+
+def _require_own_open(session: Session, actor: User, attempt: Attempt) -> None:
+    if attempt.user_id != actor.id:
+        raise not_found("응시 기록", "Attempt")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
+    if not course_svc.is_staff(session, actor, attempt.quiz.course):
+        _require_open(attempt.quiz, utcnow())
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []
+
+
+def save_answers(
+    session: Session, actor: User, attempt: Attempt, answers: dict[int, Any], *, allow_blank: bool = True
+) -> None:
+    """Parse and store answers. Any unreadable answer raises ``Invalid`` with a message per item
+    and nothing is stored, so a typo never costs an attempt or a saved answer."""
+    _require_own_open(session, actor, attempt)
+    items = {item.id: item for item in _items(session, attempt.quiz)}
+    parsed: dict[int, Any] = {}
+    errors: dict[str, Localized] = {}
+    for item_id, raw in answers.items():
+        item = items.get(item_id)
+        if item is None:
+            raise not_found("문항", "Item")
+        if _is_blank(raw):
+            if not allow_blank:
+                errors[str(item_id)] = {"ko": "답이 비어 있습니다.", "en": "The answer is empty."}
+            continue
+        variant = variant_for(item, attempt.user_id, attempt.quiz.shuffle_options)
+        try:
+            parsed[item_id] = get_type(item.type_name).parse(raw, variant)
+        except AnswerError as exc:
+            errors[str(item_id)] = exc.message
+    if errors:
+        raise Invalid("읽을 수 없는 답이 있습니다. 고친 뒤 다시 제출하세요.",
+                      "Some answers could not be read; fix them and submit again.", errors=errors)
+    existing = {r.item_id: r for r in attempt.responses}
+    for item_id, value in parsed.items():
+        resp = existing.get(item_id)
+        if resp is None:
+            session.add(Response(attempt_id=attempt.id, item_id=item_id, answer={"value": value}))
+        else:
+            resp.answer = {"value": value}
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("동시에 저장되었습니다. 다시 시도하세요.", "Saved twice at once; please retry.") from None
+    session.refresh(attempt)
+
+
+def submit_attempt(
+    session: Session, actor: User, attempt: Attempt, answers: dict[int, Any] | None = None
+) -> AttemptResult:
+    if answers:
+        save_answers(session, actor, attempt, answers)
+    else:
+        _require_own_open(session, actor, attempt)
+    # Claim the attempt first: of two concurrent submits only one moves it on.
+    now = utcnow()
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(status=AttemptStatus.SUBMITTED, submitted_at=now)
+    ).rowcount
+    if not claimed:
+        session.rollback()
+        raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
+    session.refresh(attempt)
+    responses = {r.item_id: r for r in attempt.responses}
+    total = max_total = 0.0
+    for item in _items(session, attempt.quiz):
+        variant = variant_for(item, attempt.user_id, attempt.quiz.shuffle_options)
+        resp = responses.get(item.id)
+        if resp is None:
+            resp = Response(attempt_id=attempt.id, item_id=item.id, answer={})
+            session.add(resp)
+            resp.score, resp.correct = 0.0, False
+            resp.feedback = {"message": {"ko": "답하지 않았습니다.", "en": "Not answered."}}
+        else:
+            result = get_type(item.type_name).score(resp.answer["value"], variant)
+            resp.score = round(result.fraction * item.points, 6)
+            resp.correct = result.correct
+            resp.feedback = {"message": result.message, "details": result.details}
+        resp.max_score = item.points
+        total += resp.score or 0.0
+        max_total += item.points
+    attempt.score = round(total, 6)
+    attempt.max_score = max_total
+    session.commit()
+    return attempt_result(session, actor, attempt)
+
+
+def feedback_visible(quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
+    if staff or quiz.feedback_policy == FeedbackPolicy.IMMEDIATE:
+        return True
+    return quiz.has_closed(now or utcnow())
+
+
+def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptResult:
+    quiz = attempt.quiz
+    staff = course_svc.is_staff(session, actor, quiz.course)
+    if attempt.status != AttemptStatus.SUBMITTED:
+        raise Conflict("아직 제출하지 않은 응시입니다.", "This attempt has not been submitted yet.")
+    visible = feedback_visible(quiz, staff)
+    result = AttemptResult(
+        attempt=attempt,
+        score=attempt.score,
+        max_score=attempt.max_score or 0.0,
+        feedback_visible=visible,
+        feedback_available_at=None if visible else quiz.closes_at,
+    )
+    if not visible:
+        return result
+    responses = {r.item_id: r for r in attempt.responses}
+    for item in _items(session, quiz):
+        resp = responses.get(item.id)
+        variant = variant_for(item, attempt.user_id, quiz.shuffle_options)
+        result.items.append(ItemFeedback(
+            item_id=item.id,
+            score=resp.score or 0.0 if resp else 0.0,
+            max_score=item.points,
+            correct=bool(resp and resp.correct),
+            message=(resp.feedback.get("message") if resp else None)
+            or {"ko": "답하지 않았습니다.", "en": "Not answered."},
+            key_display=variant.key_display,
+            explanation_html=_html(item.explanation) if item.explanation else None,
+            answer=resp.answer.get("value") if resp else None,
+        ))
+    return result
+
+
+@dataclass
+class StudentRow:
+    user: User
+    attempts: list[Attempt]
+
+    @property
+    def best(self) -> float | None:
+        scores = [a.score for a in self.attempts if a.score is not None]
+        return max(scores) if scores else None
+
+
+def quiz_results(session: Session, actor: User, quiz: Quiz) -> list[StudentRow]:
+    """Every student's attempts at a quiz (staff only), one query for attempts and users."""
+    course_svc.require_staff(session, actor, quiz.course)
+    attempts = session.scalars(
+        select(Attempt).where(Attempt.quiz_id == quiz.id)
+        .options(selectinload(Attempt.user)).order_by(Attempt.user_id, Attempt.number)
+    ).all()
+    rows: dict[int, StudentRow] = {}
+    for a in attempts:
+        rows.setdefault(a.user_id, StudentRow(a.user, [])).attempts.append(a)
+    return sorted(rows.values(), key=lambda r: r.user.name)

@@ -1,0 +1,159 @@
+"""Courses, enrollment and the permission checks every other service uses."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quizsvc.errors import Conflict, Forbidden, Invalid, not_found
+from quizsvc.models import Course, CourseRole, Enrollment, User
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(_JOIN_ALPHABET) for _ in range(8))
+
+
+def validate_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not _SLUG.match(slug):
+        raise Invalid(
+            "슬러그는 영문 소문자, 숫자, '-'만 쓸 수 있습니다 (최대 63자).",
+            "A slug uses lower-case letters, digits and '-' only (at most 63 characters).",
+        )
+    return slug
+
+
+def role_in(session: Session, user: User, course: Course) -> CourseRole | None:
+    return session.scalar(
+        select(Enrollment.role).where(
+            Enrollment.user_id == user.id, Enrollment.course_id == course.id
+        )
+    )
+
+
+def is_staff(session: Session, user: User, course: Course) -> bool:
+    if user.is_admin:
+        return True
+    role = role_in(session, user, course)
+    return role is not None and role.is_staff
+
+
+def can_edit(session: Session, user: User, course: Course) -> bool:
+    return user.is_admin or role_in(session, user, course) == CourseRole.INSTRUCTOR
+
+
+def require_staff(session: Session, user: User, course: Course) -> None:
+    if not is_staff(session, user, course):
+        raise Forbidden("이 강좌의 교수자/조교만 볼 수 있습니다.", "Only course staff can see this.")
+
+
+def require_editor(session: Session, user: User, course: Course) -> None:
+    if not can_edit(session, user, course):
+        raise Forbidden("이 강좌의 교수자만 수정할 수 있습니다.", "Only the course's instructors can change it.")
+
+
+def require_member(session: Session, user: User, course: Course) -> CourseRole:
+    if user.is_admin:
+        return CourseRole.INSTRUCTOR
+    role = role_in(session, user, course)
+    if role is None:
+        raise Forbidden("이 강좌에 등록되어 있지 않습니다.", "You are not enrolled in this course.")
+    return role
+
+
+def get_course(session: Session, course_id: int) -> Course:
+    course = session.get(Course, course_id)
+    if course is None:
+        raise not_found("강좌", "Course")
+    return course
+
+
+def get_course_by_slug(session: Session, slug: str) -> Course:
+    course = session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise not_found("강좌", "Course")
+    return course
+
+
+def courses_of(session: Session, user: User) -> list[tuple[Course, CourseRole]]:
+    rows = session.execute(
+        select(Course, Enrollment.role)
+        .join(Enrollment, Enrollment.course_id == Course.id)
+        .where(Enrollment.user_id == user.id)
+        .order_by(Course.title)
+    ).all()
+    return [(c, r) for c, r in rows]
+
+
+def create_course(
+    session: Session, actor: User, slug: str, title: str, title_en: str = ""
+) -> Course:
+    if not (actor.is_admin or actor.can_create_courses):
+        raise Forbidden("강좌를 만들 권한이 없습니다.", "You may not create courses.")
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise Invalid("강좌 이름은 1~200자여야 합니다.", "A course title needs 1 to 200 characters.")
+    course = Course(
+        slug=validate_slug(slug), title=title, title_en=title_en.strip()[:200], join_code=new_join_code()
+    )
+    course.enrollments.append(Enrollment(user=actor, role=CourseRole.INSTRUCTOR))
+    session.add(course)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("같은 슬러그의 강좌가 이미 있습니다.", "A course with that slug exists already.") from None
+    return course
+
+
+def enroll(session: Session, user: User, course: Course, role: CourseRole) -> Enrollment:
+    """Add or change a membership (used by staff management, the demo loader and tests)."""
+    enrollment = session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+    )
+    if enrollment is None:
+        enrollment = Enrollment(user_id=user.id, course_id=course.id, role=role)
+        session.add(enrollment)
+    else:
+        enrollment.role = role
+    session.commit()
+    return enrollment
+
+
+def add_member(
+    session: Session, actor: User, course: Course, user: User, role: CourseRole
+) -> Enrollment:
+    require_editor(session, actor, course)
+    return enroll(session, user, course, role)
+
+
+def join_with_code(session: Session, user: User, code: str) -> Course:
+    code = code.strip().upper().replace("-", "").replace(" ", "")
+    course = session.scalar(select(Course).where(Course.join_code == code)) if code else None
+    if course is None:
+        raise Invalid("참여 코드가 올바르지 않습니다.", "That join code is not valid.")
+    if role_in(session, user, course) is None:
+        session.add(Enrollment(user_id=user.id, course_id=course.id, role=CourseRole.STUDENT))
+        try:
+            session.commit()
+        except IntegrityError:  # joined twice at once: the other request won, same result
+            session.rollback()
+    return course
+
+
+def members(session: Session, actor: User, course: Course) -> list[tuple[User, CourseRole]]:
+    require_staff(session, actor, course)
+    rows = session.execute(
+        select(User, Enrollment.role)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course.id)
+        .order_by(Enrollment.role, User.name)
+    ).all()
+    return [(u, r) for u, r in rows]

@@ -1,0 +1,91 @@
+"""API tokens: shown once, stored as SHA-256, scoped, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quizsvc.errors import Invalid, Unauthorized, not_found
+from quizsvc.models import ApiToken, TokenScope, User, utcnow
+
+TOKEN_PREFIX = "qz_"
+
+
+def _digest(secret: str) -> str:
+    # Tokens are 256-bit random values, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_scopes(scopes: list[str] | str) -> list[str]:
+    items = scopes.split(",") if isinstance(scopes, str) else scopes
+    out = []
+    valid = {s.value for s in TokenScope}
+    for s in items:
+        s = s.strip().lower()
+        if not s:
+            continue
+        if s not in valid:
+            raise Invalid(f"알 수 없는 권한 범위: {s}", f"Unknown scope: {s} (use {', '.join(sorted(valid))})")
+        if s not in out:
+            out.append(s)
+    if not out:
+        raise Invalid("권한 범위를 하나 이상 고르세요.", "Choose at least one scope.")
+    return out
+
+
+def create_token(
+    session: Session, user: User, name: str, scopes: list[str] | str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Returns the row and the secret; the secret is not stored and cannot be shown again."""
+    name = name.strip()[:100] or "token"
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires: datetime | None = None
+    if expires_in_days is not None:
+        if not 1 <= expires_in_days <= 3650:
+            raise Invalid("만료 기간은 1~3650일입니다.", "Expiry must be 1 to 3650 days.")
+        expires = utcnow() + timedelta(days=expires_in_days)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=secret[:10],
+        token_hash=_digest(secret),
+        scopes={"scopes": parse_scopes(scopes)},
+        expires_at=expires,
+    )
+    session.add(token)
+    session.commit()
+    return token, secret
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ))
+
+
+def revoke(session: Session, actor: User, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not actor.is_admin):
+        raise not_found("토큰", "Token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.commit()
+    return token
+
+
+def authenticate(session: Session, secret: str) -> ApiToken:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("유효하지 않은 토큰입니다.", "Invalid or revoked token.")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthorized("만료된 토큰입니다.", "This token has expired.")
+    # Write last_used_at at most once a minute: reads should not each cost a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        session.commit()
+    return token

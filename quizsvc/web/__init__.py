@@ -1,0 +1,111 @@
+"""The browser UI: blueprints, login, error pages, template helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from quizsvc.db import get_session
+from quizsvc.errors import DomainError
+from quizsvc.models import User
+from quizsvc.rendering import markdown_inline, markdown_to_html
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page explains itself
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        return get_session().get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def lang() -> str:
+    return str(get_locale() or "ko")
+
+
+def tr(text: Any) -> str:
+    """Pick the reader's language from a {"ko", "en"} mapping, falling back to the other."""
+    if not isinstance(text, dict):
+        return "" if text is None else str(text)
+    other = "en" if lang() == "ko" else "ko"
+    return str(text.get(lang()) or text.get(other) or "")
+
+
+def tr_other(text: Any) -> str:
+    """The other language's text, shown alongside (Korean UI with English, and back)."""
+    if not isinstance(text, dict):
+        return ""
+    other = "en" if lang() == "ko" else "ko"
+    mine = text.get(lang())
+    return str(text.get(other) or "") if mine else ""
+
+
+def flash_error(exc: DomainError) -> None:
+    flash(tr(exc.message), "error")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_web(app: Flask) -> None:
+    from quizsvc.web import account, auth, health, staff, student
+
+    login_manager.init_app(app)
+    for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp):
+        app.register_blueprint(bp)
+
+    app.jinja_env.globals.update(tr=tr, tr_other=tr_other, lang=lang)
+    app.jinja_env.filters["md"] = markdown_to_html
+    app.jinja_env.filters["md_inline"] = markdown_inline
+    app.jinja_env.filters["tr"] = tr
+
+    @app.template_filter("dt")
+    def _dt(value: Any) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+        if wants_json():
+            from quizsvc.api.errors import error_response
+
+            return error_response(exc)
+        return render_template("errors/error.html", status=exc.status, message=tr(exc.message)), exc.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        msg = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+        return render_template("errors/error.html", status=400, message=msg), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if wants_json():
+            from quizsvc.api.errors import http_error_response
+
+            return http_error_response(exc)
+        messages = {
+            404: _("Page not found."),
+            405: _("That action is not allowed here."),
+            413: _("The upload is too large."),
+        }
+        msg = messages.get(exc.code or 500, exc.description or "")
+        return render_template("errors/error.html", status=exc.code, message=msg), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unhandled error on %s", request.path)
+        if wants_json():
+            from quizsvc.api.errors import internal_error_response
+
+            return internal_error_response()
+        return render_template("errors/error.html", status=500, message=_("Something went wrong on our side.")), 500

@@ -1,0 +1,85 @@
+"""Flask-WTF forms: CSRF on every form, length limits on every field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-' only."))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (publish, delete, revoke): it still needs the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+
+
+class JoinForm(FlaskForm):
+    code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=32)])
+
+
+class CourseForm(FlaskForm):
+    slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=63), SLUG])
+    title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+
+
+class QuizForm(FlaskForm):
+    slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=63), SLUG])
+    title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    description_ko = TextAreaField(_l("Description (Korean, Markdown)"), validators=[Optional(), Length(max=20000)])
+    description_en = TextAreaField(_l("Description (English, Markdown)"), validators=[Optional(), Length(max=20000)])
+    opens_at = DateTimeLocalField(_l("Opens at (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[Optional(), NumberRange(1, 1000)])
+    feedback_policy = SelectField(
+        _l("Feedback"),
+        choices=[("immediate", _l("Immediately after submitting")), ("after_close", _l("After the close date"))],
+    )
+    shuffle_options = BooleanField(_l("Shuffle options per student"), default=True)
+    published = BooleanField(_l("Published"))
+
+
+class ItemForm(FlaskForm):
+    key = StringField(_l("Key"), validators=[DataRequired(), Length(max=63)])
+    type_name = SelectField(_l("Type"))
+    section = StringField(_l("Section"), validators=[Optional(), Length(max=64)])
+    points = FloatField(_l("Points"), default=1.0, validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
+    prompt_ko = TextAreaField(_l("Question (Korean, Markdown + $math$)"), validators=[Length(max=20000)])
+    prompt_en = TextAreaField(_l("Question (English, Markdown + $math$)"), validators=[Length(max=20000)])
+    explanation_ko = TextAreaField(_l("Explanation (Korean)"), validators=[Length(max=20000)])
+    explanation_en = TextAreaField(_l("Explanation (English)"), validators=[Length(max=20000)])
+    config = TextAreaField(_l("Settings (YAML)"), validators=[Length(max=50000)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=[("read", "read"), ("answer", "answer"), ("submit", "submit"), ("manage", "manage")],
+        default=["read"],
+        validators=[DataRequired()],
+    )
+    expires_in_days = IntegerField(_l("Expires after (days, empty: never)"), validators=[Optional(), NumberRange(1, 3650)])

@@ -1,0 +1,325 @@
+"""What course staff do in the browser: courses, quizzes, items, previews, results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from quizsvc.db import get_session
+from quizsvc.errors import DomainError, Invalid
+from quizsvc.models import Item, Quiz
+from quizsvc.quiz import bank as bank_fmt
+from quizsvc.quiz.registry import all_types
+from quizsvc.services import attempts as attempt_svc
+from quizsvc.services import courses as course_svc
+from quizsvc.services import quizzes as quiz_svc
+from quizsvc.services.attempts import item_view
+from quizsvc.web import flash_error
+from quizsvc.web.forms import ActionForm, CourseForm, ItemForm, QuizForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@login_required
+def new_course():  # type: ignore[no-untyped-def]
+    form = CourseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            course = course_svc.create_course(
+                get_session(), current_user, form.slug.data or "", form.title.data or "", form.title_en.data or ""
+            )
+            flash(_("Course created. Share the join code with your students."), "info")
+            return redirect(url_for("staff.course", course_id=course.id))
+        except DomainError as exc:
+            flash_error(exc)
+            status = exc.status
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/course_form.html", form=form), status
+
+
+@bp.get("/courses/<int:course_id>")
+@login_required
+def course(course_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    c = course_svc.get_course(session, course_id)
+    members = course_svc.members(session, current_user, c)
+    return render_template(
+        "staff/course.html", course=c, quizzes=quiz_svc.visible_quizzes(session, current_user, c),
+        members=members, status_of=quiz_svc.status_of, form=ActionForm(),
+        can_edit=course_svc.can_edit(session, current_user, c),
+    )
+
+
+def _quiz_input(form: QuizForm) -> dict[str, Any]:
+    return {
+        "slug": form.slug.data, "title": form.title.data, "title_en": form.title_en.data or "",
+        "description": {"ko": form.description_ko.data or "", "en": form.description_en.data or ""},
+        "opens_at": _aware(form.opens_at.data), "closes_at": _aware(form.closes_at.data),
+        "max_attempts": form.max_attempts.data, "feedback_policy": form.feedback_policy.data,
+        "shuffle_options": form.shuffle_options.data, "published": form.published.data,
+    }
+
+
+@bp.route("/courses/<int:course_id>/quizzes/new", methods=["GET", "POST"])
+@login_required
+def new_quiz(course_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    c = course_svc.get_course(session, course_id)
+    course_svc.require_editor(session, current_user, c)
+    form = QuizForm()
+    status = 200
+    if form.validate_on_submit():
+        data = _quiz_input(form)
+        data["published"] = False  # a new quiz has no items yet
+        try:
+            quiz = quiz_svc.create_quiz(session, current_user, c, data)
+            flash(_("Quiz created. Add items, then publish it."), "info")
+            return redirect(url_for("staff.quiz", quiz_id=quiz.id))
+        except DomainError as exc:
+            flash_error(exc)
+            status = exc.status
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/quiz_form.html", form=form, course=c, quiz=None), status
+
+
+@bp.get("/quizzes/<int:quiz_id>")
+@login_required
+def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_staff(session, current_user, q.course)
+    return render_template(
+        "staff/quiz.html", quiz=q, status=quiz_svc.status_of(q), form=ActionForm(),
+        can_edit=course_svc.can_edit(session, current_user, q.course), types=all_types(),
+    )
+
+
+@bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_editor(session, current_user, q.course)
+    form = QuizForm(obj=None if request.method == "POST" else _quiz_obj(q))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            quiz_svc.update_quiz(session, current_user, q, _quiz_input(form))
+            flash(_("Quiz saved."), "info")
+            return redirect(url_for("staff.quiz", quiz_id=q.id))
+        except DomainError as exc:
+            flash_error(exc)
+            status = exc.status
+    elif request.method == "POST":
+        status = 400
+    return render_template("staff/quiz_form.html", form=form, course=q.course, quiz=q), status
+
+
+def _quiz_obj(q: Quiz) -> Any:
+    class Obj:
+        pass
+
+    o = Obj()
+    for name in ("slug", "title", "title_en", "max_attempts", "shuffle_options", "published"):
+        setattr(o, name, getattr(q, name))
+    o.description_ko = q.description.get("ko", "")  # type: ignore[attr-defined]
+    o.description_en = q.description.get("en", "")  # type: ignore[attr-defined]
+    o.opens_at = _naive(q.opens_at)  # type: ignore[attr-defined]
+    o.closes_at = _naive(q.closes_at)  # type: ignore[attr-defined]
+    o.feedback_policy = q.feedback_policy.value  # type: ignore[attr-defined]
+    return o
+
+
+@bp.post("/quizzes/<int:quiz_id>/publish")
+@login_required
+def publish(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    if ActionForm().validate_on_submit():
+        try:
+            quiz_svc.set_published(session, current_user, q, request.form.get("published") == "1")
+            flash(_("Published.") if q.published else _("Unpublished."), "info")
+        except DomainError as exc:
+            flash_error(exc)
+    return redirect(url_for("staff.quiz", quiz_id=q.id))
+
+
+@bp.post("/quizzes/<int:quiz_id>/delete")
+@login_required
+def delete_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    course_id = q.course_id
+    if ActionForm().validate_on_submit():
+        try:
+            quiz_svc.delete_quiz(session, current_user, q)
+            flash(_("Quiz deleted."), "info")
+            return redirect(url_for("staff.course", course_id=course_id))
+        except DomainError as exc:
+            flash_error(exc)
+    return redirect(url_for("staff.quiz", quiz_id=quiz_id))
+
+
+# --- items ---------------------------------------------------------------------------------
+
+CONFIG_TEMPLATES = {
+    "single_choice": {"options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]},
+    "multi_select": {"scoring": "all_or_nothing", "options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]},
+    "numeric": {"compute": {"fn": "l1_norm", "args": {"x": [2, 3, 4]}}, "tolerance": {"rtol": 0.01}},
+    "vector": {"compute": {"fn": "batch_normalize", "args": {"x": [10, 20, 30, 40]}},
+               "tolerance": {"atol": 0.001}, "partial_credit": True},
+}
+
+
+def _item_form(item: Item | None) -> ItemForm:
+    form = ItemForm()
+    form.type_name.choices = [(name, f"{t.label['en']} / {t.label['ko']}") for name, t in all_types().items()]
+    if request.method == "GET":
+        if item is not None:
+            form.key.data, form.type_name.data = item.key, item.type_name
+            form.section.data, form.points.data = item.section, item.points
+            form.prompt_ko.data, form.prompt_en.data = item.prompt.get("ko", ""), item.prompt.get("en", "")
+            form.explanation_ko.data = item.explanation.get("ko", "")
+            form.explanation_en.data = item.explanation.get("en", "")
+            form.config.data = bank_fmt.dump_yaml(bank_fmt.canonical(item.config))
+        else:
+            kind = request.args.get("type", "single_choice")
+            kind = kind if kind in CONFIG_TEMPLATES else "single_choice"
+            form.type_name.data = kind
+            form.config.data = bank_fmt.dump_yaml(CONFIG_TEMPLATES[kind])
+    return form
+
+
+def _item_input(form: ItemForm) -> dict[str, Any]:
+    try:
+        config = yaml.safe_load(form.config.data or "") or {}
+    except yaml.YAMLError as exc:
+        raise Invalid("설정 YAML을 읽을 수 없습니다.", "The settings are not valid YAML.",
+                      errors={"config": [str(exc)]}) from None
+    if not isinstance(config, dict):
+        raise Invalid("설정은 YAML 매핑이어야 합니다.", "The settings must be a YAML mapping.",
+                      errors={"config": ["not a mapping"]})
+    return {
+        "key": (form.key.data or "").strip(), "type_name": form.type_name.data,
+        "section": form.section.data or "", "points": form.points.data,
+        "prompt": {"ko": form.prompt_ko.data or "", "en": form.prompt_en.data or ""},
+        "explanation": {"ko": form.explanation_ko.data or "", "en": form.explanation_en.data or ""},
+        "config": config,
+    }
+
+
+def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int):  # type: ignore[no-untyped-def]
+    return render_template(
+        "staff/item_form.html", form=form, quiz=quiz, item=item, errors=errors or {},
+        templates={k: bank_fmt.dump_yaml(v) for k, v in CONFIG_TEMPLATES.items()},
+    ), status
+
+
+@bp.route("/quizzes/<int:quiz_id>/items/new", methods=["GET", "POST"])
+@login_required
+def new_item(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_editor(session, current_user, q.course)
+    form = _item_form(None)
+    if form.validate_on_submit():
+        try:
+            item = quiz_svc.create_item(session, current_user, q, _item_input(form))
+            flash(_("Item added."), "info")
+            return redirect(url_for("staff.preview_item", item_id=item.id))
+        except DomainError as exc:
+            flash_error(exc)
+            return _render_item_form(form, q, None, exc.details.get("errors"), exc.status)
+    return _render_item_form(form, q, None, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    item = quiz_svc.get_item(session, item_id)
+    course_svc.require_editor(session, current_user, item.quiz.course)
+    form = _item_form(item)
+    if form.validate_on_submit():
+        try:
+            quiz_svc.update_item(session, current_user, item, _item_input(form))
+            flash(_("Item saved."), "info")
+            return redirect(url_for("staff.preview_item", item_id=item.id))
+        except DomainError as exc:
+            session.rollback()
+            flash_error(exc)
+            return _render_item_form(form, item.quiz, item, exc.details.get("errors"), exc.status)
+    return _render_item_form(form, item.quiz, item, None, 400 if request.method == "POST" else 200)
+
+
+@bp.post("/items/<int:item_id>/delete")
+@login_required
+def delete_item(item_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    item = quiz_svc.get_item(session, item_id)
+    quiz_id = item.quiz_id
+    if ActionForm().validate_on_submit():
+        try:
+            quiz_svc.delete_item(session, current_user, item)
+            flash(_("Item deleted."), "info")
+        except DomainError as exc:
+            flash_error(exc)
+    return redirect(url_for("staff.quiz", quiz_id=quiz_id))
+
+
+@bp.get("/items/<int:item_id>/preview")
+@login_required
+def preview_item(item_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    item = quiz_svc.get_item(session, item_id)
+    count = request.args.get("variants", default=3, type=int) or 3
+    variants = quiz_svc.preview_variants(session, current_user, item, count)
+    views = [(v, item_view(item, v)) for v in variants]
+    return render_template("staff/item_preview.html", item=item, quiz=item.quiz, views=views,
+                           form=ActionForm())
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@bp.get("/quizzes/<int:quiz_id>/results")
+@login_required
+def results(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    rows = attempt_svc.quiz_results(session, current_user, q)
+    return render_template("staff/results.html", quiz=q, rows=rows)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt_detail(attempt_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    a = attempt_svc.get_attempt(session, current_user, attempt_id)
+    course_svc.require_staff(session, current_user, a.quiz.course)
+    items = {v.id: v for v in attempt_svc.attempt_items(session, current_user, a)}
+    res = attempt_svc.attempt_result(session, current_user, a) if a.status.value == "submitted" else None
+    return render_template("staff/attempt.html", attempt=a, quiz=a.quiz, items=items, result=res)

@@ -1,0 +1,5 @@
+"""WSGI entry for gunicorn: ``gunicorn 'quizsvc.wsgi:app'`` (run ``quizsvc db upgrade`` first)."""
+
+from quizsvc.app import create_app
+
+app = create_app()

@@ -1,0 +1,15 @@
+from conftest import login
+
+
+def test_health(client):
+    r = client.get("/health")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["status"] == "ok" and body["database"]["up_to_date"] is True
+
+
+def test_student_dashboard(client, demo):
+    r = login(client, "alice@example.com")
+    assert r.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert demo["course"].title in page
