@@ -32,6 +32,8 @@ _ATTRS = {
     "mtable": {"columnalign", "rowspacing", "columnspacing"},
     "menclose": {"notation"},
     "mfrac": {"linethickness"},
+    "mover": {"accent"},
+    "munder": {"accentunder"},
     "mpadded": {"width", "lspace"},
     "annotation": {"encoding"},
 }  # fmt: skip

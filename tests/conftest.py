@@ -161,3 +161,16 @@ def demo(app: Any, session: Session) -> dict[str, Any]:
     outsider = make_user(session, "eve@example.com")
     return {"course": course, "instructor": instructor, "ta": ta, "alice": alice, "bob": bob,
             "outsider": outsider}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """On the PostgreSQL pass, run only the tests that use the database (the rest already ran)."""
+    if backend() != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = "database_url" in getattr(item, "fixturenames", ())
+        (keep if uses_db and not item.get_closest_marker("browser") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -153,7 +153,18 @@ class Case:
                        if k in mine.features and k in theirs.features)
         if self.evaluate(variant, expected).passed:
             return False  # the variant behaves correctly here: this case says nothing about it
-        try:
-            return self.evaluate(outcome, variant, diagnosing=True).passed
-        except ExtractError:
-            return False  # the variant itself crashed on this case
+        for check in self.checks:
+            theirs = variant.outcomes.get(check.call)
+            if theirs is None or not theirs.ok:  # the variant raises: so must the submission
+                mine = outcome.outcomes.get(check.call)
+                if not (mine and not mine.ok and theirs and mine.error == theirs.error):
+                    return False
+                continue
+            try:
+                want = extract(variant, check.call, check.path, check.label)
+                got = extract(outcome, check.call, check.path, check.label)
+            except ExtractError:
+                return False
+            if not compare_output(check, got, want, self.tolerance, diagnosing=True).ok:
+                return False
+        return True

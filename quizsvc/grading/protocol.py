@@ -36,7 +36,7 @@ class ProgramBuilder:
 
     def array(self, value: np.ndarray, *, bind: str | None = None) -> dict[str, Any]:
         name = f"{self.prefix}/a{len(self.program.arrays)}"
-        self.program.arrays[name] = np.ascontiguousarray(value)
+        self.program.arrays[name] = np.array(value, order="C", copy=True)
         return self._bind({"array": name}, bind)
 
     def value(self, value: Any) -> dict[str, Any]:
@@ -54,8 +54,11 @@ class ProgramBuilder:
     def result(self, call_id: str, index: int | None = None) -> dict[str, Any]:
         return {"result": call_id, "index": index}
 
-    def object(self, name: str) -> dict[str, Any]:
-        return {"object": self._name(name)}
+    def object(self, name: str, **updates: dict[str, Any]) -> dict[str, Any]:
+        spec: dict[str, Any] = {"object": self._name(name)}
+        if updates:
+            spec["set"] = updates
+        return spec
 
     def call(
         self,

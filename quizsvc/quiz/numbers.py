@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -33,7 +34,10 @@ def parse_number(raw: Any) -> float:
     if isinstance(raw, bool):
         raise AnswerError("숫자를 입력하세요.", "Enter a number.")
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # a JSON integer beyond float range
+            value = math.inf
     else:
         if not isinstance(raw, str):
             raise AnswerError("숫자를 입력하세요.", "Enter a number.")
@@ -42,7 +46,10 @@ def parse_number(raw: Any) -> float:
             raise AnswerError("답이 비어 있습니다. 숫자를 입력하세요.", "The answer is empty: enter a number.")
         if len(text) > 64:
             raise AnswerError("입력이 너무 깁니다.", "That answer is too long for a number.")
-        value = _parse_text(text)
+        try:
+            value = _parse_text(text)
+        except OverflowError:  # 1×10^99999
+            value = math.inf
     if not math.isfinite(value):
         raise AnswerError(
             "nan이나 inf가 아닌 유한한 숫자를 입력하세요.", "Enter a finite number, not nan or inf."
@@ -83,9 +90,12 @@ def within_tolerance(answer: float, key: float, tol: dict[str, Any]) -> bool:
 
 
 def round_sig(x: float, digits: int) -> float:
+    """Round to ``digits`` significant figures, half away from zero as on paper: in decimal, so
+    that 2.675 (2.67499999... in binary) gives 2.68 like the student expects."""
     if x == 0:
         return 0.0
-    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    d = Decimal(repr(float(x)))
+    return float(d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP))
 
 
 def validate_tolerance(tol: Any) -> list[str]:

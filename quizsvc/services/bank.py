@@ -60,6 +60,11 @@ def import_bank(
         session.flush()
         _sync_items(session, quiz, bq.data["items"])
     session.commit()
+    # Quizzes and items were added by foreign key, not through the collections: reload those,
+    # or course.quizzes (and quiz.items) would still show what was there before the import.
+    session.expire(course, ["quizzes"])
+    for quiz in course.quizzes:
+        session.expire(quiz, ["items"])
     return course
 
 

@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-' only."))
@@ -56,7 +57,8 @@ class QuizForm(FlaskForm):
     max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[Optional(), NumberRange(1, 1000)])
     feedback_policy = SelectField(
         _l("Feedback"),
-        choices=[("immediate", _l("Immediately after submitting")), ("after_close", _l("After the close date"))],
+        choices=[SelectChoice("immediate", _l("Immediately after submitting")),
+                 SelectChoice("after_close", _l("After the close date"))],
     )
     shuffle_options = BooleanField(_l("Shuffle options per student"), default=True)
     published = BooleanField(_l("Published"))
@@ -78,7 +80,7 @@ class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     scopes = SelectMultipleField(
         _l("Scopes"),
-        choices=[("read", "read"), ("answer", "answer"), ("submit", "submit"), ("manage", "manage")],
+        choices=[SelectChoice(s) for s in ("read", "answer", "submit", "manage")],
         default=["read"],
         validators=[DataRequired()],
     )

@@ -9,6 +9,7 @@ import yaml
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError, Invalid
@@ -196,7 +197,9 @@ CONFIG_TEMPLATES = {
 
 def _item_form(item: Item | None) -> ItemForm:
     form = ItemForm()
-    form.type_name.choices = [(name, f"{t.label['en']} / {t.label['ko']}") for name, t in all_types().items()]
+    form.type_name.choices = [
+        SelectChoice(name, f"{t.label['en']} / {t.label['ko']}") for name, t in all_types().items()
+    ]
     if request.method == "GET":
         if item is not None:
             form.key.data, form.type_name.data = item.key, item.type_name

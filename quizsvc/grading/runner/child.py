@@ -16,7 +16,8 @@ Wire format of a call::
 ARG is one of ``{"array": name}`` (a fresh copy of an input array), ``{"value": json}``,
 ``{"rng": seed}`` (a new ``numpy.random.Generator``), ``{"dict": {k: ARG}}``,
 ``{"list": [ARG]}``, ``{"result": call_id, "index": i}`` (an object returned by an earlier
-call, e.g. a cache: it never leaves this process) or ``{"object": name}``; any ARG may carry
+call, e.g. a cache: it never leaves this process) or ``{"object": name, "set": {k: ARG}}`` (a
+bound object, with optional item assignments first, e.g. ``mode = "test"``); any ARG may carry
 ``"bind": name`` so a later call can pass the same object again (a bn_param dict, a Generator).
 ``select`` keeps only those items of a returned tuple (the rest, like caches, become opaque);
 ``state`` names bound objects to send back after the call (the mutated bn_param).
@@ -70,6 +71,8 @@ def _decode(arg: Any, arrays: Any, results: dict[str, Any], objects: dict[str, A
             value = value[arg["index"]]
     elif "object" in arg:
         value = objects[arg["object"]]
+        for k, v in arg.get("set", {}).items():  # e.g. bn_param["mode"] = "test"
+            value[k] = _decode(v, arrays, results, objects)
     else:
         raise ValueError(f"bad argument spec {arg!r}")
     if "bind" in arg:
@@ -85,7 +88,7 @@ def _encode(value: Any, key: str, sink: ArraySink, depth: int = 0) -> dict[str, 
             return {"unsupported": f"ndarray of dtype {value.dtype}"}
         if value.nbytes > MAX_ARRAY_BYTES:
             return {"unsupported": f"ndarray of {value.nbytes} bytes (too large)"}
-        sink(key, np.ascontiguousarray(value))
+        sink(key, np.array(value, order="C", copy=True))  # (ascontiguousarray makes 0-d 1-d)
         return {"array": key}
     if isinstance(value, bool | np.bool_):
         return {"number": bool(value), "type": type(value).__name__}
@@ -234,7 +237,8 @@ def main(workdir: str) -> int:
     os.makedirs("out", exist_ok=True)
 
     def sink(key: str, array: np.ndarray) -> None:
-        np.save(os.path.join("out", key + ".npy"), array, allow_pickle=False)
+        # Keys carry case names ("case/call.0"): hex keeps every file name flat and unique.
+        np.save(os.path.join("out", key.encode().hex() + ".npy"), array, allow_pickle=False)
 
     with open("results.jsonl", "w", encoding="utf-8") as out:
         def emit(record: dict[str, Any]) -> None:

@@ -171,7 +171,8 @@ def _read_arrays(folder: Path, cap: int) -> dict[str, np.ndarray]:
             break
         total += size
         try:
-            arrays[path.name[: -len(".npy")]] = np.load(path, allow_pickle=False)
+            key = bytes.fromhex(path.name[: -len(".npy")]).decode()
+            arrays[key] = np.load(path, allow_pickle=False)
         except (ValueError, OSError, EOFError):
             continue
     return arrays

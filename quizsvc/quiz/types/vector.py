@@ -36,7 +36,7 @@ def parse_vector(raw: Any) -> list[Any]:
         if text.startswith("[["):
             try:
                 rows = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: '[[[[...' nested too deep
                 rows = [_split_row(r) for r in re.split(r"\]\s*,?\s*\[", text.strip("[]"))]
         elif ";" in text or "\n" in text:
             rows = [_split_row(r) for r in re.split(r"[;\n]", text.strip("[]")) if r.strip()]

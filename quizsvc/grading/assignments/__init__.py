@@ -1,0 +1,1 @@
+"""One module per assignment; each defines ``ASSIGNMENT`` (see :mod:`quizsvc.grading.registry`)."""
