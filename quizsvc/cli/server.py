@@ -11,10 +11,11 @@ from quizsvc.cli import main
 
 def prepare(app: Any) -> Any:
     """Migrate and load the demo course if the database is new; returns the demo logins."""
+    from pathlib import Path
+
     from quizsvc import migrate
     from quizsvc.db import get_engine, get_session
     from quizsvc.services.demo import ensure_demo
-    from pathlib import Path
 
     with app.app_context():
         migrate.upgrade(get_engine())

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-
 from quizsvc.grading.checks import Comparison, Tolerance, check_array, check_number, describe
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome

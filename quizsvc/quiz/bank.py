@@ -88,14 +88,11 @@ def item_to_bank(
 def _parse_dt(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        dt = datetime.fromisoformat(str(value))
+    dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """PyYAML keeps the last of two equal keys; in a bank that silently loses content."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

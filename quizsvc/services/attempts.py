@@ -11,7 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from quizsvc.errors import Conflict, Forbidden, Invalid, not_found
-from quizsvc.models import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response, User, utcnow
+from quizsvc.models import (
+    Attempt,
+    AttemptStatus,
+    FeedbackPolicy,
+    Item,
+    Quiz,
+    Response,
+    User,
+    utcnow,
+)
 from quizsvc.quiz.base import AnswerError, Localized, Variant
 from quizsvc.quiz.registry import get_type
 from quizsvc.rendering import markdown_inline, markdown_to_html

@@ -234,6 +234,7 @@ def main(workdir: str) -> int:
     arrays = dict(np.load("inputs.npz", allow_pickle=False))
     call_seconds = float(job.get("call_seconds", 0))
     signal.signal(signal.SIGALRM, _on_alarm)
+    np.random.seed(0)  # code that (wrongly) uses np.random still gets reproducible grades
     os.makedirs("out", exist_ok=True)
 
     def sink(key: str, array: np.ndarray) -> None:

@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def dropout_forward(x, keep_prob, train, rng):

@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def batchnorm_forward(x, gamma, beta, bn_param):

@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def layernorm_forward(x, gamma, beta, ln_param):

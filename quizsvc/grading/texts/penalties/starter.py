@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def l1_penalty(weights, lam):

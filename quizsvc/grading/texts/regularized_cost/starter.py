@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def compute_cost_with_regularization(A_L, Y, parameters, lambd):

@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def weight_decay_update(W, dW, lr, lambd, m):
