@@ -41,7 +41,7 @@ test-sqlite: install-dev
 test-postgres: install-dev
 	QUIZSVC_TEST_DB=postgresql $(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+test: lint typecheck test-sqlite test-postgres
 
 i18n: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o /tmp/quizsvc-messages.pot .

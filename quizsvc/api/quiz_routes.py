@@ -36,7 +36,10 @@ def _json_body() -> Any:
     if not request.is_json:
         raise Invalid("JSON 본문이 필요합니다 (Content-Type: application/json).",
                       "Send a JSON body (Content-Type: application/json).")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes: not a 500
+        data = None
     if data is None:
         raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
     return data

@@ -1,1 +1,70 @@
-"""Grading commands (grade-local, assignments, selfcheck): added by the grading engine."""
+"""Grading commands (grade-local, assignments, selfcheck), added to the ``quizsvc`` group."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from quizsvc.cli import main
+from quizsvc.grading import grade_source, registry
+from quizsvc.grading.registry import UnknownAssignment
+
+
+@main.command("grade-local")
+@click.option("--assignment", "slug", required=True, help="Assignment slug (see `assignments`).")
+@click.argument("solution", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "gradescope"]),
+              default="table", show_default=True)
+@click.option("--min-score", type=float, default=None,
+              help="Exit 0 when the score reaches this value (default: full marks).")
+@click.option("--language", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--visible-only", is_flag=True, help="Run only the visible cases.")
+def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, language: str,
+                visible_only: bool) -> None:
+    """Grade SOLUTION (.py or .ipynb) for one assignment; exit 0 only on full marks."""
+    try:
+        result = grade_source(slug, solution.read_text(encoding="utf-8"),
+                              filename=solution.name, include_hidden=not visible_only,
+                              language=language)
+    except UnknownAssignment:
+        raise click.BadParameter(f"unknown assignment {slug!r}",
+                                 param_hint="--assignment") from None
+    if fmt == "json":
+        click.echo(result.to_json())
+    elif fmt == "junit":
+        click.echo(result.to_junit())
+    elif fmt == "gradescope":
+        click.echo(json.dumps(result.to_gradescope(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.to_table())
+    threshold = result.max_score if min_score is None else min_score
+    sys.exit(0 if result.score >= threshold else 1)
+
+
+@main.command("assignments")
+def list_assignments() -> None:
+    """One assignment per line: its slug, then the functions it asks for."""
+    for slug, assignment in sorted(registry.all_assignments().items(),
+                                   key=lambda item: item[1].order):
+        click.echo(" ".join([slug, *assignment.function_names]))
+
+
+@main.command("selfcheck")
+@click.option("--assignment", "slugs", multiple=True, help="Limit to these slugs.")
+def selfcheck(slugs: tuple[str, ...]) -> None:
+    """Grade the reference, the correct solutions and every known mistake of each assignment;
+    exit 0 only when every one is judged right (full marks / loses points and is diagnosed)."""
+    from quizsvc.grading.selfcheck import run_selfcheck
+
+    rows = run_selfcheck(list(slugs) or None)
+    width = max(len(r.label) for r in rows)
+    for row in rows:
+        mark = "ok" if row.ok else "WRONG"
+        click.echo(f"{row.label.ljust(width)}  {mark:5}  {row.score:g}/{row.max_score:g}  "
+                   f"{row.detail}")
+    bad = sum(1 for r in rows if not r.ok)
+    click.echo(f"{len(rows) - bad} of {len(rows)} judged right")
+    sys.exit(0 if bad == 0 else 1)

@@ -76,7 +76,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if 0 < user_id <= 2**31 - 1 else None
     if user is None:
         raise not_found("사용자", "User")
     return user

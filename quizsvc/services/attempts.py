@@ -152,7 +152,7 @@ def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
 
 def get_attempt(session: Session, actor: User, attempt_id: int) -> Attempt:
     """The owner, or the course's staff, may see an attempt; for anyone else it does not exist."""
-    attempt = session.get(Attempt, attempt_id)
+    attempt = session.get(Attempt, attempt_id) if course_svc.id_in_range(attempt_id) else None
     if attempt is None:
         raise not_found("응시 기록", "Attempt")
     if attempt.user_id != actor.id and not course_svc.is_staff(session, actor, attempt.quiz.course):
@@ -239,8 +239,8 @@ def submit_attempt(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
         .values(status=AttemptStatus.SUBMITTED, submitted_at=now)
-    ).rowcount
-    if not claimed:
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
         session.rollback()
         raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
     session.refresh(attempt)

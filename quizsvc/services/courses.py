@@ -68,8 +68,16 @@ def require_member(session: Session, user: User, course: Course) -> CourseRole:
     return role
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger numbers in a URL name nothing
+
+
+def id_in_range(value: int) -> bool:
+    """False for ids no row can have (SQLite cannot even bind those beyond 64 bits: a 500)."""
+    return 0 < value <= MAX_ID
+
+
 def get_course(session: Session, course_id: int) -> Course:
-    course = session.get(Course, course_id)
+    course = session.get(Course, course_id) if id_in_range(course_id) else None
     if course is None:
         raise not_found("강좌", "Course")
     return course

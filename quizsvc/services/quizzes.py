@@ -19,14 +19,14 @@ from quizsvc.services import courses as course_svc
 
 
 def get_quiz(session: Session, quiz_id: int) -> Quiz:
-    quiz = session.get(Quiz, quiz_id)
+    quiz = session.get(Quiz, quiz_id) if course_svc.id_in_range(quiz_id) else None
     if quiz is None:
         raise not_found("퀴즈", "Quiz")
     return quiz
 
 
 def get_item(session: Session, item_id: int) -> Item:
-    item = session.get(Item, item_id)
+    item = session.get(Item, item_id) if course_svc.id_in_range(item_id) else None
     if item is None:
         raise not_found("문항", "Item")
     return item
@@ -69,7 +69,16 @@ def variant_for(item: Item, user_id: int | str, shuffle: bool = True) -> Variant
 def preview_variants(session: Session, actor: User, item: Item, count: int = 3) -> list[Variant]:
     course_svc.require_staff(session, actor, item.quiz.course)
     count = max(1, min(count, 20))
-    return [variant_for(item, f"preview-{i}", item.quiz.shuffle_options) for i in range(count)]
+    variants: list[Variant] = []
+    seen: set[str] = set()
+    for i in range(count):
+        v = variant_for(item, f"preview-{i}", item.quiz.shuffle_options)
+        # An item without parameters or shuffling has one variant: show it once.
+        fingerprint = repr((v.prompt, [o["id"] for o in v.options], v.key_display))
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            variants.append(v)
+    return variants
 
 
 # --- quizzes -------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
 
 
 def revoke(session: Session, actor: User, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
+    token = session.get(ApiToken, token_id) if 0 < token_id <= 2**31 - 1 else None
     if token is None or (token.user_id != actor.id and not actor.is_admin):
         raise not_found("토큰", "Token")
     if token.revoked_at is None:

@@ -153,6 +153,7 @@ def _quiz_obj(q: Quiz) -> Any:
 def publish(quiz_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_editor(session, current_user, q.course)  # 403, not a flash and a redirect
     if ActionForm().validate_on_submit():
         try:
             quiz_svc.set_published(session, current_user, q, request.form.get("published") == "1")
@@ -167,6 +168,7 @@ def publish(quiz_id: int):  # type: ignore[no-untyped-def]
 def delete_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_editor(session, current_user, q.course)
     course_id = q.course_id
     if ActionForm().validate_on_submit():
         try:
@@ -283,6 +285,7 @@ def edit_item(item_id: int):  # type: ignore[no-untyped-def]
 def delete_item(item_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
+    course_svc.require_editor(session, current_user, item.quiz.course)
     quiz_id = item.quiz_id
     if ActionForm().validate_on_submit():
         try:

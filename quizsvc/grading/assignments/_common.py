@@ -34,8 +34,10 @@ def value_case(name: str, *, points: float, visible: bool, summary: str, build: 
 
 def mistake(key: str, base: str, patches: list[tuple[str, str]], *, title_en: str,
             title_ko: str, hint_en: str, hint_ko: str) -> Mistake:
-    return Mistake(key, {"en": title_en, "ko": title_ko}, {"en": hint_en, "ko": hint_ko},
-                   patched(base, *patches))
+    source = patched(base, *patches)
+    if "import numpy as np" not in source:  # a patch may use np where the base did not
+        source = "import numpy as np\n" + source
+    return Mistake(key, {"en": title_en, "ko": title_ko}, {"en": hint_en, "ko": hint_ko}, source)
 
 
 def arrays_arg(b: ProgramBuilder, arrays: list[np.ndarray]) -> dict[str, Any]:

@@ -22,7 +22,8 @@ SEED = 404
 TOLERANCE = Tolerance(rtol=1e-12, atol=0.0)  # kept entries are x / keep_prob up to rounding
 F32_EXACT = 1e-6
 GRADCHECK_THRESHOLD = 1e-6  # correct code: ~1e-10 (dropout is linear in x for a fixed mask)
-FEATURE_TOL = {"kept_fraction": 0.03, "scale": 0.01, "test_scale": 0.01}
+FEATURE_TOL = {"kept_fraction": 0.03, "scale": 0.01, "test_scale": 0.01,
+               "backward_scale": 0.01, "backward_dropped_zero": 0.05}
 
 
 def _nonzero_inputs(name: str, shape: tuple[int, int], low: float = 0.5, high: float = 2.0,
@@ -109,6 +110,12 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
         if bwd:
             dx = _array(outcome, bwd, (), "dx", x.shape)
             if not _close(dx, dout * kept / keep_prob, rtol):
+                # Which way it is wrong: the scale on kept units, zeros on dropped ones.
+                if n_kept:
+                    features["backward_scale"] = float(np.median(dx[kept] / dout[kept])
+                                                       * keep_prob)
+                if n_kept < n:
+                    features["backward_dropped_zero"] = float(np.mean(dx[~kept] == 0))
                 failed.append(("backward_mask", "dx must be dout * mask / keep_prob with the "
                                "forward pass's mask"))
         return _verdict(failed, features)
@@ -146,10 +153,7 @@ def _pair_case(name: str, *, same_generator: bool, points: float, visible: bool,
     per call); with two generators seeded alike they must agree (the mask comes from rng)."""
     b = ProgramBuilder(name)
     x = _nonzero_inputs(name, (50, 20))
-    if same_generator:
-        args = [b.rng(11, bind="g"), b.object("g")]
-    else:
-        args = [b.rng(11), b.rng(11)]
+    args = [b.rng(11, bind="g"), b.object("g")] if same_generator else [b.rng(11), b.rng(11)]
     calls = [b.call("dropout_forward", b.array(x), b.value(0.5), b.value(True), arg,
                     select=[0], name=f"forward{i}") for i, arg in enumerate(args)]
 

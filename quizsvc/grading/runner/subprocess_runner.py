@@ -7,6 +7,7 @@ submission and the inputs (``calls.json`` + ``inputs.npz``) in a private temp di
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -117,6 +118,7 @@ class SubprocessRunner:
         finally:
             _kill_group(proc)
         reader.join(timeout=2)
+        proc.stdout.close()
         if aborted is None and proc.returncode != 0:
             aborted = _describe_exit(proc.returncode)
 
@@ -129,10 +131,8 @@ class SubprocessRunner:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     proc.wait()
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 
 def layernorm_forward(x, gamma, beta, ln_param):
-    eps = ln_param["eps"] if "eps" in ln_param else 1e-5
+    eps = float(ln_param.get("eps", 1e-5))
     n, d = x.shape
     xhat = np.empty((n, d))
     sig = np.empty(n)

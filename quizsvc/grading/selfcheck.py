@@ -1,0 +1,71 @@
+"""Validate the graders both ways: correct code gets full marks and no diagnosis; every known
+mistake loses points and is diagnosed as itself. Used by ``quizsvc selfcheck`` and the tests."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from quizsvc.grading import registry
+from quizsvc.grading.assignment import Assignment
+from quizsvc.grading.engine import grade_source
+from quizsvc.grading.result import GradeResult
+from quizsvc.grading.runner import Runner, default_runner
+
+
+@dataclass
+class SelfcheckRow:
+    label: str
+    kind: str  # reference | solution | mistake
+    ok: bool
+    score: float
+    max_score: float
+    detail: str
+    result: GradeResult
+
+
+def reference_source(assignment: Assignment) -> str:
+    """The reference functions as one self-contained submission."""
+    parts = ["from __future__ import annotations"]
+    for name in assignment.function_names:
+        module = inspect.getmodule(assignment.reference[name])
+        assert module is not None
+        body = inspect.getsource(module).replace("from __future__ import annotations\n", "")
+        parts.append(body)
+    return "\n".join(dict.fromkeys(parts))
+
+
+def submissions(assignment: Assignment) -> list[tuple[str, str, str, str | None]]:
+    """(label, kind, source, expected mistake key) for every submission to validate."""
+    items: list[tuple[str, str, str, str | None]] = [
+        (f"{assignment.slug}/reference", "reference", reference_source(assignment), None)]
+    items += [(f"{assignment.slug}/solution:{s.name}", "solution", s.source, None)
+              for s in assignment.solutions]
+    items += [(f"{assignment.slug}/mistake:{m.key}", "mistake", m.source, m.key)
+              for m in assignment.mistakes]
+    return items
+
+
+def judge(label: str, kind: str, result: GradeResult, expected_key: str | None
+          ) -> SelfcheckRow:
+    if expected_key is None:
+        ok = result.all_passed and result.score == result.max_score and not result.diagnoses
+        detail = "full marks" if ok else "expected full marks: " + "; ".join(
+            c.name for c in result.cases if not c.passed)
+    else:
+        top = result.mistake_keys[:1]
+        ok = result.score < result.max_score and top == [expected_key]
+        detail = f"diagnosed as {top[0] if top else 'nothing'}"
+    return SelfcheckRow(label, kind, ok, result.score, result.max_score, detail, result)
+
+
+def run_selfcheck(slugs: list[str] | None = None, runner: Runner | None = None
+                  ) -> list[SelfcheckRow]:
+    runner = runner or default_runner()
+    rows = []
+    for slug, assignment in registry.all_assignments().items():
+        if slugs and slug not in slugs:
+            continue
+        for label, kind, source, key in submissions(assignment):
+            rows.append(judge(label, kind, grade_source(slug, source, runner=runner), key))
+    return rows

@@ -1,0 +1,173 @@
+"""Shared helpers for the web and API tests (imported by the test_* files of the quiz part).
+
+Why not the ``demo`` fixture of conftest: it keeps an app context pushed for the whole test, and
+Flask then runs every test-client request inside that same context. ``g`` (where Flask-Login
+caches the logged-in user) and the database session are then shared by all requests of a test,
+so a second user's request would be served as the first user, and stale objects hide bugs. The
+``World`` below builds the same demo course inside a short app context and hands out ids; each
+request then gets its own context and session, as in production, and tests read the database
+through :meth:`World.db`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from conftest import csrf_token, login, make_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quizsvc.db import get_session
+from quizsvc.models import Attempt, CourseRole, Item, Quiz
+from quizsvc.services import courses
+from quizsvc.services.quizzes import variant_for
+
+USERS = {"instructor": "prof@example.com", "ta": "ta@example.com", "alice": "alice@example.com",
+         "bob": "bob@example.com", "outsider": "eve@example.com", "admin": "root@example.com"}
+
+
+@dataclass
+class World:
+    app: Any
+    course_id: int = 0
+    join_code: str = ""
+    ids: dict[str, int] = field(default_factory=dict)
+
+    @contextmanager
+    def db(self) -> Iterator[Session]:
+        """A session in its own app context: what a request would see right now. Do not nest
+        (the scoped session is per thread, so the inner context would close the outer one)."""
+        with self.app.app_context():
+            yield get_session()
+
+    def quiz_id(self, slug: str) -> int:
+        with self.db() as s:
+            return s.scalar(select(Quiz.id).where(Quiz.course_id == self.course_id, Quiz.slug == slug))
+
+    def quiz_ids(self) -> dict[str, int]:
+        with self.db() as s:
+            return dict(s.execute(select(Quiz.slug, Quiz.id).where(Quiz.course_id == self.course_id)).all())
+
+    def items(self, quiz_id: int) -> list[dict[str, Any]]:
+        with self.db() as s:
+            q = s.get(Quiz, quiz_id)
+            return [{"id": i.id, "key": i.key, "type": i.type_name, "points": i.points,
+                     "params": bool(i.config.get("params"))} for i in q.items]
+
+    def attempts(self, quiz_id: int, user: str) -> list[Attempt]:
+        with self.db() as s:
+            rows = s.scalars(select(Attempt).where(Attempt.quiz_id == quiz_id,
+                                                   Attempt.user_id == self.ids[user])
+                             .order_by(Attempt.number)).all()
+            for a in rows:
+                _ = [(r.item_id, r.answer, r.score) for r in a.responses]  # load while attached
+            return list(rows)
+
+    def update_quiz(self, quiz_id: int, **values: Any) -> None:
+        with self.db() as s:
+            q = s.get(Quiz, quiz_id)
+            for k, v in values.items():
+                setattr(q, k, v)
+            s.commit()
+
+    def answers(self, quiz_id: int, user: str, *, right: bool = True) -> dict[int, Any]:
+        """Answers (as a student would type them) that are all right, or all wrong."""
+        with self.db() as s:
+            q = s.get(Quiz, quiz_id)
+            out: dict[int, Any] = {}
+            for item in q.items:
+                v = variant_for(item, self.ids[user], q.shuffle_options)
+                out[item.id] = typed_answer(item, v.key, v.options, right)
+            return out
+
+
+def typed_answer(item: Item, key: Any, options: list[dict[str, Any]], right: bool) -> Any:
+    if item.type_name == "single_choice":
+        return key[0] if right else next(o["id"] for o in options if o["id"] not in key)
+    if item.type_name == "multi_select":
+        return sorted(key) if right else [o["id"] for o in options if o["id"] not in key][:1] or []
+    if item.type_name == "numeric":
+        return repr(float(key)) if right else repr(float(key) * 3 + 7)
+    return json.dumps(key) if right else json.dumps((np.asarray(key, dtype=float) + 7).tolist())
+
+
+def build_world(app: Any) -> World:
+    from quizsvc.services.bank import import_bank
+    from quizsvc.services.demo import DEMO_BANK
+
+    w = World(app)
+    with w.db() as s:
+        instructor = make_user(s, USERS["instructor"], instructor=True)
+        course = import_bank(s, instructor, DEMO_BANK)
+        ta = make_user(s, USERS["ta"])
+        courses.enroll(s, ta, course, CourseRole.TA)
+        alice, bob = make_user(s, USERS["alice"]), make_user(s, USERS["bob"])
+        for u in (alice, bob):
+            courses.enroll(s, u, course, CourseRole.STUDENT)
+        outsider = make_user(s, USERS["outsider"])
+        admin = make_user(s, USERS["admin"], admin=True)
+        w.course_id, w.join_code = course.id, course.join_code
+        w.ids = {"instructor": instructor.id, "ta": ta.id, "alice": alice.id, "bob": bob.id,
+                 "outsider": outsider.id, "admin": admin.id}
+    return w
+
+
+def logged_in(app: Any, who: str) -> Any:
+    client = app.test_client()
+    r = login(client, USERS[who])
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return client
+
+
+def form_post(client: Any, path: str, data: dict[str, Any] | None = None, token_from: str | None = None,
+              **kw: Any) -> Any:
+    """POST a form the way a browser does after loading the page: with the session's CSRF token."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, token_from or "/account/tokens")
+    return client.post(path, data=payload, **kw)
+
+
+def form_data(answers: dict[int, Any]) -> dict[str, Any]:
+    return {f"item-{k}": v for k, v in answers.items()}
+
+
+def start_web_attempt(client: Any, quiz_id: int) -> int:
+    r = form_post(client, f"/quizzes/{quiz_id}/start")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+# --- the helpers themselves ----------------------------------------------------------------
+
+
+def test_each_client_is_its_own_user(app):
+    w = build_world(app)
+    alice, bob = logged_in(app, "alice"), logged_in(app, "bob")
+    assert "alice" in alice.get("/").get_data(as_text=True)
+    assert "bob" in bob.get("/").get_data(as_text=True)
+    assert "alice" not in bob.get("/").get_data(as_text=True)
+    anonymous = app.test_client()
+    r = anonymous.get("/")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    assert set(w.ids) == set(USERS)
+
+
+def test_typed_answers_score_full_and_zero(app):
+    from quizsvc.models import User
+    from quizsvc.services import attempts
+
+    w = build_world(app)
+    for quiz_id in w.quiz_ids().values():
+        points = sum(i["points"] for i in w.items(quiz_id))
+        for right in (True, False):
+            answers = w.answers(quiz_id, "alice", right=right)
+            with w.db() as s:
+                q, alice = s.get(Quiz, quiz_id), s.get(User, w.ids["alice"])
+                a = attempts.start_attempt(s, alice, q)
+                res = attempts.submit_attempt(s, alice, a, answers)
+                assert res.score == (points if right else 0.0) and res.max_score == points > 0
