@@ -7,7 +7,7 @@ import html
 import json
 
 import pytest
-from conftest import csrf_token
+from helpers import csrf_token
 from sqlalchemy import func, select
 from test_support import World, build_world, form_data, form_post, logged_in, start_web_attempt
 

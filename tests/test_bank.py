@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import backend, create_pg_database, drop_pg_database
+from helpers import backend, create_pg_database, drop_pg_database
 from sqlalchemy import func, select
 
 from quizsvc import migrate

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_CI, PASSWORD
+from helpers import IN_CI, PASSWORD
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser

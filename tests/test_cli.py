@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import backend, create_pg_database, drop_pg_database
+from helpers import backend, create_pg_database, drop_pg_database
 from sqlalchemy import select
 
 import quizsvc.app

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import create_pg_database, drop_pg_database, require_pg
+from helpers import create_pg_database, drop_pg_database, require_pg
 from sqlalchemy import inspect
 
 from quizsvc import migrate

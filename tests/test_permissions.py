@@ -4,7 +4,7 @@ denial (another student's attempt, staff pages for students/outsiders, TA read-o
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, csrf_token, login
+from helpers import PASSWORD, csrf_token, login
 from sqlalchemy import func, select
 from test_support import (
     USERS,

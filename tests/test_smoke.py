@@ -1,4 +1,4 @@
-from conftest import login
+from helpers import login
 
 
 def test_health(client):

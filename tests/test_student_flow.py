@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import make_user
+from helpers import make_user
 from sqlalchemy import select
 from test_support import (
     World,
@@ -34,7 +34,7 @@ def test_new_student_joins_with_the_code(w, app):
     with w.db() as s:
         make_user(s, "carol@example.com")
     client = app.test_client()
-    from conftest import login
+    from helpers import login
 
     assert login(client, "carol@example.com").status_code == 302
     assert "참여 코드" in client.get("/").get_data(as_text=True)

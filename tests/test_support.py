@@ -11,19 +11,23 @@ through :meth:`World.db`.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
-from conftest import csrf_token, login, make_user
+from helpers import csrf_token, login, make_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quizsvc.db import get_session
 from quizsvc.models import Attempt, CourseRole, Item, Quiz
+from quizsvc.quiz.bank import check_dir
 from quizsvc.services import courses
 from quizsvc.services.quizzes import variant_for
 
@@ -96,14 +100,26 @@ def typed_answer(item: Item, key: Any, options: list[dict[str, Any]], right: boo
     return json.dumps(key) if right else json.dumps((np.asarray(key, dtype=float) + 7).tolist())
 
 
+_CHECKED: dict[Any, Any] = {}
+
+
+def _cached_check_dir(directory: Path) -> Any:
+    """``check_dir`` of the shipped bank, parsed once per run (test_bank checks it for real)."""
+    stamp = (str(directory), tuple(sorted((p.name, p.stat().st_mtime_ns) for p in directory.glob("*.yaml"))))
+    if stamp not in _CHECKED:
+        _CHECKED.clear()
+        _CHECKED[stamp] = check_dir(directory)
+    return copy.deepcopy(_CHECKED[stamp])
+
+
 def build_world(app: Any) -> World:
-    from quizsvc.services.bank import import_bank
+    from quizsvc.services import bank
     from quizsvc.services.demo import DEMO_BANK
 
     w = World(app)
-    with w.db() as s:
+    with w.db() as s, mock.patch.object(bank.B, "check_dir", _cached_check_dir):
         instructor = make_user(s, USERS["instructor"], instructor=True)
-        course = import_bank(s, instructor, DEMO_BANK)
+        course = bank.import_bank(s, instructor, DEMO_BANK)
         ta = make_user(s, USERS["ta"])
         courses.enroll(s, ta, course, CourseRole.TA)
         alice, bob = make_user(s, USERS["alice"]), make_user(s, USERS["bob"])
