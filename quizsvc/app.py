@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,14 @@ log = logging.getLogger("quizsvc")
 
 
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    # The instance folder (database, secret key, demo logins) defaults to ./instance in a
+    # checkout; QUIZSVC_INSTANCE_PATH moves it, e.g. to /var/lib/quizsvc.
     app = Flask(
         "quizsvc",
-        instance_path=instance_path or (overrides or {}).get("INSTANCE_PATH"),
+        instance_path=instance_path
+        or (overrides or {}).get("INSTANCE_PATH")
+        or os.environ.get("QUIZSVC_INSTANCE_PATH")
+        or None,
         instance_relative_config=True,
         static_folder="web/static",
         template_folder="web/templates",

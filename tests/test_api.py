@@ -11,54 +11,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
-from test_support import World, build_world
+from test_support import API, Api, World, build_world
 
 from quizsvc.api.openapi import openapi_document
 from quizsvc.models import ApiToken, AttemptStatus, FeedbackPolicy, User, utcnow
 from quizsvc.services import tokens as token_svc
-
-API = "/api/v1"
-
-
-class Api:
-    """A client that sends bearer tokens and checks each response against the OpenAPI doc."""
-
-    def __init__(self, app: Any, token: str | None) -> None:
-        self.app, self.client, self.token = app, app.test_client(), token
-        self.doc = openapi_document()
-        self.adapter = app.url_map.bind("localhost")
-        self.checked: list[tuple[str, str, int]] = []
-
-    def __call__(self, method: str, path: str, body: Any = None, *, headers: dict | None = None,
-                 raw: Any = None, content_type: str | None = None) -> Any:
-        h = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        h.update(headers or {})
-        kw: dict[str, Any] = {"headers": h}
-        if body is not None:
-            kw["json"] = body
-        if raw is not None:
-            kw["data"] = raw
-            if content_type:
-                kw["content_type"] = content_type
-        resp = self.client.open(API + path, method=method, **kw)
-        self.validate(method, API + path, resp)
-        return resp
-
-    def validate(self, method: str, path: str, resp: Any) -> None:
-        assert resp.status_code != 500, resp.get_data(as_text=True)
-        assert resp.mimetype == "application/json", (path, resp.status_code)
-        body = resp.get_json()
-        rule, _ = self.adapter.match(path, method=method, return_rule=True)
-        template = rule.rule.replace("<int:", "{").replace(">", "}")
-        op = self.doc["paths"][template][method.lower()]
-        documented = op["responses"].get(str(resp.status_code))
-        assert documented is not None, f"{method} {template} {resp.status_code} is not documented"
-        schema = documented.get("content", {}).get("application/json", {}).get("schema")
-        if schema is not None:
-            root = {**schema, "components": self.doc["components"]}
-            errors = sorted(Draft202012Validator(root).iter_errors(body), key=str)
-            assert not errors, f"{method} {template} {resp.status_code}: {errors[0].message}"
-        self.checked.append((method, template, resp.status_code))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 import pytest
 from helpers import csrf_token
 from sqlalchemy import func, select
-from test_support import World, build_world, form_data, form_post, logged_in, start_web_attempt
+from test_support import Api, World, build_world, form_data, form_post, logged_in, start_web_attempt
 
 from quizsvc.models import ApiToken, Attempt, AttemptStatus, Item, Quiz, User
 from quizsvc.services import tokens as token_svc
@@ -174,12 +174,29 @@ def attempt(app, w, token) -> dict:
     return r.get_json()
 
 
+class Checked:
+    """A test client whose API responses must be documented (status and schema) in OpenAPI."""
+
+    def __init__(self, app) -> None:
+        self.client, self.api = app.test_client(), Api(app, None)
+
+    def put(self, url: str, **kw):
+        resp = self.client.put(url, **kw)
+        self.api.validate("PUT", url, resp)
+        return resp
+
+    def post(self, url: str, **kw):
+        resp = self.client.post(url, **kw)
+        self.api.validate("POST", url, resp)
+        return resp
+
+
 def item_of(attempt: dict, type_name: str) -> int:
     return next(i["id"] for i in attempt["items"] if i["type"] == type_name)
 
 
 def test_api_rejects_non_json_bodies(app, token, attempt):
-    client = app.test_client()
+    client = Checked(app)
     url = f"{API}/attempts/{attempt['id']}/answers/{item_of(attempt, 'numeric')}"
     r = client.put(url, data="answer=3", headers=bearer(token), content_type="application/x-www-form-urlencoded")
     assert "Content-Type: application/json" in assert_json_error(r, 422, "invalid")["message"]
@@ -206,12 +223,12 @@ def test_api_rejects_non_json_bodies(app, token, attempt):
 def test_api_deeply_nested_json_is_a_4xx(app, token, attempt):
     url = f"{API}/attempts/{attempt['id']}/answers/{item_of(attempt, 'numeric')}"
     body = '{"answer": ' + "[" * 50000 + "]" * 50000 + "}"
-    r = app.test_client().put(url, data=body, headers=bearer(token), content_type="application/json")
+    r = Checked(app).put(url, data=body, headers=bearer(token), content_type="application/json")
     assert 400 <= r.status_code < 500 and r.is_json
 
 
 def test_api_huge_numbers_are_422(app, token, attempt):
-    client = app.test_client()
+    client = Checked(app)
     numeric = item_of(attempt, "numeric")
     url = f"{API}/attempts/{attempt['id']}/answers/{numeric}"
     for value in ("1" + "0" * 400, "1e400", "-1e999"):
@@ -226,13 +243,13 @@ def test_api_huge_numbers_are_422(app, token, attempt):
 def test_api_oversized_body_is_413(app, token, attempt):
     url = f"{API}/attempts/{attempt['id']}/answers/{item_of(attempt, 'numeric')}"
     body = json.dumps({"answer": "1" * (1024 * 1024 + 1)})
-    r = app.test_client().put(url, data=body, headers=bearer(token), content_type="application/json")
+    r = Checked(app).put(url, data=body, headers=bearer(token), content_type="application/json")
     assert_json_error(r, 413, "too_large")
 
 
 def test_api_too_long_answer_text_is_422(app, token, attempt):
     url = f"{API}/attempts/{attempt['id']}/answers/{item_of(attempt, 'numeric')}"
-    r = app.test_client().put(url, json={"answer": "1" * 10000}, headers=bearer(token))
+    r = Checked(app).put(url, json={"answer": "1" * 10000}, headers=bearer(token))
     assert_json_error(r, 422)
 
 

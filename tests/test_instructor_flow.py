@@ -87,12 +87,15 @@ def test_instructor_builds_and_publishes_a_quiz(w, app):
             "norms", 2, FeedbackPolicy.AFTER_CLOSE, False)
         assert q.closes_at.isoformat() == "2099-01-31T12:00:00+00:00"
         assert q.description == {"ko": "**놈**을 계산합니다.", "en": "Compute *norms*."}
-    # publishing an empty quiz is refused
+    # publishing an empty quiz is refused, by the button and by the settings form
     form_post(prof, f"/staff/quizzes/{quiz_id}/publish", {"published": "1"})
-    with w.db() as s:
-        assert s.get(Quiz, quiz_id).published is False
     page = prof.get(f"/staff/quizzes/{quiz_id}").get_data(as_text=True)
     assert "문항이 없는 퀴즈는 공개할 수 없습니다." in page
+    r = form_post(prof, f"/staff/quizzes/{quiz_id}/edit", {"slug": "norms", "title": "놈 연습",
+                                                           "feedback_policy": "after_close", "published": "y"})
+    assert r.status_code == 422 and "문항이 없는 퀴즈는 공개할 수 없습니다." in r.get_data(as_text=True)
+    with w.db() as s:
+        assert s.get(Quiz, quiz_id).published is False
     # items, each followed by its preview
     new_item = prof.get(f"/staff/quizzes/{quiz_id}/items/new?type=numeric")
     assert new_item.status_code == 200 and "l1_norm" in new_item.get_data(as_text=True)

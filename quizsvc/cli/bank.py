@@ -48,13 +48,24 @@ def import_(directory: Path) -> None:
 
 @bank_group.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--course", "course_slug", required=True, help="Slug of the course to export.")
+@click.option("--course", "course_slug", default=None,
+              help="Slug of the course to export (needed only when there are several).")
 @domain_errors
-def export(directory: Path, course_slug: str) -> None:
+def export(directory: Path, course_slug: str | None) -> None:
     """Write a course's quizzes as YAML, one file per quiz."""
+    from sqlalchemy import select
+
+    from quizsvc.models import Course
     from quizsvc.services.bank import export_to_dir
     from quizsvc.services.courses import get_course_by_slug
 
     with app_session() as (_app, session):
+        if course_slug is None:
+            slugs = list(session.scalars(select(Course.slug)))
+            if len(slugs) != 1:
+                click.echo(f"error: name the course with --course (courses: {', '.join(slugs) or 'none'})",
+                           err=True)
+                sys.exit(2)
+            course_slug = slugs[0]
         paths = export_to_dir(session, None, get_course_by_slug(session, course_slug), directory)
         click.echo(f"wrote {len(paths)} files to {directory}")

@@ -122,6 +122,8 @@ def create_quiz(session: Session, actor: User, course: Course, data: Any) -> Qui
 def update_quiz(session: Session, actor: User, quiz: Quiz, data: Any) -> Quiz:
     course_svc.require_editor(session, actor, quiz.course)
     inp = data if isinstance(data, QuizInput) else parse_input(QuizInput, data)
+    if inp.published and not quiz.published and not quiz.items:  # as set_published refuses it
+        raise Invalid("문항이 없는 퀴즈는 공개할 수 없습니다.", "A quiz without items cannot be published.")
     _apply_quiz(quiz, inp)
     _commit_unique(session, "퀴즈 슬러그", "quiz slug")
     return quiz

@@ -33,7 +33,8 @@ def parse_vector(raw: Any) -> list[Any]:
             raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
         if len(text) > 8000:
             raise AnswerError("입력이 너무 깁니다.", "That answer is too long.")
-        if text.startswith("[["):
+        # "[[1, 2], [3, 4]]", or the rows without the outer brackets: "[1, 2], [3, 4]"
+        if text.startswith("[[") or re.search(r"\]\s*,?\s*\[", text):
             try:
                 rows = json.loads(text)
             except (ValueError, RecursionError):  # RecursionError: '[[[[...' nested too deep
