@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from helpers import backend, create_pg_database, drop_pg_database, make_user, require_pg
 from sqlalchemy.orm import Session
+from world import World, build_world
 
 from quizsvc import migrate
 from quizsvc.app import create_app
@@ -100,3 +101,18 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture
+def w(app: Any) -> World:
+    """The demo course built in a short app context; each request then gets its own context."""
+    return build_world(app)
+
+
+@pytest.fixture
+def fresh_db_url(tmp_path: Path) -> Iterator[str]:
+    """A second, empty database (the bank round trip must not depend on the first one)."""
+    url = create_pg_database() if backend() == "postgresql" else f"sqlite:///{tmp_path / 'fresh.db'}"
+    yield url
+    if backend() == "postgresql":
+        drop_pg_database(url)

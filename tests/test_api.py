@@ -11,16 +11,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
-from test_support import API, Api, World, build_world
+from world import API, Api, World
 
 from quizsvc.api.openapi import openapi_document
 from quizsvc.models import ApiToken, AttemptStatus, FeedbackPolicy, User, utcnow
 from quizsvc.services import tokens as token_svc
-
-
-@pytest.fixture
-def w(app) -> World:
-    return build_world(app)
 
 
 def make_token(w: World, who: str, scopes: str = "read,answer", days: int | None = None) -> str:
@@ -318,7 +313,7 @@ def test_scopes_are_enforced(w, app):
 
 
 def test_cookies_are_not_accepted_by_the_api(w, app):
-    from test_support import logged_in
+    from world import logged_in
 
     client = logged_in(app, "alice")
     r = client.get(f"{API}/me")
@@ -326,7 +321,7 @@ def test_cookies_are_not_accepted_by_the_api(w, app):
 
 
 def test_tokens_from_the_browser_and_revocation(w, app):
-    from test_support import form_post, logged_in
+    from world import form_post, logged_in
 
     client = logged_in(app, "alice")
     r = form_post(client, "/account/tokens", {"name": "ci", "scopes": ["read", "answer"],

@@ -9,17 +9,13 @@ import json
 import pytest
 from helpers import csrf_token
 from sqlalchemy import func, select
-from test_support import Api, World, build_world, form_data, form_post, logged_in, start_web_attempt
+from world import Api, form_data, form_post, logged_in, start_web_attempt
 
 from quizsvc.models import ApiToken, Attempt, AttemptStatus, Item, Quiz, User
 from quizsvc.services import tokens as token_svc
 
 API = "/api/v1"
 
-
-@pytest.fixture
-def w(app) -> World:
-    return build_world(app)
 
 
 @pytest.fixture

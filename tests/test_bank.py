@@ -4,7 +4,7 @@ trip through the database (import -> export -> import into a fresh DB -> export)
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from helpers import backend, create_pg_database, drop_pg_database
 from sqlalchemy import func, select
 
 from quizsvc import migrate
@@ -233,17 +232,6 @@ def test_check_fails_on_missing_course_file_and_empty_dir(tmp_path):
 
 # --- import / export -----------------------------------------------------------------------
 
-
-@pytest.fixture
-def fresh_db_url(tmp_path: Path) -> Iterator[str]:
-    """A second, empty, migrated database (the round trip must not depend on the first one)."""
-    if backend() == "postgresql":
-        url = create_pg_database()
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    yield url
-    if backend() == "postgresql":
-        drop_pg_database(url)
 
 
 def _import_export(url: str, source: Path, target: Path, instance: Path) -> list[Path]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import backend, create_pg_database, drop_pg_database
 from sqlalchemy import select
 
 import quizsvc.app
@@ -45,16 +43,6 @@ def run(app, database_url, tmp_path, monkeypatch):
     for a in created:
         get_engine(a).dispose()
 
-
-@pytest.fixture
-def fresh_db_url(tmp_path: Path):
-    if backend() == "postgresql":
-        url = create_pg_database()
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    yield url
-    if backend() == "postgresql":
-        drop_pg_database(url)
 
 
 def quiz_files() -> list[str]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
-from test_support import World, build_world, form_data, form_post, logged_in, start_web_attempt
+from world import form_data, form_post, logged_in, start_web_attempt
 
 from quizsvc.models import Course, CourseRole, Enrollment, FeedbackPolicy, Item, Quiz
 
@@ -36,10 +35,6 @@ options:
     text: {ko: "학습률 증가", en: "A larger learning rate"}
 """
 
-
-@pytest.fixture
-def w(app) -> World:
-    return build_world(app)
 
 
 def item_form(key: str, type_name: str, config: str, **extra: str) -> dict[str, str]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers import PASSWORD, csrf_token, login
 from sqlalchemy import func, select
-from test_support import (
+from world import (
     USERS,
     World,
-    build_world,
     form_data,
     form_post,
     logged_in,
@@ -17,11 +16,6 @@ from test_support import (
 )
 
 from quizsvc.models import Attempt, Course, Enrollment, Item, Quiz, User
-
-
-@pytest.fixture
-def w(app) -> World:
-    return build_world(app)
 
 
 def count(w: World, model, *where) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from test_support import World, build_world, form_post, logged_in, start_web_attempt
+from world import form_post, logged_in, start_web_attempt
 
 from quizsvc.rendering import markdown_inline, markdown_to_html
 
@@ -93,10 +93,6 @@ def test_inline_rendering_drops_the_paragraph():
 
 # --- in the app ----------------------------------------------------------------------------
 
-
-@pytest.fixture
-def w(app) -> World:
-    return build_world(app)
 
 
 def test_hostile_item_text_is_sanitised_everywhere(w, app):

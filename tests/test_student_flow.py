@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from helpers import make_user
 from sqlalchemy import select
-from test_support import (
-    World,
-    build_world,
+from world import (
     form_data,
     form_post,
     logged_in,
@@ -19,11 +16,6 @@ from test_support import (
 )
 
 from quizsvc.models import AttemptStatus, Enrollment, FeedbackPolicy, Quiz, utcnow
-
-
-@pytest.fixture
-def w(app) -> World:
-    return build_world(app)
 
 
 def option_order(page: str, item_id: int) -> list[str]:
