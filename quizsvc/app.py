@@ -35,6 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.config["VERSION"] = __version__
     use_fast_hashing(bool(app.config.get("PASSWORD_HASH_FAST")))
     db.init_app(app)
+    from quizsvc import queue
+
+    queue.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
 

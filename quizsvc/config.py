@@ -38,11 +38,14 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "BABEL_DEFAULT_LOCALE": "ko",
         "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters
         "LOGIN_RATE_LIMIT": 10,  # failed logins per address per 5 minutes
+        "SUBMIT_RATE_PER_MIN": 30,  # code submissions per student per minute
+        "BROKER_URL": "",  # set (redis://, amqp://) to grade on Celery workers
+        "POOL_SIZE": 0,  # grading threads/processes; 0: number of cores
     }
     for key, value in env.items():
         if key in ("SESSION_COOKIE_SECURE", "PASSWORD_HASH_FAST"):
             cfg[key] = value.lower() in ("1", "true", "yes")
-        elif key in ("MAX_CONTENT_LENGTH", "LOGIN_RATE_LIMIT"):
+        elif key in ("MAX_CONTENT_LENGTH", "LOGIN_RATE_LIMIT", "SUBMIT_RATE_PER_MIN", "POOL_SIZE"):
             cfg[key] = int(value)
         else:
             cfg[key] = value

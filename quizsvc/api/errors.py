@@ -11,7 +11,11 @@ from quizsvc.errors import DomainError
 def error_response(exc: DomainError):  # type: ignore[no-untyped-def]
     body = {"error": {"code": exc.code, "message": exc.message["en"], "message_ko": exc.message["ko"],
                       "details": exc.details}}
-    return jsonify(body), exc.status
+    resp = jsonify(body)
+    resp.status_code = exc.status
+    if exc.status == 429 and "retry_after" in exc.details:
+        resp.headers["Retry-After"] = str(exc.details["retry_after"])
+    return resp
 
 
 def http_error_response(exc: HTTPException):  # type: ignore[no-untyped-def]

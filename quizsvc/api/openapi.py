@@ -88,6 +88,30 @@ SCHEMAS: dict[str, Any] = {
             "user_id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
             "best_score": {"type": ["number", "null"]},
             "attempts": {"type": "array", "items": _ref("Attempt")}}}}}},
+    "Assignment": {"type": "object", "required": ["id", "slug", "course", "title", "functions"], "properties": {
+        "id": {"type": "integer"}, "slug": {"type": "string"}, "course": {"type": "string"},
+        "title": {"type": "string"}, "title_en": {"type": "string"},
+        "functions": {"type": "array", "items": {"type": "string"}},
+        "opens_at": NULLABLE_TIME, "due_at": NULLABLE_TIME, "closes_at": NULLABLE_TIME,
+        "late_penalty_per_day": {"type": "number"}, "max_submissions": {"type": ["integer", "null"]},
+        "score_policy": {"type": "string", "enum": ["best", "last"]},
+        "statement": LOC, "starter_code": {"type": "string"}}},
+    "SubmissionBody": {"type": "object", "required": ["code"], "additionalProperties": False, "properties": {
+        "code": {"type": "string", "minLength": 1, "maxLength": 262144},
+        "filename": {"type": "string", "minLength": 1, "maxLength": 200,
+                     "description": "Ends in .py or .ipynb (a notebook's JSON text)."}}},
+    "SubmissionUpload": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}},
+    "Submission": {"type": "object", "required": ["id", "assignment", "status"], "properties": {
+        "id": {"type": "integer"}, "assignment": {"type": "string"}, "course": {"type": "string"},
+        "status": {"type": "string", "enum": ["queued", "running", "graded", "error"]},
+        "filename": {"type": "string"}, "via": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"}, "finished_at": NULLABLE_TIME,
+        "score": {"type": ["number", "null"]}, "raw_score": {"type": ["number", "null"]},
+        "max_score": {"type": ["number", "null"]}, "late_days": {"type": "integer"},
+        "result": {"type": ["object", "null"], "description": "Per-case results, diagnoses, score "
+                   "(hidden cases show no inputs, outputs or exception text)."},
+        "error": {"type": ["string", "null"]}}},
 }
 
 
@@ -99,14 +123,15 @@ def _resp(desc: str, schema: str | None = None) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "Malformed request", 401: "Missing, invalid, revoked or expired token",
+    text = {429: "Too many submissions; see Retry-After", 400: "Malformed request", 401: "Missing, invalid, revoked or expired token",
             403: "Token lacks the scope, or the action is not allowed now", 404: "No such resource (or not yours)",
             409: "Conflicts with the current state", 413: "Body too large", 422: "Input could not be accepted"}
     return {str(c): _resp(text[c], "Error") for c in codes}
 
 
 def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: int,
-        body: str | None = None, params: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+        body: str | None = None, params: list[str] = (),  # type: ignore[assignment]
+        slug: bool = False, upload: bool = False, query: dict[str, Any] | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": op_id, "summary": summary, "responses": {**ok, **_errors(*errs)}}
     if scope:
         op["security"] = [{"bearer": []}]
@@ -117,6 +142,15 @@ def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: 
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True,
                              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}} for p in params]
+    if slug:
+        op.setdefault("parameters", []).append({"name": "slug", "in": "path", "required": True,
+                                                "schema": {"type": "string", "maxLength": 64}})
+    for name, schema in (query or {}).items():
+        op.setdefault("parameters", []).append({"name": name, "in": "query", "required": False, "schema": schema})
+    if upload:
+        op["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _ref("SubmissionBody")},
+            "multipart/form-data": {"schema": _ref("SubmissionUpload")}}}
     return op
 
 
@@ -169,5 +203,49 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/attempts/{attempt_id}/result": {"get": _op(
                 "getResult", "Score and, when the feedback policy allows, per-item feedback", "read",
                 {"200": _resp("Result", "Result")}, *auth, 422, params=["attempt_id"])},
+            "/api/v1/assignments": {"get": _op(
+                "listAssignments", "Programming assignments of the user's courses", "read",
+                {"200": {"description": "Assignments", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["assignments"],
+                    "properties": {"assignments": {"type": "array", "items": _ref("Assignment")}}}}}}}, 401, 403)},
+            "/api/v1/assignments/{slug}": {"get": _with_course(_op(
+                "getAssignment", "An assignment with its statement and starter code", "read",
+                {"200": _resp("Assignment", "Assignment")}, *auth, 409, slug=True))},
+            "/api/v1/assignments/{slug}/submissions": {
+                "post": _with_wait(_with_course(_op(
+                    "submitCode", "Submit code for grading: 202 once stored (queued), or 200 with the "
+                    "result when it is graded within ?wait seconds", "submit",
+                    {"202": _resp("Accepted and queued", "Submission"),
+                     "200": _resp("Graded within the wait", "Submission")},
+                    400, *auth, 409, 413, 422, 429, slug=True, upload=True))),
+                "get": _with_course(_op(
+                    "listSubmissions", "The user's submissions for an assignment", "read",
+                    {"200": {"description": "Submissions", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["submissions"],
+                        "properties": {"submissions": {"type": "array", "items": _ref("Submission")}}}}}}},
+                    *auth, 409, slug=True))},
+            "/api/v1/submissions/{submission_id}": {"get": _with_wait(_op(
+                "getSubmission", "A submission's status and result; ?format=junit|gradescope once graded",
+                "read", {"200": {"description": "The submission (format=json), JUnit XML or Gradescope results.json",
+                                 "content": {"application/json": {"schema": {"type": "object"}},
+                                             "application/xml": {"schema": {"type": "string"}}}},
+                         "202": _resp("Not graded yet", "Submission")},
+                *auth, 422, params=["submission_id"], query={"format": {
+                    "type": "string", "enum": ["json", "junit", "gradescope"], "default": "json"}}))},
         },
     }
+
+
+def _with_course(op: dict[str, Any]) -> dict[str, Any]:
+    op.setdefault("parameters", []).append({
+        "name": "course", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 64},
+        "description": "Course slug, when several of your courses have an assignment with this slug."})
+    return op
+
+
+def _with_wait(op: dict[str, Any]) -> dict[str, Any]:
+    op.setdefault("parameters", []).append({
+        "name": "wait", "in": "query", "required": False,
+        "schema": {"type": "number", "minimum": 0, "maximum": 60, "default": 0},
+        "description": "Hold the response up to this many seconds until the submission is graded."})
+    return op

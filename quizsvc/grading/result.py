@@ -113,3 +113,12 @@ class GradeResult:
         from quizsvc.grading.serialize import to_table
 
         return to_table(self)
+
+
+def result_from_dict(data: dict[str, Any]) -> GradeResult:
+    """Rebuild a result stored with ``to_dict(include_private=True)`` (for re-serialising)."""
+    cases = [CaseResult(**{k: v for k, v in c.items() if k in CaseResult.__dataclass_fields__})
+             for c in data.get("cases", [])]
+    diagnoses = [Diagnosis(**d) for d in data.get("diagnoses", [])]
+    return GradeResult(data["assignment"], data.get("language", "en"), cases, diagnoses,
+                       list(data.get("notes", [])), float(data.get("seconds", 0.0)))

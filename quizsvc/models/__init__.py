@@ -1,5 +1,6 @@
 """The ORM models. Import from here so every table is registered on ``Base.metadata``."""
 
+from quizsvc.models.assignments import Assignment, ScorePolicy, Submission, SubmissionStatus
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
 from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
@@ -8,6 +9,7 @@ from quizsvc.models.users import User
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "Attempt",
     "AttemptStatus",
     "Base",
@@ -18,6 +20,9 @@ __all__ = [
     "Item",
     "Quiz",
     "Response",
+    "ScorePolicy",
+    "Submission",
+    "SubmissionStatus",
     "TokenScope",
     "User",
     "utcnow",

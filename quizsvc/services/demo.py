@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from quizsvc.models import Course, CourseRole, User
 from quizsvc.services import accounts, bank, courses
+from quizsvc.services.assignments import ensure_course_assignments
 
 DEMO_BANK = Path(__file__).resolve().parent.parent / "content" / "bank"
 INSTRUCTOR_EMAIL = "instructor@demo.quizsvc.local"
@@ -49,6 +50,7 @@ def ensure_demo(session: Session, instance_path: Path) -> DemoLogins | None:
                                       can_create_courses=True)
     student = accounts.create_user(session, STUDENT_EMAIL, "데모 학생 (Demo Student)", stu_pw)
     course = bank.import_bank(session, instructor, DEMO_BANK)
+    ensure_course_assignments(session, course)
     courses.enroll(session, student, course, CourseRole.STUDENT)
     instance_path.mkdir(parents=True, exist_ok=True)
     _write_private(cred_path, json.dumps({

@@ -59,10 +59,10 @@ def wants_json() -> bool:
 
 
 def init_web(app: Flask) -> None:
-    from quizsvc.web import account, auth, health, staff, student
+    from quizsvc.web import account, assignments, auth, health, staff, student
 
     login_manager.init_app(app)
-    for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp):
+    for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp, assignments.bp):
         app.register_blueprint(bp)
 
     app.jinja_env.globals.update(tr=tr, tr_other=tr_other, lang=lang)

@@ -60,8 +60,11 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     c = course_svc.get_course(session, course_id)
     members = course_svc.members(session, current_user, c)
+    from quizsvc.services.assignments import visible_assignments
+
     return render_template(
         "staff/course.html", course=c, quizzes=quiz_svc.visible_quizzes(session, current_user, c),
+        assignments=visible_assignments(session, current_user, c),
         members=members, status_of=quiz_svc.status_of, form=ActionForm(),
         can_edit=course_svc.can_edit(session, current_user, c),
     )
@@ -329,3 +332,76 @@ def attempt_detail(attempt_id: int):  # type: ignore[no-untyped-def]
     items = {v.id: v for v in attempt_svc.attempt_items(session, current_user, a)}
     res = attempt_svc.attempt_result(session, current_user, a) if a.status.value == "submitted" else None
     return render_template("staff/attempt.html", attempt=a, quiz=a.quiz, items=items, result=res)
+
+
+# --- assignments, regrading, gradebook ------------------------------------------------------
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@login_required
+def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from quizsvc.models import Submission
+    from quizsvc.services import assignments as assignment_svc
+    from quizsvc.services import submissions as submission_svc
+
+    session = get_session()
+    a = assignment_svc.get_assignment(session, assignment_id)
+    course_svc.require_staff(session, current_user, a.course)
+    subs = list(session.scalars(select(Submission).where(Submission.assignment_id == a.id)
+                                .order_by(Submission.id.desc()).limit(500)))
+    return render_template("staff/assignment.html", assignment=a, submissions=subs, form=ActionForm(),
+                           progress=submission_svc.progress(session, a),
+                           can_edit=course_svc.can_edit(session, current_user, a.course))
+
+
+@bp.get("/assignments/<int:assignment_id>/progress")
+@login_required
+def assignment_progress(assignment_id: int):  # type: ignore[no-untyped-def]
+    from flask import jsonify
+
+    from quizsvc.services import assignments as assignment_svc
+    from quizsvc.services import submissions as submission_svc
+
+    session = get_session()
+    a = assignment_svc.get_assignment(session, assignment_id)
+    course_svc.require_staff(session, current_user, a.course)
+    return jsonify(submission_svc.progress(session, a))
+
+
+@bp.post("/assignments/<int:assignment_id>/regrade")
+@login_required
+def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    from quizsvc.queue import get_dispatcher
+    from quizsvc.services import assignments as assignment_svc
+    from quizsvc.services import submissions as submission_svc
+
+    session = get_session()
+    a = assignment_svc.get_assignment(session, assignment_id)
+    course_svc.require_editor(session, current_user, a.course)
+    if ActionForm().validate_on_submit():
+        n = submission_svc.regrade(session, current_user, a, get_dispatcher(current_app))
+        flash(_("%(n)s submissions queued for regrading.", n=n), "info")
+    return redirect(url_for("staff.assignment", assignment_id=a.id))
+
+
+@bp.get("/courses/<int:course_id>/gradebook")
+@login_required
+def gradebook(course_id: int):  # type: ignore[no-untyped-def]
+    from quizsvc.services.gradebook import gradebook as build
+
+    session = get_session()
+    c = course_svc.get_course(session, course_id)
+    book = build(session, current_user, c)
+    if request.args.get("format") == "csv":
+        from flask import Response
+
+        return Response(
+            "\ufeff" + book.to_csv(),  # BOM: Excel opens Korean names correctly
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={c.slug}-gradebook.csv"},
+        )
+    return render_template("staff/gradebook.html", course=c, book=book)

@@ -57,10 +57,13 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     c = course_svc.get_course(session, course_id)
     quizzes = quiz_svc.visible_quizzes(session, current_user, c)
+    from quizsvc.services.assignments import visible_assignments
+
     return render_template(
         "student/course.html",
         course=c,
         quizzes=quizzes,
+        assignments=visible_assignments(session, current_user, c),
         status_of=quiz_svc.status_of,
         staff=course_svc.is_staff(session, current_user, c),
     )

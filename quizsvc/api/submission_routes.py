@@ -1,0 +1,170 @@
+"""Assignment and code-submission endpoints of API v1 (what CI pipelines call)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, url_for
+from pydantic import BaseModel, ConfigDict, Field
+
+from quizsvc.api import bp
+from quizsvc.api.auth import api_user, require_token
+from quizsvc.api.serializers import iso
+from quizsvc.db import get_session
+from quizsvc.errors import Invalid
+from quizsvc.grading import registry
+from quizsvc.models import Assignment, Submission, SubmissionStatus
+from quizsvc.queue import get_dispatcher
+from quizsvc.schemas import parse_input
+from quizsvc.services import assignments as assignment_svc
+from quizsvc.services import courses as course_svc
+from quizsvc.services import submissions as submission_svc
+
+MAX_WAIT = 60.0
+FORMATS = ("json", "junit", "gradescope")
+
+
+class SubmissionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=submission_svc.MAX_SOURCE_BYTES)
+    filename: str = Field(default="solution.py", min_length=1, max_length=200)
+
+
+def assignment_json(a: Assignment, *, full: bool = False) -> dict[str, Any]:
+    suite = registry.get(a.grader)
+    out: dict[str, Any] = {
+        "id": a.id, "slug": a.slug, "course": a.course.slug, "title": a.title, "title_en": a.title_en,
+        "functions": suite.function_names, "opens_at": iso(a.opens_at), "due_at": iso(a.due_at),
+        "closes_at": iso(a.closes_at), "late_penalty_per_day": a.late_penalty_per_day,
+        "max_submissions": a.max_submissions, "score_policy": a.score_policy.value,
+    }
+    if full:
+        out["statement"] = suite.statement
+        out["starter_code"] = suite.starter_code
+    return out
+
+
+def submission_json(sub: Submission, *, staff: bool = False) -> dict[str, Any]:
+    return {
+        "id": sub.id, "assignment": sub.assignment.slug, "course": sub.assignment.course.slug,
+        "status": sub.status.value, "filename": sub.filename, "via": sub.via,
+        "created_at": iso(sub.created_at), "finished_at": iso(sub.finished_at),
+        "score": sub.score, "raw_score": sub.raw_score, "max_score": sub.max_score, "late_days": sub.late_days,
+        "result": submission_svc.public_result(sub, staff=staff) or None,
+        "error": "grading failed; staff have been told" if sub.status == SubmissionStatus.ERROR else None,
+    }
+
+
+@bp.get("/assignments")
+@require_token("read")
+def list_assignments():  # type: ignore[no-untyped-def]
+    session = get_session()
+    out = []
+    for course, _role in course_svc.courses_of(session, api_user()):
+        out += [assignment_json(a) for a in assignment_svc.visible_assignments(session, api_user(), course)]
+    return jsonify({"assignments": out})
+
+
+@bp.get("/assignments/<slug>")
+@require_token("read")
+def get_assignment(slug: str):  # type: ignore[no-untyped-def]
+    a = assignment_svc.find_for_user(get_session(), api_user(), slug, request.args.get("course"))
+    return jsonify(assignment_json(a, full=True))
+
+
+def _read_submission() -> tuple[str, str]:
+    if request.files:
+        upload = request.files.get("file")
+        if upload is None:
+            raise Invalid("'file' 필드로 파일을 올리세요.", "Upload the file in a 'file' field.")
+        raw = upload.read(submission_svc.MAX_SOURCE_BYTES + 1)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Invalid("파일이 UTF-8 텍스트가 아닙니다.", "The file is not UTF-8 text.") from None
+        return text, upload.filename or "solution.py"
+    if not request.is_json:
+        raise Invalid("JSON {\"code\": ...} 또는 multipart 'file'로 보내세요.",
+                      "Send JSON {\"code\": ...} or a multipart 'file'.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
+    body = parse_input(SubmissionBody, data)
+    return body.code, body.filename
+
+
+def _wait_seconds() -> float:
+    raw = request.args.get("wait", "0")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Invalid("wait는 초 단위 숫자입니다.", "'wait' must be a number of seconds.") from None
+    if not 0 <= value <= MAX_WAIT or value != value:
+        raise Invalid(f"wait는 0~{MAX_WAIT:g}초입니다.", f"'wait' must be between 0 and {MAX_WAIT:g} seconds.")
+    return value
+
+
+def _wait_for(sub_id: int, seconds: float) -> Submission:
+    """Poll the row (the source of truth) until it is finished or the wait is over."""
+    session = get_session()
+    deadline = time.monotonic() + seconds
+    delay = 0.01
+    while True:
+        session.expire_all()
+        sub = session.get(Submission, sub_id)
+        assert sub is not None
+        if sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR) or time.monotonic() >= deadline:
+            return sub
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.2)
+
+
+@bp.post("/assignments/<slug>/submissions")
+@require_token("submit")
+def create_submission(slug: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    wait = _wait_seconds()
+    a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
+    code, filename = _read_submission()
+    sub = submission_svc.submit(session, api_user(), a, code, filename, via="api",
+                                dispatcher=get_dispatcher(current_app),
+                                limits=submission_svc.Limits(current_app.config["SUBMIT_RATE_PER_MIN"]))
+    if wait:
+        sub = _wait_for(sub.id, wait)
+    done = sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR)
+    resp = jsonify(submission_json(sub))
+    resp.status_code = 200 if done else 202
+    resp.headers["Location"] = url_for("api.get_submission", submission_id=sub.id)
+    return resp
+
+
+@bp.get("/assignments/<slug>/submissions")
+@require_token("read")
+def list_submissions(slug: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
+    subs = submission_svc.submissions_of(session, api_user(), a)
+    return jsonify({"submissions": [submission_json(s) for s in subs]})
+
+
+@bp.get("/submissions/<int:submission_id>")
+@require_token("read")
+def get_submission(submission_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    fmt = request.args.get("format", "json")
+    if fmt not in FORMATS:
+        raise Invalid(f"format은 {', '.join(FORMATS)} 중 하나입니다.", f"format must be one of {', '.join(FORMATS)}.")
+    wait = _wait_seconds()
+    sub = submission_svc.get_submission(session, api_user(), submission_id)
+    if wait:
+        sub = _wait_for(sub.id, wait)
+    staff = course_svc.is_staff(session, api_user(), sub.assignment.course)
+    if fmt == "json" or sub.status != SubmissionStatus.GRADED:
+        resp = jsonify(submission_json(sub, staff=staff))
+        resp.status_code = 200 if fmt == "json" or sub.status == SubmissionStatus.GRADED else 202
+        return resp
+    body = submission_svc.formatted_result(sub, fmt)
+    if fmt == "junit":
+        return Response(str(body), mimetype="application/xml")
+    return jsonify(body)

@@ -1,0 +1,247 @@
+"""Code submissions: accept (durably, before answering), grade (idempotently), report, regrade.
+
+A submission row is committed with status ``queued`` before the caller hears "accepted"; a worker
+claims it with a conditional UPDATE (queued -> running, or an expired running lease), grades it,
+and finishes it only if it still holds the claim. A duplicate delivery therefore never grades
+twice, and a worker that died mid-job leaves a lease that a sweep hands to someone else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from quizsvc.errors import Forbidden, Invalid, TooMany, not_found
+from quizsvc.grading import grade_source
+from quizsvc.grading.result import result_from_dict
+from quizsvc.grading.runner import Runner
+from quizsvc.models import Assignment, ScorePolicy, Submission, SubmissionStatus, User, utcnow
+from quizsvc.services import courses as course_svc
+from quizsvc.services.assignments import require_visible
+
+MAX_SOURCE_BYTES = 256 * 1024
+ALLOWED_SUFFIXES = (".py", ".ipynb")
+LEASE_SECONDS = 120  # a claim older than this is presumed dead (grading takes milliseconds)
+MAX_DELIVERIES = 3  # grading attempts before a submission is marked ``error``
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, submission_id: int) -> None: ...
+
+
+@dataclass
+class Limits:
+    per_minute: int = 30  # submissions per student per minute, across assignments
+
+
+def _validate_source(source: str, filename: str) -> str:
+    name = (filename or "solution.py").strip().split("/")[-1].split("\\")[-1][:200] or "solution.py"
+    if not name.endswith(ALLOWED_SUFFIXES):
+        raise Invalid(".py 또는 .ipynb 파일만 제출할 수 있습니다.", "Submit a .py or .ipynb file.")
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise Invalid(f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB).",
+                      f"The submission is too large (at most {MAX_SOURCE_BYTES // 1024} KiB).")
+    if not source.strip():
+        raise Invalid("제출한 코드가 비어 있습니다.", "The submitted code is empty.")
+    if "\x00" in source:
+        raise Invalid("코드에 NUL 문자가 있습니다.", "The code contains a NUL character.")
+    if name.endswith(".ipynb"):
+        try:
+            nb = json.loads(source)
+        except ValueError:
+            raise Invalid("노트북(.ipynb)을 읽을 수 없습니다.", "The notebook (.ipynb) is not valid JSON.") from None
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+            raise Invalid("노트북에 cells가 없습니다.", "The notebook has no cells.")
+    return name
+
+
+def late_days(assignment: Assignment, at: datetime) -> int:
+    if assignment.due_at is None or at <= assignment.due_at:
+        return 0
+    return math.ceil((at - assignment.due_at) / timedelta(days=1))
+
+
+def submit(
+    session: Session, actor: User, assignment: Assignment, source: str, filename: str = "solution.py",
+    *, via: str = "web", dispatcher: Dispatcher | None = None, limits: Limits | None = None,
+) -> Submission:
+    staff = require_visible(session, actor, assignment)
+    now = utcnow()
+    name = _validate_source(source, filename)
+    if not staff:
+        if assignment.opens_at and now < assignment.opens_at:
+            raise Forbidden("아직 제출할 수 없는 과제입니다.", "This assignment is not open yet.")
+        if assignment.closes_at and now >= assignment.closes_at:
+            raise Forbidden("제출이 마감되었습니다.", "Submissions for this assignment have closed.")
+        if assignment.max_submissions is not None:
+            used = session.scalar(select(func.count()).select_from(Submission).where(
+                Submission.assignment_id == assignment.id, Submission.user_id == actor.id))
+            if (used or 0) >= assignment.max_submissions:
+                raise Forbidden(f"제출 가능 횟수({assignment.max_submissions}회)를 모두 사용했습니다.",
+                                f"You have used all {assignment.max_submissions} submissions.")
+        lim = limits or Limits()
+        recent = session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.user_id == actor.id, Submission.created_at > now - timedelta(minutes=1)))
+        if (recent or 0) >= lim.per_minute:
+            raise TooMany(f"1분에 {lim.per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
+                          f"At most {lim.per_minute} submissions a minute; try again shortly.",
+                          retry_after=60)
+    sub = Submission(assignment_id=assignment.id, user_id=actor.id, source=source, filename=name, via=via,
+                     status=SubmissionStatus.QUEUED, created_at=now)
+    session.add(sub)
+    session.commit()  # durable before anyone is told "accepted"
+    if dispatcher is not None:
+        dispatcher.enqueue(sub.id)
+    return sub
+
+
+# --- the worker side -----------------------------------------------------------------------
+
+
+def claim(session: Session, submission_id: int, lease_seconds: int = LEASE_SECONDS) -> str | None:
+    """Take the job if nobody holds it; returns the claim id, or None if it is not ours to run."""
+    now = utcnow()
+    token = secrets.token_hex(8)
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id)
+        .where(or_(Submission.status == SubmissionStatus.QUEUED,
+                   (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_until < now)))
+        .values(status=SubmissionStatus.RUNNING, claim=token, started_at=now,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                deliveries=Submission.deliveries + 1)
+    )
+    session.commit()
+    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def process(session: Session, submission_id: int, runner: Runner | None = None) -> bool:
+    """Claim, grade and finish one submission. Returns whether this call graded it."""
+    token = claim(session, submission_id)
+    if token is None:
+        return False
+    sub = session.get(Submission, submission_id)
+    assert sub is not None
+    session.refresh(sub)
+    try:
+        result = grade_source(sub.assignment.grader, sub.source, filename=sub.filename, runner=runner,
+                              language=sub.user.locale if sub.user.locale in ("ko", "en") else "ko")
+    except Exception as exc:  # grading infrastructure failed: retry, then report
+        failed = sub.deliveries >= MAX_DELIVERIES
+        session.execute(
+            update(Submission).where(Submission.id == sub.id, Submission.claim == token).values(
+                status=SubmissionStatus.ERROR if failed else SubmissionStatus.QUEUED,
+                error=f"{type(exc).__name__}: {exc}"[:2000], claim=None, lease_until=None,
+                finished_at=utcnow() if failed else None))
+        session.commit()
+        if not failed:
+            raise
+        return False
+    days = late_days(sub.assignment, sub.created_at)
+    factor = max(0.0, 1.0 - sub.assignment.late_penalty_per_day * days)
+    raw = result.score
+    final = raw if factor == 1.0 else round(raw * factor, 6)
+    done = session.execute(
+        update(Submission).where(Submission.id == sub.id, Submission.claim == token).values(
+            status=SubmissionStatus.GRADED, raw_score=raw, score=final, max_score=result.max_score,
+            late_days=days, result=result.to_dict(include_private=True), finished_at=utcnow(),
+            lease_until=None, error=None))
+    session.commit()
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def pending_ids(session: Session, *, stale_only: bool = False) -> list[int]:
+    """Queued submissions and running ones whose lease expired: what a sweep should re-dispatch."""
+    now = utcnow()
+    expired = (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_until < now)
+    cond = expired if stale_only else or_(Submission.status == SubmissionStatus.QUEUED, expired)
+    return list(session.scalars(select(Submission.id).where(cond).order_by(Submission.id)))
+
+
+# --- reading results -----------------------------------------------------------------------
+
+
+def get_submission(session: Session, actor: User, submission_id: int) -> Submission:
+    sub = session.get(Submission, submission_id) if 0 < submission_id < 2**31 else None
+    if sub is None or (sub.user_id != actor.id and not course_svc.is_staff(session, actor, sub.assignment.course)):
+        raise not_found("제출물", "Submission")
+    return sub
+
+
+def submissions_of(session: Session, actor: User, assignment: Assignment, user: User | None = None) -> list[Submission]:
+    """The actor's own submissions, or (staff) another user's."""
+    target = user or actor
+    if target.id != actor.id:
+        course_svc.require_staff(session, actor, assignment.course)
+    return list(session.scalars(
+        select(Submission).where(Submission.assignment_id == assignment.id, Submission.user_id == target.id)
+        .order_by(Submission.id.desc())))
+
+
+def public_result(sub: Submission, *, staff: bool = False) -> dict[str, Any]:
+    """The stored result as the student may see it (hidden cases' details stay out)."""
+    if sub.status != SubmissionStatus.GRADED:
+        return {}
+    if staff:
+        return dict(sub.result)
+    return result_from_dict(sub.result).to_dict(include_private=False)
+
+
+def formatted_result(sub: Submission, fmt: str) -> str | dict[str, Any]:
+    res = result_from_dict(sub.result)
+    if fmt == "junit":
+        return res.to_junit()
+    if fmt == "gradescope":
+        out = res.to_gradescope()
+        if sub.score is not None and sub.late_days:
+            out["score"] = sub.score
+            out.setdefault("output", f"late by {sub.late_days} day(s): penalty applied")
+        return out
+    return res.to_dict(include_private=False)
+
+
+def kept_submission(subs: list[Submission], policy: ScorePolicy) -> Submission | None:
+    graded = [s for s in subs if s.status == SubmissionStatus.GRADED and s.score is not None]
+    if not graded:
+        return None
+    if policy == ScorePolicy.LAST:
+        return max(graded, key=lambda s: (s.created_at, s.id))
+    return max(graded, key=lambda s: (s.score or 0.0, -s.id))
+
+
+# --- regrading -----------------------------------------------------------------------------
+
+
+def regrade(session: Session, actor: User, assignment: Assignment, dispatcher: Dispatcher | None) -> int:
+    """Queue every finished submission of an assignment again (after its tests changed)."""
+    course_svc.require_editor(session, actor, assignment.course)
+    ids = list(session.scalars(select(Submission.id).where(
+        Submission.assignment_id == assignment.id,
+        Submission.status.in_([SubmissionStatus.GRADED, SubmissionStatus.ERROR]))))
+    if ids:
+        session.execute(update(Submission).where(Submission.id.in_(ids)).values(
+            status=SubmissionStatus.QUEUED, claim=None, lease_until=None, deliveries=0))
+        session.commit()
+    if dispatcher is not None:
+        for sid in ids:
+            dispatcher.enqueue(sid)
+    return len(ids)
+
+
+def progress(session: Session, assignment: Assignment) -> dict[str, int]:
+    rows = session.execute(select(Submission.status, func.count()).where(
+        Submission.assignment_id == assignment.id).group_by(Submission.status)).all()
+    counts = {s.value: 0 for s in SubmissionStatus}
+    counts.update({status.value if hasattr(status, "value") else str(status): n for status, n in rows})
+    return counts
+
+
+RunnerFactory = Callable[[], Runner]

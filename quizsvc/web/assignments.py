@@ -1,0 +1,95 @@
+"""Programming assignments in the browser: statement, editor or upload, results as they arrive."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from quizsvc.db import get_session
+from quizsvc.errors import DomainError
+from quizsvc.grading import registry
+from quizsvc.models import SubmissionStatus
+from quizsvc.queue import get_dispatcher
+from quizsvc.services import assignments as assignment_svc
+from quizsvc.services import courses as course_svc
+from quizsvc.services import submissions as submission_svc
+from quizsvc.web import flash_error
+from quizsvc.web.forms import ActionForm
+
+bp = Blueprint("assignments", __name__)
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@login_required
+def show(assignment_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    a = assignment_svc.get_assignment(session, assignment_id)
+    staff = assignment_svc.require_visible(session, current_user, a)
+    subs = submission_svc.submissions_of(session, current_user, a)
+    kept = submission_svc.kept_submission(subs, a.score_policy)
+    return render_template(
+        "assignments/show.html", assignment=a, suite=registry.get(a.grader), submissions=subs, kept=kept,
+        form=ActionForm(), staff=staff, code=request.args.get("code", ""),
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/submit")
+@login_required
+def submit(assignment_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    a = assignment_svc.get_assignment(session, assignment_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("assignments.show", assignment_id=a.id))
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        raw = upload.read(submission_svc.MAX_SOURCE_BYTES + 1)
+        try:
+            source, filename = raw.decode("utf-8"), upload.filename
+        except UnicodeDecodeError:
+            flash(_("The file is not UTF-8 text."), "error")
+            return redirect(url_for("assignments.show", assignment_id=a.id)), 303
+    else:
+        source, filename = request.form.get("code", ""), "solution.py"
+    try:
+        sub = submission_svc.submit(
+            session, current_user, a, source, filename, via="web", dispatcher=get_dispatcher(current_app),
+            limits=submission_svc.Limits(current_app.config["SUBMIT_RATE_PER_MIN"]))
+    except DomainError as exc:
+        flash_error(exc)
+        subs = submission_svc.submissions_of(session, current_user, a)
+        return render_template(
+            "assignments/show.html", assignment=a, suite=registry.get(a.grader), submissions=subs,
+            kept=submission_svc.kept_submission(subs, a.score_policy), form=ActionForm(),
+            staff=course_svc.is_staff(session, current_user, a.course), code=source,
+        ), exc.status
+    return redirect(url_for("assignments.submission", submission_id=sub.id))
+
+
+@bp.get("/submissions/<int:submission_id>")
+@login_required
+def submission(submission_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    sub = submission_svc.get_submission(session, current_user, submission_id)
+    staff = course_svc.is_staff(session, current_user, sub.assignment.course)
+    return render_template("assignments/submission.html", sub=sub, assignment=sub.assignment,
+                           result=submission_svc.public_result(sub, staff=staff), staff=staff,
+                           done=sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR))
+
+
+@bp.get("/submissions/<int:submission_id>/status")
+@login_required
+def status(submission_id: int):  # type: ignore[no-untyped-def]
+    """Polled by the submission page's script until the grade is in."""
+    sub = submission_svc.get_submission(get_session(), current_user, submission_id)
+    return jsonify({"status": sub.status.value, "score": sub.score, "max_score": sub.max_score})
