@@ -56,6 +56,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
         instance_path=str(tmp_path / "instance"),
     )
     yield app
+    app.extensions["quizsvc.dispatcher"].stop()
     _wipe(app)
     get_engine(app).dispose()
 

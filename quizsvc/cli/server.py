@@ -62,6 +62,9 @@ def serve(host: str, port: int, threads: int, no_demo: bool) -> None:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            # Grading threads live in the worker process: start them (and re-dispatch whatever
+            # was queued or stuck before a restart) once the worker exists.
+            self.cfg.set("post_worker_init", lambda _worker: app.extensions["quizsvc.dispatcher"].start())
 
         def load(self) -> Any:
             return app

@@ -35,8 +35,9 @@ class InProcessDispatcher:
             if self._executor is not None:
                 return
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
+        # The first sweep runs on the sweeper thread too: the caller may be inside a request
+        # whose database session must not be touched.
         threading.Thread(target=self._sweeper, name="grader-sweep", daemon=True).start()
-        self.sweep()
 
     def stop(self, wait: bool = True) -> None:
         self._stop.set()
@@ -86,8 +87,10 @@ class InProcessDispatcher:
         return len(ids)
 
     def _sweeper(self) -> None:
-        while not self._stop.wait(self.sweep_seconds):
+        while True:
             try:
                 self.sweep()
             except Exception:
                 log.exception("sweep failed")
+            if self._stop.wait(self.sweep_seconds):
+                return

@@ -81,8 +81,8 @@ def gradebook(session: Session, actor: User, course: Course) -> Gradebook:
     policy = {a.id: a.score_policy for a in assignments}
     for user in students:
         scores: dict[str, float | None] = {f"q{q.id}": best.get((user.id, q.id)) for q in quizzes}
-        for a in assignments:
-            kept = kept_submission(subs.get((user.id, a.id), []), policy[a.id])
-            scores[f"a{a.id}"] = kept.score if kept else None
+        for assignment in assignments:
+            kept = kept_submission(subs.get((user.id, assignment.id), []), policy[assignment.id])
+            scores[f"a{assignment.id}"] = kept.score if kept else None
         book.rows.append((user, scores))
     return book

@@ -1,0 +1,60 @@
+"""Length-prefixed frames over pipes: the only channel between the grader and a fork server.
+
+A frame is an 8-byte big-endian length and that many bytes. Readers pass a cap, so a
+misbehaving peer cannot make the other side allocate without bound.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+HEADER = struct.Struct(">Q")
+
+
+class WireError(Exception):
+    """The peer closed the channel, sent too much, or did not answer in time."""
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    view = memoryview(HEADER.pack(len(payload)) + payload)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_json(fd: int, value: Any) -> None:
+    write_frame(fd, json.dumps(value).encode())
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks, missing = [], size
+    while missing:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise WireError("no answer in time")
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            raise WireError("the channel was closed")
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, cap: int, deadline: float | None = None) -> bytes:
+    (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
+    if size > cap:
+        raise WireError(f"frame of {size} bytes exceeds the cap of {cap}")
+    return _read_exact(fd, size, deadline)
+
+
+def read_json(fd: int, cap: int, deadline: float | None = None) -> Any:
+    try:
+        return json.loads(read_frame(fd, cap, deadline))
+    except ValueError as exc:
+        raise WireError(f"malformed frame: {exc}") from None

@@ -1,0 +1,215 @@
+"""Code submissions end to end on the default (in-process) dispatcher: durability, idempotent
+claims, late penalties, limits, formats, regrading, the gradebook, and the web pages."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from helpers import csrf_token, login, make_user
+from sqlalchemy import select
+
+from quizsvc.db import get_session
+from quizsvc.grading import registry
+from quizsvc.models import Assignment, CourseRole, Submission, SubmissionStatus, utcnow
+from quizsvc.services import courses, submissions, tokens
+from quizsvc.services.assignments import ensure_course_assignments
+
+REFERENCE = registry.get("batchnorm").solutions[0].source
+
+
+@pytest.fixture
+def setup(app: Any) -> dict[str, Any]:
+    with app.app_context():
+        s = get_session()
+        prof = make_user(s, "prof@example.com", instructor=True)
+        course = courses.create_course(s, prof, "c1", "강좌")
+        ensure_course_assignments(s, course)
+        alice = make_user(s, "alice@example.com")
+        bob = make_user(s, "bob@example.com")
+        for u in (alice, bob):
+            courses.enroll(s, u, course, CourseRole.STUDENT)
+        _, secret = tokens.create_token(s, alice, "ci", "read,submit")
+        _, bob_secret = tokens.create_token(s, bob, "ci", "read,submit")
+        _, prof_secret = tokens.create_token(s, prof, "ci", "read,submit,manage")
+        bn = s.scalar(select(Assignment).where(Assignment.grader == "batchnorm"))
+        return {"course_id": course.id, "bn_id": bn.id, "alice": secret, "bob": bob_secret,
+                "prof": prof_secret, "alice_id": alice.id}
+
+
+def _auth(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _row(app: Any, sid: int) -> Submission:
+    with app.app_context():
+        s = get_session()
+        sub = s.get(Submission, sid)
+        s.expunge(sub)
+        return sub
+
+
+def test_api_submit_waits_for_the_grade(client, setup):
+    r = client.post("/api/v1/assignments/batchnorm/submissions?wait=20", json={"code": REFERENCE},
+                    headers=_auth(setup["alice"]))
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["status"] == "graded" and body["score"] == body["max_score"] > 0
+    assert r.headers["Location"].endswith(f"/api/v1/submissions/{body['id']}")
+    hidden = [c for c in body["result"]["cases"] if not c["visible"]]
+    assert hidden and all("private" not in c for c in hidden)
+
+
+def test_accepted_submission_is_committed_before_202(app, client, setup):
+    r = client.post("/api/v1/assignments/batchnorm/submissions", json={"code": REFERENCE},
+                    headers=_auth(setup["alice"]))
+    assert r.status_code == 202
+    sid = r.get_json()["id"]
+    assert _row(app, sid).source == REFERENCE  # the row exists as soon as the answer does
+    r = client.get(f"/api/v1/submissions/{sid}?wait=20", headers=_auth(setup["alice"]))
+    assert r.get_json()["status"] == "graded"
+
+
+def test_formats_junit_and_gradescope(client, setup):
+    sid = client.post("/api/v1/assignments/batchnorm/submissions?wait=20", json={"code": "x ="},
+                      headers=_auth(setup["alice"])).get_json()["id"]
+    junit = client.get(f"/api/v1/submissions/{sid}?format=junit", headers=_auth(setup["alice"]))
+    assert junit.status_code == 200 and junit.mimetype == "application/xml"
+    assert b"<testsuite" in junit.data and b'failures="0"' not in junit.data
+    gs = client.get(f"/api/v1/submissions/{sid}?format=gradescope", headers=_auth(setup["alice"])).get_json()
+    assert gs["score"] == 0 and {t["visibility"] for t in gs["tests"]} >= {"visible"}
+    bad = client.get(f"/api/v1/submissions/{sid}?format=xml", headers=_auth(setup["alice"]))
+    assert bad.status_code == 422
+
+
+def test_multipart_upload_and_bad_uploads(client, setup):
+    import io
+
+    h = _auth(setup["alice"])
+    r = client.post("/api/v1/assignments/batchnorm/submissions?wait=20", headers=h,
+                    data={"file": (io.BytesIO(REFERENCE.encode()), "bn.py")}, content_type="multipart/form-data")
+    assert r.status_code == 200 and r.get_json()["filename"] == "bn.py"
+    r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h,
+                    data={"file": (io.BytesIO(b"\xff\xfe\x00"), "bn.py")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h, json={"code": "x=1", "filename": "a.exe"})
+    assert r.status_code == 422 and "py" in r.get_json()["error"]["message"]
+    r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h, data="nope", content_type="text/plain")
+    assert r.status_code == 422
+    r = client.post("/api/v1/assignments/nope/submissions", headers=h, json={"code": "x=1"})
+    assert r.status_code == 404
+    r = client.post("/api/v1/assignments/batchnorm/submissions?wait=-1", headers=h, json={"code": "x=1"})
+    assert r.status_code == 422
+
+
+def test_scopes_and_other_students_submissions(client, setup):
+    sid = client.post("/api/v1/assignments/batchnorm/submissions", json={"code": REFERENCE},
+                      headers=_auth(setup["alice"])).get_json()["id"]
+    assert client.get(f"/api/v1/submissions/{sid}", headers=_auth(setup["bob"])).status_code == 404
+    assert client.get(f"/api/v1/submissions/{sid}", headers=_auth(setup["prof"])).status_code == 200
+    r = client.post("/api/v1/assignments/batchnorm/submissions", json={"code": REFERENCE},
+                    headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+
+
+def test_claim_is_idempotent_and_finish_needs_the_claim(app, setup):
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        user = a.course.enrollments[1].user
+        sub = submissions.submit(s, user, a, REFERENCE, dispatcher=None)
+        first = submissions.claim(s, sub.id)
+        assert first is not None
+        assert submissions.claim(s, sub.id) is None  # a duplicate delivery gets nothing
+        assert submissions.process(s, sub.id) is False  # and does not grade
+        # The holder's lease expires (its worker died): the next delivery takes over and grades.
+        s.execute(Submission.__table__.update().where(Submission.id == sub.id)
+                  .values(lease_until=utcnow() - timedelta(seconds=1)))
+        s.commit()
+        assert submissions.pending_ids(s, stale_only=True) == [sub.id]
+        assert submissions.process(s, sub.id) is True
+        s.refresh(sub)
+        assert sub.status == SubmissionStatus.GRADED and sub.deliveries == 2
+        assert submissions.process(s, sub.id) is False  # graded exactly once
+
+
+def test_late_penalty_and_close(app, setup):
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        a.due_at = utcnow() - timedelta(days=1, hours=2)  # two started days late
+        a.late_penalty_per_day = 0.25
+        a.closes_at = utcnow() + timedelta(days=1)
+        s.commit()
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        sub = submissions.submit(s, alice, a, REFERENCE)
+        assert submissions.process(s, sub.id)
+        s.refresh(sub)
+        assert sub.late_days == 2 and sub.score == pytest.approx(sub.raw_score * 0.5)
+        a.closes_at = utcnow() - timedelta(seconds=1)
+        s.commit()
+        with pytest.raises(Exception, match="closed"):
+            submissions.submit(s, alice, a, REFERENCE)
+
+
+def test_rate_and_count_limits(app, client, setup):
+    app.config["SUBMIT_RATE_PER_MIN"] = 2
+    h = _auth(setup["alice"])
+    for _ in range(2):
+        assert client.post("/api/v1/assignments/batchnorm/submissions", headers=h,
+                           json={"code": "x=1"}).status_code == 202
+    r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h, json={"code": "x=1"})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60"
+    with app.app_context():
+        assert get_session().query(Submission).count() == 2  # the refused one was not stored
+
+
+def test_restart_sweeps_queued_submissions(app, setup):
+    """Accepted while no dispatcher ran (the process died before grading): a new process's
+    start-up sweep grades it."""
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        sub = submissions.submit(s, alice, a, REFERENCE, dispatcher=None)
+    dispatcher = app.extensions["quizsvc.dispatcher"]
+    dispatcher.start()
+    deadline = time.monotonic() + 20
+    while _row(app, sub.id).status != SubmissionStatus.GRADED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _row(app, sub.id).status == SubmissionStatus.GRADED
+
+
+def test_web_submit_regrade_and_gradebook(app, client, setup):
+    login(client, "alice@example.com")
+    page = client.get(f"/assignments/{setup['bn_id']}").get_data(as_text=True)
+    assert "batchnorm_forward" in page and "codemirror.js" in page
+    token = csrf_token(client, f"/assignments/{setup['bn_id']}")
+    r = client.post(f"/assignments/{setup['bn_id']}/submit", data={"code": REFERENCE, "csrf_token": token})
+    assert r.status_code == 302
+    sid = int(r.headers["Location"].rsplit("/", 1)[1])
+    deadline = time.monotonic() + 20
+    while client.get(f"/submissions/{sid}/status").get_json()["status"] != "graded":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert 'id="score"' in client.get(f"/submissions/{sid}").get_data(as_text=True)
+    # Without a CSRF token nothing is stored.
+    assert client.post(f"/assignments/{setup['bn_id']}/submit", data={"code": "x=1"}).status_code == 400
+    # A student cannot regrade or see the gradebook.
+    assert client.get(f"/staff/courses/{setup['course_id']}/gradebook").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "prof@example.com")
+    token = csrf_token(client, f"/staff/assignments/{setup['bn_id']}")
+    r = client.post(f"/staff/assignments/{setup['bn_id']}/regrade", data={"csrf_token": token})
+    assert r.status_code == 302
+    deadline = time.monotonic() + 20
+    while client.get(f"/staff/assignments/{setup['bn_id']}/progress").get_json()["graded"] != 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    csv_text = client.get(f"/staff/courses/{setup['course_id']}/gradebook?format=csv").get_data(as_text=True)
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("name,email") and any(line.startswith("alice,alice@example.com") for line in lines)
+    alice_row = next(line for line in lines if line.startswith("alice,"))
+    assert alice_row.endswith(",17")
