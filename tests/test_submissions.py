@@ -213,3 +213,41 @@ def test_web_submit_regrade_and_gradebook(app, client, setup):
     assert lines[0].startswith("name,email") and any(line.startswith("alice,alice@example.com") for line in lines)
     alice_row = next(line for line in lines if line.startswith("alice,"))
     assert alice_row.endswith(",17")
+
+
+@pytest.fixture
+def live_url(app: Any):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_cli_submit_exit_codes_and_formats(live_url, setup, tmp_path):
+    from click.testing import CliRunner
+
+    from quizsvc.cli import main
+
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text(REFERENCE)
+    bad.write_text(REFERENCE + "\n\ndef batchnorm_backward(dout, cache):\n    raise ValueError('todo')\n")
+    base = ["submit", "--server", live_url, "--token", setup["alice"], "--assignment", "batchnorm"]
+    runner = CliRunner()
+    ok = runner.invoke(main, [*base, str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "score: 17 / 17" in ok.output
+    junit = tmp_path / "report.xml"
+    below = runner.invoke(main, [*base, "--format", "junit", "--output", str(junit), str(bad)])
+    assert below.exit_code == 1, below.output
+    assert "<testsuite" in junit.read_text()
+    relaxed = runner.invoke(main, [*base, "--min-score", "0", "--format", "gradescope", str(bad)])
+    assert relaxed.exit_code == 0 and '"tests"' in relaxed.output
+    denied = runner.invoke(main, ["submit", "--server", live_url, "--token", "qz_wrong", "--assignment",
+                                  "batchnorm", str(good)])
+    assert denied.exit_code == 2 and "401" in denied.output

@@ -144,8 +144,12 @@ def execute_calls(
     filename: str = "",
     call_seconds: float = 0.0,
     capture: Callable[[], Any] | None = None,
+    memory_note: str = "",
 ) -> Iterator[dict[str, Any]]:
-    """Run ``calls`` against the functions in ``namespace``; yield one result record per call."""
+    """Run ``calls`` against the functions in ``namespace``; yield one result record per call.
+
+    ``memory_note`` replaces a MemoryError's text when the sandbox's memory limit is the cause.
+    """
     results: dict[str, Any] = {}
     objects: dict[str, Any] = {}
     for call in calls:
@@ -175,6 +179,8 @@ def execute_calls(
         except CallTimeLimit:
             record.update(ok=False, error=f"time limit: the call ran longer than {call_seconds:g} s",
                           kind="timeout")
+        except MemoryError as exc:
+            record.update(ok=False, error=memory_note or _short_error(exc), kind="memory")
         except (Exception, SystemExit) as exc:  # any student error becomes a per-call message
             record.update(ok=False, error=_short_error(exc), kind="exception",
                           traceback=_student_traceback(exc, filename))
@@ -233,6 +239,8 @@ def main(workdir: str) -> int:
         job = json.load(fh)
     arrays = dict(np.load("inputs.npz", allow_pickle=False))
     call_seconds = float(job.get("call_seconds", 0))
+    memory_mib = int(job.get("memory_mib", 0) or 0)
+    memory_note = f"memory limit exceeded ({memory_mib} MiB)" if memory_mib else ""
     signal.signal(signal.SIGALRM, _on_alarm)
     np.random.seed(0)  # code that (wrongly) uses np.random still gets reproducible grades
     os.makedirs("out", exist_ok=True)
@@ -260,13 +268,17 @@ def main(workdir: str) -> int:
         except CallTimeLimit:
             emit({"load_error": "time limit while loading the submission", **captured.finish()})
             return 0
+        except MemoryError as exc:
+            emit({"load_error": memory_note or _short_error(exc), **captured.finish()})
+            return 0
         except BaseException as exc:  # noqa: BLE001 - SyntaxError, SystemExit, anything
             emit({"load_error": _short_error(exc),
                   "traceback": _student_traceback(exc, filename), **captured.finish()})
             return 0
         emit({"loaded": True, **captured.finish()})
         for record in execute_calls(namespace, job["calls"], arrays, sink, filename=filename,
-                                    call_seconds=call_seconds, capture=_capture):
+                                    call_seconds=call_seconds, capture=_capture,
+                                    memory_note=memory_note):
             emit(record)
         emit({"done": True})
     return 0
