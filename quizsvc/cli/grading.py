@@ -11,6 +11,7 @@ import click
 from quizsvc.cli import main
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.registry import UnknownAssignment
+from quizsvc.grading.runner import Runner
 
 
 @main.command("grade-local")
@@ -22,16 +23,31 @@ from quizsvc.grading.registry import UnknownAssignment
               help="Exit 0 when the score reaches this value (default: full marks).")
 @click.option("--language", type=click.Choice(["en", "ko"]), default="en", show_default=True)
 @click.option("--visible-only", is_flag=True, help="Run only the visible cases.")
+@click.option("--cold", is_flag=True,
+              help="Start a fresh sandboxed interpreter instead of a warm fork server.")
+@click.option("--isolation", type=click.Choice(["auto", "bwrap", "fallback"]), default="auto",
+              show_default=True,
+              help="Sandbox tier: bubblewrap namespaces, or the per-process layers without it.")
 def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, language: str,
-                visible_only: bool) -> None:
-    """Grade SOLUTION (.py or .ipynb) for one assignment; exit 0 only on full marks."""
+                visible_only: bool, cold: bool, isolation: str) -> None:
+    """Grade SOLUTION (.py or .ipynb) for one assignment; exit 0 only on full marks.
+
+    The submission runs in the same sandbox as on the server; exit status 2 when grading is
+    refused (the sandbox here is below QUIZSVC_SANDBOX_MIN_LEVEL).
+    """
+    from quizsvc.sandbox.status import SandboxUnavailable
+
     try:
+        runner = _runner(cold, isolation)
         result = grade_source(slug, solution.read_text(encoding="utf-8"),
                               filename=solution.name, include_hidden=not visible_only,
-                              language=language)
+                              language=language, runner=runner)
     except UnknownAssignment:
         raise click.BadParameter(f"unknown assignment {slug!r}",
                                  param_hint="--assignment") from None
+    except SandboxUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     if fmt == "json":
         click.echo(result.to_json())
     elif fmt == "junit":
@@ -42,6 +58,16 @@ def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, la
         click.echo(result.to_table())
     threshold = result.max_score if min_score is None else min_score
     sys.exit(0 if result.score >= threshold else 1)
+
+
+def _runner(cold: bool, isolation: str) -> Runner:
+    if cold:
+        from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
+
+        return SubprocessRunner(isolation=isolation)
+    from quizsvc.sandbox.pool import WarmPool
+
+    return WarmPool(size=1, isolation=isolation)  # one submission: one server is enough
 
 
 @main.command("assignments")

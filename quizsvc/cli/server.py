@@ -78,3 +78,19 @@ def demo() -> None:
     from quizsvc.app import create_app
 
     _print_logins(prepare(create_app()), "(start it with: quizsvc serve)")
+
+
+@main.command("worker")
+@click.option("--concurrency", type=int, default=0, help="Grading threads (default: number of cores).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run a Celery grading worker (needs QUIZSVC_BROKER_URL and a shared database)."""
+    import os
+
+    from quizsvc.app import create_app
+    from quizsvc.queue.worker import run_worker
+
+    app = create_app()
+    if not app.config.get("BROKER_URL"):
+        raise click.UsageError("set QUIZSVC_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
+    run_worker(app, concurrency or int(app.config.get("POOL_SIZE") or os.cpu_count() or 2), loglevel)

@@ -1,6 +1,9 @@
-"""/health: database reachability, schema revision and version, for load balancers and humans."""
+"""/health: database reachability, schema revision, version and the grading sandbox's isolation
+level, for load balancers and humans."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
@@ -11,10 +14,33 @@ from quizsvc.db import get_engine
 bp = Blueprint("health", __name__)
 
 
+@bp.record_once
+def _announce_sandbox(state: Any) -> None:
+    # At start-up: detect the isolation layers once and log a warning naming any that is missing.
+    sandbox_health()
+
+
+def sandbox_health() -> dict[str, Any]:
+    """Detected once per process (cached), so /health stays cheap."""
+    from quizsvc.sandbox.status import SandboxUnavailable, current_status, enforce
+
+    status = current_status()
+    try:
+        enforce(status)
+        refused = None
+    except SandboxUnavailable as exc:
+        refused = str(exc)
+    return {**status.as_dict(), "grading_refused": refused}
+
+
 @bp.get("/health")
 def health():  # type: ignore[no-untyped-def]
     engine = get_engine()
-    body = {"status": "ok", "version": current_app.config["VERSION"], "database": {"backend": engine.dialect.name}}
+    body: dict[str, Any] = {"status": "ok", "version": current_app.config["VERSION"],
+                            "database": {"backend": engine.dialect.name},
+                            "sandbox": sandbox_health()}
+    if body["sandbox"]["grading_refused"]:
+        body["status"] = "degraded"
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

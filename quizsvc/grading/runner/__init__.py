@@ -1,7 +1,9 @@
 """Running a submission's calls: the interface the grader depends on, and its implementations.
 
-The grader only needs ``runner.run(source, program, filename=...) -> RunOutcome``; a hardened
-sandbox with a warm fork-server pool can replace :class:`SubprocessRunner` behind it.
+The grader only needs ``runner.run(source, program, filename=...) -> RunOutcome``. The default
+is the process-wide warm pool of sandboxed fork servers (``quizsvc.sandbox.pool``); the cold
+:class:`SubprocessRunner` (a fresh sandboxed interpreter per submission) is the fallback and
+the baseline. Set ``QUIZSVC_RUNNER=cold`` to make the cold runner the default.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ class Runner(Protocol):
 
 
 def default_runner() -> Runner:
-    from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
+    import os
 
-    return SubprocessRunner()
+    if os.environ.get("QUIZSVC_RUNNER", "").lower() == "cold":
+        from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
+
+        return SubprocessRunner()
+    from quizsvc.sandbox.pool import shared_pool
+
+    return shared_pool()

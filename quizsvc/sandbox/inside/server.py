@@ -28,13 +28,16 @@ import time
 import traceback
 from typing import Any
 
-import wire  # type: ignore[import-not-found]  # flat imports: see inside/__init__.py
+if __name__ == "__main__":  # run as a script under -I: its own folder is not on sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import wire  # type: ignore[import-not-found]  # noqa: E402 - flat import, see inside/__init__.py
 
 CONFIG_CAP = 1 << 20
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 SETUP_FAILED = 71  # exit code of a child that could not be confined (it never ran the code)
 MAXFD = 1 << 16
-PRELOAD = ("math", "cmath", "random", "statistics", "collections", "itertools", "functools",
+PRELOAD = ("socket", "zipfile", "math", "cmath", "random", "statistics", "collections", "itertools", "functools",
            "operator", "copy", "dataclasses", "typing", "numbers", "decimal", "fractions",
            "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma", "numpy.lib.stride_tricks")
 
@@ -155,6 +158,7 @@ class JobHandler:
 
     def run(self) -> int:
         srv = self.server
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the server dies: the job goes with it
         source = wire.read_frame(srv.proto_in, self.limits["source_cap"])
         job = wire.read_frame(srv.proto_in, CONFIG_CAP * 16)
         inputs = wire.read_frame(srv.proto_in, self.limits["inputs_cap"])
@@ -410,11 +414,9 @@ def main() -> None:
 
     import child  # type: ignore[import-not-found]  # noqa: F401 - imported once, before any fork
 
-    if config.get("mode") != "once":
-        _warm_up(np)
+    _warm_up(np)  # also in "once" mode: its imports are what children may not be able to do
     Server(proto_in, proto_out, config).serve()
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()

@@ -1,0 +1,164 @@
+"""The grader's handle on one fork server: start it in its sandbox, hand it jobs, kill it.
+
+Everything the server sends back is read with size caps and deadlines; a server that stops
+answering, answers nonsense or dies is killed with its whole process group and reported as
+broken, so the pool can start a fresh one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+
+from quizsvc.grading.protocol import Program
+from quizsvc.grading.runner import RunOutcome
+from quizsvc.sandbox import bwrap, outcome
+from quizsvc.sandbox.capabilities import detect
+from quizsvc.sandbox.inside import wire
+from quizsvc.sandbox.limits import MiB, Limits
+from quizsvc.sandbox.status import SandboxStatus, enforce, expected_status, probed_status
+
+SANDBOX_UID = 65534  # nobody: children never run as root, whatever the service runs as
+SOURCE_CAP = 1 * MiB
+INPUTS_CAP = 64 * MiB
+START_SECONDS = 60.0  # bwrap + interpreter + NumPy import + warm-up, on a cold page cache
+GRACE_SECONDS = 5.0  # on top of the job's wall limit, for the server's own bookkeeping
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+
+
+class ServerBroken(Exception):
+    pass
+
+
+def make_grader_nondumpable() -> None:
+    """No ptrace of the grader, no /proc/<pid>/mem, no core dump with expected outputs in it."""
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _die_with_parent() -> None:  # preexec_fn of the fallback tier (bwrap has --die-with-parent)
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class ForkServer:
+    def __init__(self, tier: str, limits: Limits, *, mode: str = "warm") -> None:
+        self.tier, self.limits, self.mode = tier, limits, mode
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.status: SandboxStatus | None = None
+        self.hello: dict[str, Any] = {}
+        self.jobs = 0
+        self._tmp: str | None = None  # the fallback tier's private temp dir on the host
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, minimum: str | None = None) -> None:
+        caps = detect()
+        enforce(expected_status(self.tier, caps), minimum)
+        lay = bwrap.layout()
+        in_bwrap = self.tier == "bwrap"
+        if in_bwrap:
+            assert caps.bwrap is not None
+            argv = bwrap.bwrap_argv(caps.bwrap, lay, self.limits.tmp_bytes,
+                                    bwrap.server_command(lay))
+            tmp, sys_path, preexec = bwrap.TMP, [bwrap.LIB, bwrap.SITE], None
+        else:
+            self._tmp = tempfile.mkdtemp(prefix="quizsvc-sandbox-tmp-")
+            os.chmod(self._tmp, 0o711)  # children may enter their job dir, not list or write
+            argv = bwrap.fallback_argv(lay)
+            tmp, sys_path, preexec = self._tmp, [lay.staging, lay.site_dir], _die_with_parent
+        debug = os.environ.get("QUIZSVC_SANDBOX_DEBUG")
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=None if debug else subprocess.DEVNULL, env=bwrap.thread_env(),
+            cwd=tmp, start_new_session=True, preexec_fn=preexec)  # noqa: PLW1509
+        config = {
+            "mode": self.mode, "sys_path": sys_path, "tmp": tmp,
+            "uid": SANDBOX_UID if caps.root else None, "pid_namespace": in_bwrap,
+            "seccomp": caps.seccomp,
+            "landlock": bwrap.landlock_paths(lay, in_bwrap) if caps.landlock_abi else None,
+            "limits": {**self.limits.to_wire(), "source_cap": SOURCE_CAP,
+                       "inputs_cap": INPUTS_CAP},
+        }
+        try:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            wire.write_json(self.proc.stdin.fileno(), config)
+            self.hello = wire.read_json(self.proc.stdout.fileno(), 1 * MiB,
+                                        time.monotonic() + START_SECONDS)
+        except (OSError, wire.WireError) as exc:
+            self.kill()
+            raise ServerBroken(f"the sandbox did not start ({self.tier} tier): {exc}") from None
+        self.status = probed_status(self.tier, self.hello.get("probe") or {})
+        self.status.notes.extend(self.hello.get("errors") or [])
+        try:
+            enforce(self.status, minimum)
+        except Exception:
+            self.kill()
+            raise
+
+    def run_job(self, source: str, program: Program, filename: str) -> RunOutcome:
+        """Grade-side of one job; raises ServerBroken (after killing the server) on trouble."""
+        if not self.alive:
+            raise ServerBroken("the fork server is not running")
+        assert self.proc is not None and self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        lim = self.limits
+        job = {"calls": program.calls, "filename": filename, "call_seconds": lim.call_seconds,
+               "load_seconds": lim.load_seconds, "memory_mib": lim.memory_mib}
+        inputs = io.BytesIO()
+        np.savez(inputs, **program.arrays)
+        started = time.perf_counter()
+        out = self.proc.stdout.fileno()
+        try:
+            stdin = self.proc.stdin.fileno()
+            wire.write_json(stdin, {"job": self.jobs})
+            wire.write_frame(stdin, source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP])
+            wire.write_frame(stdin, json.dumps(job).encode())
+            wire.write_frame(stdin, inputs.getvalue())
+            deadline = time.monotonic() + lim.wall_seconds + GRACE_SECONDS
+            header = wire.read_json(out, 1 * MiB, deadline)
+            if "error" in header:
+                raise wire.WireError(str(header["error"])[:200])
+            cap = lim.output_bytes + lim.results_bytes + lim.arrays_bytes
+            blob = wire.read_frame(out, cap, deadline)
+        except (OSError, wire.WireError) as exc:
+            self.kill()
+            raise ServerBroken(f"the grading sandbox stopped answering: {exc}") from None
+        self.jobs += 1
+        return outcome.from_response(header, blob, program, time.perf_counter() - started)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Ask politely (EOF on its channel), then kill the whole process group."""
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                if self.proc.stdin:
+                    self.proc.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout)
+        self.kill()
+
+    def kill(self) -> None:
+        proc = self.proc
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    if stream:
+                        stream.close()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+

@@ -1,0 +1,98 @@
+"""Turn what a fork server sent back into a :class:`RunOutcome`, trusting none of it.
+
+Every byte came out of the sandbox: JSON lines are parsed with caps, arrays are ``.npy`` data
+loaded with ``allow_pickle=False`` (object arrays cannot even be represented), names are
+checked, sizes are bounded by the frame caps the reader enforced.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from quizsvc.grading.protocol import CallOutcome, Program, decode_record
+from quizsvc.grading.runner import RunOutcome
+
+
+def parse_records(data: bytes) -> list[dict[str, Any]]:
+    records = []
+    for line in data.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a partial last line, or junk
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def parse_array(name: str, data: bytes) -> tuple[str, np.ndarray] | None:
+    try:
+        key = bytes.fromhex(name.removesuffix(".npy")).decode()
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError, UnicodeDecodeError):
+        return None
+    if type(array) is not np.ndarray or array.dtype.kind not in "biufc":
+        return None
+    return key, array
+
+
+def from_response(header: dict[str, Any], blob: bytes, program: Program,
+                  seconds: float) -> RunOutcome:
+    sizes = header.get("sizes") or {}
+    stdout_len, results_len = int(sizes.get("stdout", 0)), int(sizes.get("results", 0))
+    stdout = blob[:stdout_len].decode("utf-8", errors="replace")
+    records = parse_records(blob[stdout_len: stdout_len + results_len])
+    arrays: dict[str, np.ndarray] = {}
+    offset = stdout_len + results_len
+    for item in header.get("arrays") or []:
+        name, size = str(item[0]), int(item[1])
+        parsed = parse_array(name, blob[offset: offset + size])
+        offset += size
+        if parsed:
+            arrays[parsed[0]] = parsed[1]
+    aborted = header.get("aborted")
+    outcome = RunOutcome(aborted=str(aborted) if aborted else None, seconds=seconds,
+                         stdout=stdout, stdout_chars=int(header.get("stdout_total", 0)))
+    fill_outcome(outcome, records, arrays, program)
+    return outcome
+
+
+def fill_outcome(outcome: RunOutcome, records: list[dict[str, Any]],
+                 arrays: dict[str, np.ndarray], program: Program) -> None:
+    wanted = {c["id"] for c in program.calls}
+    finished = False
+    for record in records:
+        if "load_error" in record:
+            outcome.load_error = str(record["load_error"])[:2000]
+            outcome.load_traceback = str(record.get("traceback", ""))[:2000]
+        if "load_error" in record or "loaded" in record:
+            outcome.stdout = str(record.get("stdout", ""))[:4000] + outcome.stdout
+            outcome.stdout_chars += int(record.get("stdout_chars", 0) or 0)
+        elif record.get("done"):
+            finished = True
+        elif record.get("id") in wanted and record["id"] not in outcome.outcomes:
+            outcome.outcomes[record["id"]] = decode_record(record, arrays)
+    if not finished and not outcome.load_error and not outcome.aborted:
+        # Exit status 0 without the final record: os._exit(0), SystemExit from a destructor...
+        outcome.aborted = "the submission's process ended before all calls had run"
+    aborted = outcome.aborted
+    first_missing = True
+    for call in program.calls:
+        if call["id"] in outcome.outcomes:
+            continue
+        if outcome.load_error:
+            error = f"not run: the submission could not be loaded ({outcome.load_error})"
+        elif first_missing and aborted:
+            error = f"{aborted} during this call"
+        else:
+            error = "not run: the submission's process had already stopped"
+        kind = "not_run"
+        if first_missing and aborted:
+            kind = ("timeout" if "time limit" in aborted else
+                    "memory" if "memory limit" in aborted else "not_run")
+        first_missing = False
+        outcome.outcomes[call["id"]] = CallOutcome(call["id"], ok=False, error=error, kind=kind)

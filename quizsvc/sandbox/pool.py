@@ -1,0 +1,115 @@
+"""The warm pool: N fork servers, each in its own sandbox, shared by any number of threads.
+
+``run`` takes a free server (blocking while all are busy), hands it the job and puts it back.
+A server that broke (crashed, killed, stopped answering) is replaced by a fresh one, started
+lazily on the next job; the job that found it broken is reported as aborted, never retried
+(the submission may be what broke it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import queue
+import threading
+import weakref
+
+from quizsvc.grading.protocol import Program
+from quizsvc.grading.runner import RunOutcome
+from quizsvc.sandbox.forkserver import ForkServer, ServerBroken, make_grader_nondumpable
+from quizsvc.sandbox.limits import Limits, pool_size_from_env
+from quizsvc.sandbox.status import SandboxStatus, choose_tier, enforce, expected_status
+
+_live_pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
+
+
+class WarmPool:
+    def __init__(self, size: int | None = None, limits: Limits | None = None, *,
+                 isolation: str = "auto", min_level: str | None = None) -> None:
+        self.limits = limits or Limits()
+        self.size = size or pool_size_from_env()
+        self.tier = choose_tier(isolation)
+        self.min_level = min_level
+        self._free: queue.SimpleQueue[ForkServer] = queue.SimpleQueue()
+        self._servers: list[ForkServer] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.respawns = 0
+        for _ in range(self.size):
+            self._add_server()
+        _live_pools.add(self)
+
+    def _add_server(self) -> ForkServer:
+        server = ForkServer(self.tier, self.limits)
+        with self._lock:
+            self._servers.append(server)
+        self._free.put(server)
+        return server
+
+    def status(self) -> SandboxStatus:
+        """The probed status of a running server if any, else what detection expects."""
+        for server in list(self._servers):
+            if server.status is not None:
+                return server.status
+        return expected_status(self.tier)
+
+    def start(self) -> WarmPool:
+        """Start every server now (otherwise each starts on its first job)."""
+        taken = [self._free.get() for _ in range(self.size)]
+        try:
+            for server in taken:
+                if not server.alive:
+                    server.start(self.min_level)
+        finally:
+            for server in taken:
+                self._free.put(server)
+        return self
+
+    def run(self, source: str, program: Program, *, filename: str = "solution.py") -> RunOutcome:
+        if self._closed:
+            raise RuntimeError("the grading pool is closed")
+        enforce(self.status(), self.min_level)
+        server = self._free.get()
+        try:
+            if not server.alive:
+                if server.proc is not None:
+                    self.respawns += 1
+                server.kill()
+                server.start(self.min_level)
+            return server.run_job(source, program, filename)
+        except ServerBroken as exc:
+            return RunOutcome(aborted=f"the submission's sandbox was stopped ({exc})")
+        finally:
+            self._free.put(server)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            servers = list(self._servers)
+        for server in servers:
+            server.close()
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_shared: WarmPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> WarmPool:
+    """The process-wide pool behind ``default_runner()``: created once, closed at exit."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared._closed:
+            make_grader_nondumpable()
+            _shared = WarmPool()
+        return _shared
+
+
+@atexit.register
+def _close_all() -> None:  # no orphaned sandboxes when the interpreter exits
+    for pool in list(_live_pools):
+        pool.close()

@@ -1,0 +1,123 @@
+"""The isolation level: which layers hold, what is missing, and refusing to grade below a floor.
+
+Levels: ``full`` (namespaces + unprivileged uid + no_new_privs + seccomp + Landlock),
+``reduced`` (no namespaces or one of seccomp/Landlock missing, but still an unprivileged uid
+with no_new_privs and a syscall or file-access filter), ``minimal`` (anything less).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from quizsvc.sandbox.capabilities import Capabilities, detect
+
+log = logging.getLogger("quizsvc.sandbox")
+LEVELS = ("minimal", "reduced", "full")
+LAYERS = ("process", "rlimits", "namespaces", "unprivileged_uid", "no_new_privs",
+          "nondumpable", "seccomp", "landlock")
+_warned: set[tuple[str, ...]] = set()
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading refused: the sandbox here is weaker than QUIZSVC_SANDBOX_MIN_LEVEL demands."""
+
+
+@dataclass
+class SandboxStatus:
+    tier: str  # "bwrap" | "fallback"
+    layers: dict[str, bool]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [name for name in LAYERS if not self.layers.get(name)]
+
+    @property
+    def level(self) -> str:
+        have = self.layers
+        if not self.missing:
+            return "full"
+        if have.get("unprivileged_uid") and have.get("no_new_privs") and (
+                have.get("seccomp") or have.get("landlock")):
+            return "reduced"
+        return "minimal"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "tier": self.tier, "layers": dict(self.layers),
+                "missing": self.missing, "notes": list(self.notes)}
+
+
+def force_fallback_from_env() -> bool:
+    return os.environ.get("QUIZSVC_SANDBOX_FORCE_FALLBACK", "").lower() in ("1", "true", "yes")
+
+
+def choose_tier(isolation: str = "auto", caps: Capabilities | None = None) -> str:
+    """"bwrap" or "fallback" for an ``isolation`` of auto | bwrap | fallback."""
+    caps = caps or detect()
+    if isolation not in ("auto", "bwrap", "fallback"):
+        raise ValueError(f"unknown isolation {isolation!r} (auto, bwrap or fallback)")
+    if isolation == "fallback" or (isolation == "auto" and force_fallback_from_env()):
+        return "fallback"
+    if caps.bwrap:
+        return "bwrap"
+    if isolation == "bwrap":
+        raise SandboxUnavailable(f"bubblewrap isolation was requested: {caps.bwrap_problem}")
+    return "fallback"
+
+
+def expected_status(tier: str, caps: Capabilities | None = None) -> SandboxStatus:
+    """What the layers should be, from detection alone (cheap: for /health and start-up)."""
+    caps = caps or detect()
+    layers = {"process": True, "rlimits": True, "namespaces": tier == "bwrap",
+              "unprivileged_uid": caps.root, "no_new_privs": True, "nondumpable": True,
+              "seccomp": caps.seccomp, "landlock": caps.landlock_abi >= 1}
+    notes = [p for p in (caps.bwrap_problem, caps.seccomp_problem) if p]
+    if caps.landlock_abi < 1:
+        notes.append("the kernel has no Landlock")
+    if not caps.root:
+        notes.append("not running as root: children cannot switch to an unprivileged uid")
+    return SandboxStatus(tier, layers, notes)
+
+
+def probed_status(tier: str, probe: dict[str, Any]) -> SandboxStatus:
+    """What a fork server's probe child found really in force."""
+    layers = {"process": True, "rlimits": probe.get("nproc", -1) > 0,
+              "namespaces": tier == "bwrap",
+              "unprivileged_uid": probe.get("uid", 0) != 0 and not probe.get("groups"),
+              "no_new_privs": probe.get("no_new_privs") == 1,
+              "nondumpable": probe.get("dumpable") == 0,
+              "seccomp": probe.get("seccomp_mode") == 2, "landlock": bool(probe.get("landlock"))}
+    notes = [f"probe failed: {probe['error']}"] if "error" in probe else []
+    return SandboxStatus(tier, layers, notes)
+
+
+def required_level() -> str | None:
+    value = os.environ.get("QUIZSVC_SANDBOX_MIN_LEVEL", "").strip().lower()
+    if not value:
+        return None
+    if value not in LEVELS:
+        raise SandboxUnavailable(f"QUIZSVC_SANDBOX_MIN_LEVEL={value!r}: use one of {LEVELS}")
+    return value
+
+
+def enforce(status: SandboxStatus, minimum: str | None = None) -> None:
+    """Warn (once per kind of gap) about missing layers; refuse if below the required level."""
+    missing = tuple(status.missing)
+    if missing and (status.tier, *missing) not in _warned:
+        _warned.add((status.tier, *missing))
+        log.warning("sandbox isolation is %s (%s tier): missing %s%s", status.level,
+                    status.tier, ", ".join(missing),
+                    f" ({'; '.join(status.notes)})" if status.notes else "")
+    minimum = minimum or required_level()
+    if minimum and LEVELS.index(status.level) < LEVELS.index(minimum):
+        raise SandboxUnavailable(
+            f"grading refused: the sandbox here is {status.level!r} (missing "
+            f"{', '.join(missing)}) but QUIZSVC_SANDBOX_MIN_LEVEL requires {minimum!r}")
+
+
+def current_status() -> SandboxStatus:
+    """The level new graders get in this process (detection only: cached and cheap)."""
+    return expected_status(choose_tier())
