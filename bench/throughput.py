@@ -1,0 +1,231 @@
+"""Throughput of code submissions through the HTTP API, end to end.
+
+Posts N submissions (a mix of correct and buggy solutions) with concurrent clients, once against
+``quizsvc serve`` on SQLite (in-process dispatcher) and once against gunicorn + Celery workers +
+PostgreSQL + Redis, and reports accepted/s, graded/s, p50/p99 seconds from POST to graded, and
+the number lost (accepted but never graded; must be 0). Last line: one JSON object.
+
+    .venv/bin/python bench/throughput.py [--n 2000] [--clients 16] [--setups default,scaleout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN = os.environ.get("QUIZSVC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("QUIZSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def solutions() -> list[str]:
+    from quizsvc.grading import registry
+
+    a = registry.get("layernorm")
+    good = [s.source for s in a.solutions]
+    bad = [m.source for m in a.mistakes][:4] if hasattr(a.mistakes[0], "source") else []
+    bad = bad or [good[0] + "\n\ndef layernorm_backward(dout, cache):\n    raise ValueError('todo')\n"]
+    return good + bad
+
+
+def seed(env: dict[str, str]) -> str:
+    os.environ.update(env)
+    from quizsvc import migrate
+    from quizsvc.app import create_app
+    from quizsvc.db import get_engine, get_session
+    from quizsvc.models import CourseRole
+    from quizsvc.services import accounts, courses, tokens
+    from quizsvc.services.assignments import ensure_course_assignments
+
+    app = create_app()
+    with app.app_context():
+        migrate.upgrade(get_engine())
+        s = get_session()
+        prof = accounts.create_user(s, f"p{uuid.uuid4().hex[:6]}@bench.local", "p", "benchmark-password",
+                                    can_create_courses=True)
+        course = courses.create_course(s, prof, f"bench-{uuid.uuid4().hex[:6]}", "bench")
+        ensure_course_assignments(s, course)
+        student = accounts.create_user(s, f"s{uuid.uuid4().hex[:6]}@bench.local", "s", "benchmark-password")
+        courses.enroll(s, student, course, CourseRole.STUDENT)
+        secret = tokens.create_token(s, student, "bench", "read,submit")[1]
+    get_engine(app).dispose()
+    return secret
+
+
+def wait_http(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def post(base: str, token: str, code: str) -> int | None:
+    req = urllib.request.Request(f"{base}/api/v1/assignments/layernorm/submissions", method="POST",
+                                 data=json.dumps({"code": code}).encode(),
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return int(json.loads(resp.read())["id"]) if resp.status == 202 else None
+    except OSError:
+        return None
+
+
+def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: float) -> dict[str, Any]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from quizsvc.db import make_engine
+    from quizsvc.models import Submission, SubmissionStatus
+
+    codes = solutions()
+    posted: dict[int, float] = {}
+    failures = 0
+    lock = threading.Lock()
+    counter = iter(range(n))
+
+    def client() -> None:
+        nonlocal failures
+        for i in counter:
+            t = time.time()
+            sid = post(base, token, codes[i % len(codes)])
+            with lock:
+                if sid is None:
+                    failures += 1
+                else:
+                    posted[sid] = t
+
+    start = time.time()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    accept_secs = time.time() - start
+    engine = make_engine(db_url)
+    deadline = time.time() + timeout
+    done: dict[int, float] = {}
+    while time.time() < deadline:
+        with Session(engine) as s:
+            rows = s.execute(select(Submission.id, Submission.finished_at, Submission.status)
+                             .where(Submission.id.in_(list(posted)))).all()
+        done = {r.id: r.finished_at.timestamp() for r in rows if r.status == SubmissionStatus.GRADED}
+        if len(done) == len(posted):
+            break
+        time.sleep(0.5)
+    engine.dispose()
+    latencies = sorted(done[i] - posted[i] for i in done)
+    last = max(done.values()) if done else start
+    pct = (lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3) if latencies else None)
+    return {"submitted": n, "accepted": len(posted), "refused": failures,
+            "accepted_per_s": round(len(posted) / accept_secs, 1),
+            "graded": len(done), "graded_per_s": round(len(done) / max(1e-9, last - start), 1),
+            "p50_s": pct(0.5), "p99_s": pct(0.99), "lost": len(posted) - len(done)}
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def bench_default(n: int, clients: int, timeout: float) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="qz-bench-"))
+    db_url = f"sqlite:///{tmp / 'bench.db'}"
+    env = {"QUIZSVC_DATABASE_URL": db_url, "QUIZSVC_INSTANCE_PATH": str(tmp), "QUIZSVC_SUBMIT_RATE_PER_MIN": "1000000",
+           "QUIZSVC_BROKER_URL": "", "QUIZSVC_PASSWORD_HASH_FAST": "1"}
+    token = seed(env)
+    port = free_port()
+    log = open(tmp / "serve.log", "wb")  # noqa: SIM115
+    procs = [subprocess.Popen([str(BIN / "quizsvc"), "serve", "--no-demo", "--port", str(port)],
+                              env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health")
+        return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout)
+    finally:
+        stop(procs)
+        log.close()
+
+
+def bench_scaleout(n: int, clients: int, timeout: float, workers: int) -> dict[str, Any]:
+    from sqlalchemy import create_engine, text
+
+    name = f"quizsvc_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    db_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    tmp = Path(tempfile.mkdtemp(prefix="qz-bench-"))
+    env = {"QUIZSVC_DATABASE_URL": db_url, "QUIZSVC_INSTANCE_PATH": str(tmp), "QUIZSVC_SUBMIT_RATE_PER_MIN": "1000000",
+           "QUIZSVC_BROKER_URL": REDIS, "QUIZSVC_CELERY_QUEUE": f"bench-{uuid.uuid4().hex[:6]}",
+           "QUIZSVC_SECRET_KEY": "bench", "QUIZSVC_PASSWORD_HASH_FAST": "1"}
+    token = seed(env)
+    port = free_port()
+    full_env = {**os.environ, **env}
+    log = open(tmp / "procs.log", "wb")  # noqa: SIM115
+    procs = [subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{port}",
+                               "quizsvc.wsgi:app"], env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)]
+    procs += [subprocess.Popen([str(BIN / "quizsvc"), "worker", "--loglevel", "WARNING"], env=full_env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True) for _ in range(workers)]
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health")
+        time.sleep(3)  # workers connect
+        return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout)
+    finally:
+        stop(procs)
+        log.close()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=2, help="Celery worker processes (scale-out setup)")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for grading to finish")
+    ap.add_argument("--setups", default="default,scaleout")
+    args = ap.parse_args()
+    out: dict[str, Any] = {"benchmark": "submission_throughput", "n": args.n, "clients": args.clients,
+                           "cores": os.cpu_count()}
+    for setup in args.setups.split(","):
+        res = (bench_default(args.n, args.clients, args.timeout) if setup == "default"
+               else bench_scaleout(args.n, args.clients, args.timeout, args.workers))
+        print(f"{setup:9} {res}", flush=True)
+        out[setup] = res
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
