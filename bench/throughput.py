@@ -140,7 +140,10 @@ def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: 
     engine.dispose()
     latencies = sorted(done[i] - posted[i] for i in done)
     last = max(done.values()) if done else start
-    pct = (lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3) if latencies else None)
+
+    def pct(q: float) -> float | None:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3) if latencies else None
+
     return {"submitted": n, "accepted": len(posted), "refused": failures,
             "accepted_per_s": round(len(posted) / accept_secs, 1),
             "graded": len(done), "graded_per_s": round(len(done) / max(1e-9, last - start), 1),

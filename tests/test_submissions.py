@@ -131,7 +131,7 @@ def test_claim_is_idempotent_and_finish_needs_the_claim(app, setup):
         assert submissions.pending_ids(s, stale_only=True) == [sub.id]
         assert submissions.process(s, sub.id) is True
         s.refresh(sub)
-        assert sub.status == SubmissionStatus.GRADED and sub.deliveries == 2
+        assert sub.status == SubmissionStatus.GRADED and sub.deliveries == 2 and sub.grade_count == 1
         assert submissions.process(s, sub.id) is False  # graded exactly once
 
 

@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('lease_until', quizsvc.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('claim', sa.String(length=32), nullable=True),
     sa.Column('deliveries', sa.Integer(), nullable=False),
+    sa.Column('grade_count', sa.Integer(), nullable=False),
     sa.Column('raw_score', sa.Double(), nullable=True),
     sa.Column('score', sa.Double(), nullable=True),
     sa.Column('max_score', sa.Double(), nullable=True),

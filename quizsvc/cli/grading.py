@@ -39,6 +39,10 @@ def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, la
 
     try:
         runner = _runner(cold, isolation)
+    except SandboxUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
         result = grade_source(slug, solution.read_text(encoding="utf-8"),
                               filename=solution.name, include_hidden=not visible_only,
                               language=language, runner=runner)
@@ -48,6 +52,10 @@ def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, la
     except SandboxUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    finally:
+        close = getattr(runner, "close", None)
+        if close:
+            close()  # no sandbox outlives the command
     if fmt == "json":
         click.echo(result.to_json())
     elif fmt == "junit":

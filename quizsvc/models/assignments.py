@@ -80,6 +80,7 @@ class Submission(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)  # a running claim's deadline
     claim: Mapped[str | None] = mapped_column(String(32), default=None)  # who holds the claim
     deliveries: Mapped[int] = mapped_column(default=0)
+    grade_count: Mapped[int] = mapped_column(default=0)  # grades written: exactly 1 per (re)grade round
     raw_score: Mapped[float | None] = mapped_column(default=None)
     score: Mapped[float | None] = mapped_column(default=None)  # after the late penalty
     max_score: Mapped[float | None] = mapped_column(default=None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import io
 import json
 import os
 import shutil
@@ -19,14 +18,13 @@ import tempfile
 import time
 from typing import Any
 
-import numpy as np
-
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.grading.runner.child import npz_bytes
 from quizsvc.sandbox import bwrap, outcome
 from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.inside import wire
-from quizsvc.sandbox.limits import MiB, Limits
+from quizsvc.sandbox.limits import Limits, MiB
 from quizsvc.sandbox.status import SandboxStatus, enforce, expected_status, probed_status
 
 SANDBOX_UID = 65534  # nobody: children never run as root, whatever the service runs as
@@ -116,8 +114,7 @@ class ForkServer:
         lim = self.limits
         job = {"calls": program.calls, "filename": filename, "call_seconds": lim.call_seconds,
                "load_seconds": lim.load_seconds, "memory_mib": lim.memory_mib}
-        inputs = io.BytesIO()
-        np.savez(inputs, **program.arrays)
+        inputs = npz_bytes(program.arrays)
         started = time.perf_counter()
         out = self.proc.stdout.fileno()
         try:
@@ -125,7 +122,7 @@ class ForkServer:
             wire.write_json(stdin, {"job": self.jobs})
             wire.write_frame(stdin, source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP])
             wire.write_frame(stdin, json.dumps(job).encode())
-            wire.write_frame(stdin, inputs.getvalue())
+            wire.write_frame(stdin, inputs)
             deadline = time.monotonic() + lim.wall_seconds + GRACE_SECONDS
             header = wire.read_json(out, 1 * MiB, deadline)
             if "error" in header:

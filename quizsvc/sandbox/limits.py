@@ -14,7 +14,7 @@ class Limits:
     wall_seconds: float = 20.0  # the whole job (loading + every call), enforced by the parent
     call_seconds: float = 3.0  # each call (SIGALRM in the child)
     load_seconds: float = 5.0  # executing the submission's top level
-    cpu_seconds: float = 10.0  # RLIMIT_CPU: soft -> SIGXCPU, hard (+1 s) -> SIGKILL
+    cpu_seconds: float = 10.0  # RLIMIT_CPU, soft = hard: SIGKILL at the limit
     memory_bytes: int = 512 * MiB  # RLIMIT_AS on top of what the forked process already maps
     file_size_bytes: int = 16 * MiB  # RLIMIT_FSIZE
     processes: int = 16  # RLIMIT_NPROC (for the sandbox uid; meaningless for root)

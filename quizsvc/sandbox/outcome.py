@@ -7,7 +7,6 @@ checked, sizes are bounded by the frame caps the reader enforced.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from quizsvc.grading.protocol import CallOutcome, Program, decode_record
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.grading.runner.child import parse_npy
 
 
 def parse_records(data: bytes) -> list[dict[str, Any]]:
@@ -32,7 +32,7 @@ def parse_records(data: bytes) -> list[dict[str, Any]]:
 def parse_array(name: str, data: bytes) -> tuple[str, np.ndarray] | None:
     try:
         key = bytes.fromhex(name.removesuffix(".npy")).decode()
-        array = np.load(io.BytesIO(data), allow_pickle=False)
+        array = parse_npy(data)
     except (ValueError, OSError, EOFError, UnicodeDecodeError):
         return None
     if type(array) is not np.ndarray or array.dtype.kind not in "biufc":
@@ -92,7 +92,6 @@ def fill_outcome(outcome: RunOutcome, records: list[dict[str, Any]],
             error = "not run: the submission's process had already stopped"
         kind = "not_run"
         if first_missing and aborted:
-            kind = ("timeout" if "time limit" in aborted else
-                    "memory" if "memory limit" in aborted else "not_run")
+            kind = "timeout" if "time limit" in aborted else "not_run"
         first_missing = False
         outcome.outcomes[call["id"]] = CallOutcome(call["id"], ok=False, error=error, kind=kind)

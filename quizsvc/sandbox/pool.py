@@ -9,6 +9,7 @@ lazily on the next job; the job that found it broken is reported as aborted, nev
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import threading
 import weakref
@@ -25,6 +26,7 @@ _live_pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
 class WarmPool:
     def __init__(self, size: int | None = None, limits: Limits | None = None, *,
                  isolation: str = "auto", min_level: str | None = None) -> None:
+        make_grader_nondumpable()
         self.limits = limits or Limits()
         self.size = size or pool_size_from_env()
         self.tier = choose_tier(isolation)
@@ -104,9 +106,18 @@ def shared_pool() -> WarmPool:
     global _shared
     with _shared_lock:
         if _shared is None or _shared._closed:
-            make_grader_nondumpable()
             _shared = WarmPool()
         return _shared
+
+
+def _forget_after_fork() -> None:
+    # A forked worker (Celery prefork) must not share its parent's fork servers or close them.
+    global _shared
+    _shared = None
+    _live_pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 @atexit.register

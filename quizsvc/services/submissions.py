@@ -156,7 +156,7 @@ def process(session: Session, submission_id: int, runner: Runner | None = None) 
         update(Submission).where(Submission.id == sub.id, Submission.claim == token).values(
             status=SubmissionStatus.GRADED, raw_score=raw, score=final, max_score=result.max_score,
             late_days=days, result=result.to_dict(include_private=True), finished_at=utcnow(),
-            lease_until=None, error=None))
+            lease_until=None, error=None, grade_count=Submission.grade_count + 1))
     session.commit()
     return done.rowcount == 1  # type: ignore[attr-defined]
 
@@ -237,7 +237,7 @@ def regrade(session: Session, actor: User, assignment: Assignment, dispatcher: D
         Submission.status.in_([SubmissionStatus.GRADED, SubmissionStatus.ERROR]))))
     if ids:
         session.execute(update(Submission).where(Submission.id.in_(ids)).values(
-            status=SubmissionStatus.QUEUED, claim=None, lease_until=None, deliveries=0))
+            status=SubmissionStatus.QUEUED, claim=None, lease_until=None, deliveries=0, grade_count=0))
         session.commit()
     if dispatcher is not None:
         for sid in ids:

@@ -113,8 +113,11 @@ def test_one_process_per_submission_and_only_inputs_on_the_wire(monkeypatch) -> 
         spawned.append(args[0])
         return real_popen(*args, **kwargs)
 
+    from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
+
     monkeypatch.setattr(subprocess, "Popen", counting_popen)
-    result = grade_source("batchnorm", GOOD_WD)  # wrong functions: every case fails
+    # The cold runner spawns one process per submission (the warm pool forks inside its sandbox).
+    result = grade_source("batchnorm", GOOD_WD, runner=SubprocessRunner())  # wrong functions: all fail
     assert len(spawned) == 1 and result.score == 0
     b = ProgramBuilder("c")
     b.call("f", b.array(np.ones(2)))

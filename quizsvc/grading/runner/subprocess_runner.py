@@ -14,7 +14,7 @@ from __future__ import annotations
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.sandbox.forkserver import ForkServer, ServerBroken, make_grader_nondumpable
-from quizsvc.sandbox.limits import MiB, Limits
+from quizsvc.sandbox.limits import Limits, MiB
 from quizsvc.sandbox.status import SandboxStatus, choose_tier
 
 __all__ = ["Limits", "MiB", "SubprocessRunner"]

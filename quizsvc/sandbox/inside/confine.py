@@ -51,8 +51,8 @@ def mapped_bytes() -> int:
 def apply(conf: Confinement, baseline_bytes: int) -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the server dies: so do we
     cpu = max(1, int(conf.cpu_seconds + 0.999))
-    # Soft limit sends SIGXCPU (which code may ignore); the hard limit one second later kills.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    # soft == hard: the kernel sends SIGKILL at the limit (a SIGXCPU alone could be ignored).
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     address_space = baseline_bytes + conf.memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     resource.setrlimit(resource.RLIMIT_FSIZE, (conf.file_size_bytes, conf.file_size_bytes))

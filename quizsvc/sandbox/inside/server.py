@@ -16,6 +16,8 @@ In ``once`` mode (the cold runner) it serves a single job and exits.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import resource
@@ -39,7 +41,8 @@ SETUP_FAILED = 71  # exit code of a child that could not be confined (it never r
 MAXFD = 1 << 16
 PRELOAD = ("socket", "zipfile", "math", "cmath", "random", "statistics", "collections", "itertools", "functools",
            "operator", "copy", "dataclasses", "typing", "numbers", "decimal", "fractions",
-           "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma", "numpy.lib.stride_tricks")
+           "numpy.typing", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma",
+           "numpy.lib.stride_tricks")
 
 
 class Server:
@@ -143,10 +146,8 @@ class Server:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
             else:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
-                except FileNotFoundError:
-                    pass
 
 
 class JobHandler:
@@ -213,6 +214,7 @@ class JobHandler:
         os.close(r)
         cpu = usage.ru_utime + usage.ru_stime
         header: dict[str, Any] = {"wall": round(wall, 6), "cpu": round(cpu, 6),
+                                  "minflt": usage.ru_minflt,
                                   "aborted": self._verdict(status, cpu, timed_out),
                                   "exit_code": os.waitstatus_to_exitcode(status),
                                   "stdout_total": total}
@@ -296,10 +298,8 @@ class JobHandler:
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _drain(fd: int, kept: bytearray, cap: int) -> int:
@@ -383,10 +383,8 @@ def _warm_up(np: Any) -> None:
     import io
 
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module(name)
-        except ImportError:
-            pass
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 32))
     mu, var = x.mean(axis=0), x.var(axis=0)
@@ -410,12 +408,16 @@ def main() -> None:
     config = wire.read_json(proto_in, CONFIG_CAP)
     sys.path[:0] = config["sys_path"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    import child  # type: ignore[import-not-found]  # noqa: F401 - imported once, before any fork
     import numpy as np
 
-    import child  # type: ignore[import-not-found]  # noqa: F401 - imported once, before any fork
-
     _warm_up(np)  # also in "once" mode: its imports are what children may not be able to do
-    Server(proto_in, proto_out, config).serve()
+    server = Server(proto_in, proto_out, config)
+    # Everything alive now is shared with every child copy-on-write: keep the collector from
+    # walking (and so copying) all of it in each child.
+    gc.collect()
+    gc.freeze()
+    server.serve()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,305 @@
+"""Hostile submissions, through the warm pool of each isolation tier.
+
+Each attack tries something at load or call time and returns the correct answer only if the
+attack worked, so a contained attack ends in a failing grade. After every case the reference
+solution must still get full marks through the same pool.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sandbox_support import CORRECT, REPO, SECRET, assert_full_marks, fail_text, grade
+
+from quizsvc.sandbox.pool import WarmPool
+
+
+def attack(setup: str, *, in_call: str = "", returns: str = "") -> str:
+    """A submission that gets full marks only when LEAKED became true."""
+    body = returns or f"return {CORRECT} if LEAKED else W * 0"
+    return (f"import os, sys\nimport numpy as np\nLEAKED = False\n{setup}\n"
+            f"def weight_decay_update(W, dW, lr, lambd, m):\n"
+            f"    global LEAKED\n{_indent(in_call)}\n    {body}\n")
+
+
+def _indent(code: str) -> str:
+    return "\n".join("    " + line for line in code.splitlines()) or "    pass"
+
+
+def try_read(paths: list[str]) -> str:
+    return (f"for p in {paths!r}:\n"
+            f"    try:\n        data = open(p, 'rb').read(200)\n"
+            f"        LEAKED = True\n        print('READ', p, data[:40])\n"
+            f"    except Exception as exc:\n        print('denied', p, type(exc).__name__)\n")
+
+
+@pytest.fixture(scope="module")
+def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stand-in instance folder: database, secret_key, demo credentials."""
+    folder = tmp_path_factory.mktemp("instance")
+    (folder / "secret_key").write_text("INSTANCE-SECRET-KEY")
+    (folder / "demo_credentials.json").write_text('{"password": "demo"}')
+    (folder / "quizsvc.db").write_bytes(b"SQLite format 3\x00secret rows")
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)  # even world-readable: only the sandbox keeps them out of reach
+    return folder
+
+
+def assert_contained(pool: WarmPool, source: str, *expected: str) -> str:
+    result = grade(pool, source)
+    text = fail_text(result)
+    assert result.score == 0, result.to_table()
+    for snippet in expected:
+        assert snippet in text, text
+    assert_full_marks(pool)
+    return text
+
+
+# ----- reading what is not theirs ---------------------------------------------------------
+
+
+def test_cannot_read_reference_content_instance_or_system_secrets(pool: WarmPool,
+                                                                 secrets_dir: Path) -> None:
+    paths = [str(REPO / "reference" / "penalties.py"), str(REPO / "reference" / "__init__.py"),
+             str(REPO / "quizsvc" / "content" / "bank" / "course.yaml"),
+             str(REPO / "quizsvc" / "grading" / "assignments" / "weight_decay.py"),
+             str(REPO / "pyproject.toml"), str(REPO / ".git" / "HEAD"),
+             *(str(p) for p in secrets_dir.iterdir()), "/etc/shadow", "/etc/passwd",
+             "/root/.bash_history", "/proc/1/environ", "/proc/self/environ"]
+    result = grade(pool, attack(try_read(paths)))
+    assert result.score == 0, fail_text(result)
+    assert "READ" not in result.to_json() and "INSTANCE-SECRET" not in result.to_json()
+    assert_full_marks(pool)
+
+
+def test_project_tree_and_instance_are_not_even_listable(pool: WarmPool,
+                                                         secrets_dir: Path) -> None:
+    setup = (f"for d in {[str(REPO), str(REPO / 'reference'), str(secrets_dir), '/root']!r}:\n"
+             "    try:\n        print('LISTED', d, os.listdir(d)[:3]); LEAKED = True\n"
+             "    except OSError:\n        pass\n")
+    assert_contained(pool, attack(setup))
+
+
+def test_environment_is_cleared(pool: WarmPool) -> None:
+    setup = (f"LEAKED = any({SECRET!r} in v for v in os.environ.values()) or any("
+             "k.startswith(('QUIZSVC', 'SECRET', 'DATABASE')) for k in os.environ)\n")
+    assert_contained(pool, attack(setup))
+
+
+def test_cannot_import_the_grader_or_the_reference(pool: WarmPool) -> None:
+    setup = ("for name in ('reference.penalties', 'quizsvc.grading', 'quizsvc'):\n"
+             "    try:\n        __import__(name); LEAKED = True\n"
+             "    except ImportError:\n        pass\n")
+    assert_contained(pool, attack(setup))
+
+
+def test_cannot_read_another_submission(pool: WarmPool) -> None:
+    """A victim sits in a call while the attacker looks for its files and its process."""
+    victim = ("# VICTIM-MARKER-7731\nimport time\n"
+              "def weight_decay_update(W, dW, lr, lambd, m):\n"
+              f"    time.sleep(0.05)\n    return {CORRECT}\n")
+    other_tmps = [s._tmp for s in pool._servers if s._tmp]
+    setup = (
+        "import time\ntime.sleep(0.2)\n"
+        f"candidates = [t + '/job/solution.py' for t in {other_tmps!r}] + ['/tmp/job/solution.py']\n"
+        "try:\n    candidates += [f'/proc/{p}/cwd/solution.py' for p in os.listdir('/proc') if p.isdigit()]\n"
+        "except OSError:\n    pass\n"
+        "for p in candidates:\n    try:\n"
+        "        if (b'VICTIM-' + b'MARKER') in open(p, 'rb').read():\n            LEAKED = True\n"
+        "    except OSError:\n        pass\n")
+    results = {}
+    thread = threading.Thread(target=lambda: results.update(victim=grade(pool, victim)))
+    thread.start()
+    time.sleep(0.05)
+    attacker = grade(pool, attack(setup))
+    thread.join()
+    assert attacker.score == 0, fail_text(attacker)
+    assert results["victim"].all_passed
+    assert_full_marks(pool)
+
+
+# ----- network ------------------------------------------------------------------------------
+
+
+def test_no_network_loopback_or_outside(pool: WarmPool) -> None:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    setup = ("import socket\n"
+             f"for addr in [('127.0.0.1', {port}), ('1.1.1.1', 80), ('pypi.org', 443)]:\n"
+             "    try:\n        socket.create_connection(addr, timeout=0.5).close(); LEAKED = True\n"
+             "    except OSError as exc:\n        print('blocked', exc)\n"
+             "try:\n    socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); LEAKED = True\n"
+             "except OSError:\n    pass\n")
+    try:
+        assert_contained(pool, attack(setup))
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody ever knocked
+    finally:
+        listener.close()
+
+
+# ----- resources ----------------------------------------------------------------------------
+
+
+def test_fork_bomb(pool: WarmPool) -> None:
+    bomb = "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    text = assert_contained(pool, attack("", in_call=bomb))
+    assert "time limit" in text
+
+
+def test_allocating_10_gb_hits_the_memory_limit(pool: WarmPool) -> None:
+    assert_contained(pool, attack("", in_call="x = np.ones(10 * 1024**3 // 8)"),
+                     "memory limit exceeded (256 MiB)")
+
+
+@pytest.mark.parametrize(("loop", "expected"), [
+    ("while True:\n    pass", "time limit: the call ran longer than 1 s"),
+    ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+     "signal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass",
+     # The hard CPU limit kills it; on a loaded machine the wall or per-call limit may come first.
+     "time limit"),
+    ("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(10**6)",
+     "time limit exceeded (3 s wall clock)"),
+], ids=["infinite_loop", "loop_ignoring_signals", "sleep_forever"])
+def test_time_limits(pool: WarmPool, loop: str, expected: str) -> None:
+    started = time.monotonic()
+    assert_contained(pool, attack("", in_call=loop), expected)
+    assert time.monotonic() - started < 8
+
+
+def test_printing_a_gigabyte_is_capped(pool: WarmPool) -> None:
+    spam = "chunk = b'x' * (1 << 20)\nfor _ in range(1024):\n    os.write(1, chunk)"
+    result = grade(pool, attack(spam))  # at load time: output outside the calls
+    assert result.score == 0
+    assert len(result.to_json()) < 100_000
+    assert any("output is capped" in n or "time limit" in n for n in result.notes), result.notes
+    assert_full_marks(pool)
+
+
+def test_writing_a_huge_file(pool: WarmPool) -> None:
+    write = ("with open('big.bin', 'wb') as fh:\n"
+             "    for _ in range(1024):\n        fh.write(b'x' * (1 << 20))\nLEAKED = True")
+    assert_contained(pool, attack("", in_call=write), "File too large")
+
+
+def test_recursion_bomb(pool: WarmPool) -> None:
+    bomb = ("sys.setrecursionlimit(10**7)\ndef down(n):\n    return down(n + 1) + 1\n"
+            "down(0)")
+    assert_contained(pool, attack("", in_call=bomb))
+
+
+# ----- lying to the grader ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("class Liar:\n    def __eq__(self, other):\n        return True\n"
+     "    __hash__ = None\nreturn Liar()", "expected an ndarray"),
+    ("return np.ma.masked_array(W)", "ndarray subclass"),
+    ("return np.array([object()] * W.size, dtype=object).reshape(W.shape)", "dtype object"),
+    ("return np.zeros((3000, 1000))", "too large"),
+    ("return W * np.nan", ""),
+    ("import builtins\nnp.allclose = np.isclose = np.array_equal = lambda *a, **k: True\n"
+     "builtins.abs = lambda x: 0\nnp.ndarray.__eq__ = lambda *a: True\nreturn W * 0", ""),
+    ("import gc\nfound = [o for o in gc.get_objects() if isinstance(o, np.ndarray) and "
+     "o.shape == W.shape and o is not W and o is not dW]\nreturn found[0] if found else W * 0", ""),
+    ("print('{\"id\": \"small/call0\", \"ok\": true, \"value\": {\"number\": 1}}')\n"
+     "open('results.jsonl', 'a').write('{\"done\": true}\\n')\nreturn W * 0", ""),
+], ids=["eq_always_true", "ndarray_subclass", "object_array", "huge_array", "nan",
+        "monkeypatch_numpy_and_builtins", "gc_walk_for_expected", "fake_result_line"])
+def test_tampering_gains_nothing(pool: WarmPool, body: str, expected: str) -> None:
+    assert_contained(pool, attack("", returns=body.replace("\n", "\n    ")), expected)
+
+
+@pytest.mark.parametrize(("where", "code", "expected"), [
+    ("load", "raise SystemExit(0)", "could not be loaded"),
+    ("load", "os._exit(0)", "ended before all calls had run"),
+    ("call", "os._exit(0)", "ended before all calls had run"),
+    ("call", "raise SystemExit(0)", "SystemExit"),
+], ids=["systemexit_at_load", "os_exit_at_load", "os_exit_in_call", "systemexit_in_call"])
+def test_exiting_early(pool: WarmPool, where: str, code: str, expected: str) -> None:
+    source = attack(code) if where == "load" else attack("", in_call=code)
+    assert_contained(pool, source, expected)
+
+
+# ----- the grader, the pool, other students -------------------------------------------------
+
+
+def test_cannot_kill_the_server_or_signal_anyone(pool: WarmPool) -> None:
+    victim = ("import time\ndef weight_decay_update(W, dW, lr, lambd, m):\n"
+              f"    time.sleep(0.1)\n    return {CORRECT}\n")
+    killer = ("import signal\n"
+              "for pid in [os.getppid(), 1, -1, 0] + list(range(2, 64)):\n"
+              "    if pid in (0, os.getpid()):\n        continue\n"
+              "    try:\n        os.kill(pid, signal.SIGKILL)\n        print('killed', pid)\n"
+              "    except OSError:\n        pass\n")
+    respawns = pool.respawns
+    results = {}
+    thread = threading.Thread(target=lambda: results.update(victim=grade(pool, victim)))
+    thread.start()
+    time.sleep(0.05)
+    attacker = grade(pool, attack("", in_call=killer))
+    thread.join()
+    assert attacker.score == 0
+    assert results["victim"].all_passed, fail_text(results["victim"])
+    assert pool.respawns == respawns  # no fork server died
+    assert_full_marks(pool)
+
+
+def test_ctypes_tricks(pool: WarmPool) -> None:
+    tricks = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "ppid = os.getppid()\n"
+        "checks = {\n"
+        "  'ptrace': libc.ptrace(16, ppid, 0, 0),\n"  # PTRACE_ATTACH
+        "  'unshare_user': libc.unshare(0x10000000),\n"
+        "  'setuid0': libc.setuid(0),\n"
+        "  'mount': libc.mount(b'none', b'/tmp', b'tmpfs', 0, None),\n"
+        "  'no_new_privs_off': libc.prctl(38, 0, 0, 0, 0) if libc.prctl(39, 0, 0, 0, 0) == 0 else -1,\n"
+        "}\n"
+        "print(checks)\nLEAKED = any(v == 0 for v in checks.values())\n"
+        "try:\n    open(f'/proc/{ppid}/mem', 'rb').read(1); LEAKED = True\n"
+        "except OSError:\n    pass\n")
+    assert_contained(pool, attack(tricks))
+
+
+def test_import_time_background_process_does_not_outlive_the_job(pool: WarmPool) -> None:
+    lingering = ("pid = os.fork()\nif pid == 0:\n    import time\n    time.sleep(1.5)\n"
+                 "    open('/tmp/job/late-marker', 'w').write('x')\n    os._exit(0)\n")
+    assert_contained(pool, attack(lingering))
+    time.sleep(1.8)
+    probe = attack("LEAKED = os.path.exists('late-marker') or os.path.exists('/tmp/job/late-marker')")
+    for _ in range(2):  # both servers
+        assert grade(pool, probe).score == 0
+
+
+def test_symlink_tricks_in_the_temp_dir(pool: WarmPool) -> None:
+    tricks = ("os.makedirs('out', exist_ok=True)\n"
+              "for target in ('/etc/passwd', '/proc/1/environ', '/etc/shadow'):\n"
+              "    name = os.path.join('out', target.encode().hex() + '.npy')\n"
+              "    try:\n        os.symlink(target, name)\n    except OSError:\n        pass\n"
+              "try:\n    os.symlink('/etc/passwd', 'results.jsonl')\nexcept OSError:\n    pass\n")
+    result = grade(pool, attack(tricks))
+    assert result.score == 0
+    assert "root:" not in result.to_json()
+    assert_full_marks(pool)
+
+
+def test_no_mailbox_between_two_students(pool: WarmPool) -> None:
+    """Student A leaves files wherever it can write; student B (on every server) finds none."""
+    places = ["/tmp/mailbox", "mailbox", "/tmp/job/mailbox", "/dev/shm/mailbox",
+              "/var/tmp/mailbox", "/opt/quizsvc/mailbox", "/root/mailbox"]
+    writer = attack(f"for p in {places!r}:\n    try:\n        open(p, 'w').write('hi')\n"
+                    "    except OSError:\n        pass\n")
+    reader = attack(f"LEAKED = any(os.path.exists(p) for p in {places!r})")
+    assert grade(pool, writer).score == 0
+    for _ in range(2):
+        assert grade(pool, reader).score == 0
+    assert_full_marks(pool)

@@ -1,0 +1,181 @@
+"""Each isolation layer really holds inside a child, per tier; levels, refusal, cold mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+
+import numpy as np
+import pytest
+from sandbox_support import CORRECT, SMALL, assert_full_marks, grade, require_tier
+
+from quizsvc.grading import grade_source, registry
+from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
+from quizsvc.grading.selfcheck import reference_source
+from quizsvc.sandbox.pool import WarmPool
+from quizsvc.sandbox.status import SandboxUnavailable, choose_tier, expected_status
+
+REPORT = """import os, json, ctypes, resource
+libc = ctypes.CDLL(None)
+print(json.dumps({
+    "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
+    "no_new_privs": libc.prctl(39, 0, 0, 0, 0), "seccomp": libc.prctl(21, 0, 0, 0, 0),
+    "dumpable": libc.prctl(3, 0, 0, 0, 0), "nproc": resource.getrlimit(resource.RLIMIT_NPROC),
+    "cpu": resource.getrlimit(resource.RLIMIT_CPU), "fsize": resource.getrlimit(resource.RLIMIT_FSIZE),
+    "nofile": resource.getrlimit(resource.RLIMIT_NOFILE), "env": sorted(os.environ),
+    "pid": os.getpid(), "cwd": os.getcwd(), "hostname": os.uname().nodename,
+}))
+def f(x):
+    return x
+"""
+
+
+def report(pool: WarmPool) -> dict:  # type: ignore[type-arg]
+    b = ProgramBuilder("c")
+    b.call("f", b.array(np.ones(2)))
+    outcome = pool.run(REPORT, b.program)
+    assert outcome.outcomes["c/call0"].ok, outcome
+    return json.loads(outcome.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_every_layer_holds_in_the_child(pool: WarmPool) -> None:
+    seen = report(pool)
+    assert seen["uid"] == seen["euid"] == seen["gid"] == 65534 and seen["groups"] == []
+    assert seen["no_new_privs"] == 1 and seen["seccomp"] == 2 and seen["dumpable"] == 0
+    assert seen["nproc"] == [SMALL.processes] * 2
+    assert seen["cpu"] == [2, 2] and seen["fsize"] == [SMALL.file_size_bytes] * 2
+    assert seen["nofile"] == [SMALL.open_files] * 2
+    assert not any(k.startswith(("QUIZSVC", "SECRET")) for k in seen["env"])
+    assert set(seen["env"]) <= {"PATH", "LC_ALL", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE",
+                                "PYTHONHASHSEED", "HOME", "PWD", "TMPDIR", "OPENBLAS_NUM_THREADS",
+                                "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                                "VECLIB_MAXIMUM_THREADS"}
+    status = pool.status()
+    if pool.tier == "bwrap":
+        assert status.level == "full" and status.missing == []
+        assert seen["pid"] < 10 and seen["cwd"] == "/tmp/job"  # a private PID namespace
+    else:
+        assert status.level == "reduced" and status.missing == ["namespaces"]
+        assert seen["pid"] != os.getpid()
+
+
+def test_the_grader_is_non_dumpable(pool: WarmPool) -> None:
+    import ctypes
+
+    grade(pool, f"def weight_decay_update(W, dW, lr, lambd, m):\n    return {CORRECT}\n")
+    assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0
+
+
+def test_rng_is_reseeded_for_every_job_like_the_cold_runner(pool: WarmPool) -> None:
+    source = ("import numpy as np\ndef f(x):\n    return np.random.rand(3)\n")
+    b = ProgramBuilder("c")
+    b.call("f", b.array(np.ones(2)))
+    draws = [pool.run(source, b.program).outcomes["c/call0"].value for _ in range(3)]
+    cold = SubprocessRunner(SMALL, isolation=pool.tier).run(source, b.program)
+    np.random.seed(0)
+    expected = np.random.rand(3)
+    for draw in [*draws, cold.outcomes["c/call0"].value]:
+        np.testing.assert_array_equal(draw, expected)
+
+
+def test_a_killed_fork_server_is_respawned(pool: WarmPool) -> None:
+    assert_full_marks(pool)  # the servers are up (they start lazily)
+    before = pool.respawns
+    for server in pool._servers:
+        if server.alive:
+            assert server.proc is not None
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait()
+    assert_full_marks(pool)
+    assert_full_marks(pool)
+    assert pool.respawns > before
+
+
+@pytest.mark.parametrize("tier", ["bwrap", "fallback"])
+def test_cold_runner_same_layers_same_grades(tier: str) -> None:
+    require_tier(tier)
+    runner = SubprocessRunner(SMALL, isolation=tier)
+    for slug in ("batchnorm", "dropout"):
+        result = grade_source(slug, reference_source(registry.get(slug)), runner=runner)
+        assert result.all_passed and result.score == result.max_score
+    assert runner.last_status is not None
+    assert runner.last_status.level == ("full" if tier == "bwrap" else "reduced")
+    hostile = "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=1)\n"
+    assert "could not be loaded" in " ".join(grade_source("weight_decay", hostile,
+                                                          runner=runner).notes)
+
+
+def test_warm_and_cold_grades_are_identical() -> None:
+    assignment = registry.get("batchnorm")
+    sources = [reference_source(assignment), assignment.mistakes[0].source]
+    with WarmPool(1, SMALL) as warm:
+        cold = SubprocessRunner(SMALL)
+        for source in sources:
+            a = grade_source("batchnorm", source, runner=warm)
+            b = grade_source("batchnorm", source, runner=cold)
+            assert [(c.name, c.passed, c.message) for c in a.cases] == \
+                   [(c.name, c.passed, c.message) for c in b.cases]
+            assert a.mistake_keys == b.mistake_keys
+
+
+def test_minimum_level_refuses_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIZSVC_SANDBOX_MIN_LEVEL", "full")
+    b = ProgramBuilder("c")
+    b.call("f", b.array(np.ones(2)))
+    with WarmPool(1, SMALL, isolation="fallback") as weak, \
+            pytest.raises(SandboxUnavailable, match="requires 'full'"):
+        weak.run("def f(x):\n    return x\n", b.program)
+    with pytest.raises(SandboxUnavailable, match="requires 'full'"):
+        SubprocessRunner(SMALL, isolation="fallback").run("def f(x):\n    return x\n", b.program)
+    monkeypatch.setenv("QUIZSVC_SANDBOX_MIN_LEVEL", "reduced")
+    with WarmPool(1, SMALL, isolation="fallback") as ok:
+        assert ok.run("def f(x):\n    return x\n", b.program).outcomes["c/call0"].ok
+
+
+def test_force_fallback_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIZSVC_SANDBOX_FORCE_FALLBACK", "1")
+    assert choose_tier() == "fallback"
+    assert "namespaces" in expected_status(choose_tier()).missing
+    monkeypatch.delenv("QUIZSVC_SANDBOX_FORCE_FALLBACK")
+    assert choose_tier("fallback") == "fallback"
+
+
+def test_closing_a_pool_leaves_no_process_behind() -> None:
+    with WarmPool(2, SMALL) as warm:
+        warm.start()
+        pids = [s.proc.pid for s in warm._servers if s.proc]
+    assert len(pids) == 2
+    leftover = subprocess.run(["ps", "-eo", "pid,pgid,cmd"], capture_output=True, text=True,
+                              check=True).stdout
+    pgids = {line.split()[1] for line in leftover.splitlines()[1:]}
+    assert not {str(p) for p in pids} & pgids
+
+
+def test_health_reports_the_isolation_level(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/health").get_json()
+    sandbox = body["sandbox"]
+    assert sandbox["level"] in ("full", "reduced", "minimal")
+    assert set(sandbox["layers"]) >= {"namespaces", "seccomp", "landlock", "unprivileged_uid"}
+    assert isinstance(sandbox["missing"], list) and sandbox["grading_refused"] is None
+
+
+def test_grade_local_cold_and_isolation_options(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from quizsvc.cli import main
+
+    solution = tmp_path / "solution.py"
+    solution.write_text(reference_source(registry.get("weight_decay")))
+    cli = CliRunner()
+    for extra in (["--cold"], ["--isolation", "fallback"]):
+        done = cli.invoke(main, ["grade-local", "--assignment", "weight_decay", *extra,
+                                 str(solution)])
+        assert done.exit_code == 0, done.output
+        assert "score: 7 / 7" in done.output
+    refused = cli.invoke(main, ["grade-local", "--assignment", "weight_decay", "--isolation",
+                                "fallback", str(solution)],
+                         env={"QUIZSVC_SANDBOX_MIN_LEVEL": "full"})
+    assert refused.exit_code == 2 and "grading refused" in refused.output
