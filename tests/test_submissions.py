@@ -184,6 +184,10 @@ def test_restart_sweeps_queued_submissions(app, setup):
 
 def test_web_submit_regrade_and_gradebook(app, client, setup):
     login(client, "alice@example.com")
+    course_page = client.get(f"/courses/{setup['course_id']}").get_data(as_text=True)
+    assert 'id="assignments"' in course_page
+    title = course_page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and len(title) < 100
     page = client.get(f"/assignments/{setup['bn_id']}").get_data(as_text=True)
     assert "batchnorm_forward" in page and "codemirror.js" in page
     token = csrf_token(client, f"/assignments/{setup['bn_id']}")
