@@ -24,7 +24,13 @@ def http_error_response(exc: HTTPException):  # type: ignore[no-untyped-def]
              415: "unsupported_media_type"}
     body = {"error": {"code": names.get(code, "http_error"), "message": exc.description or exc.name,
                       "message_ko": "", "details": {}}}
-    return jsonify(body), code
+    return jsonify(body), code, passed_on_headers(exc)
+
+
+def passed_on_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The exception's own headers except its HTML Content-Type: e.g. ``Allow`` on a 405, which
+    RFC 9110 requires."""
+    return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
 
 def internal_error_response():  # type: ignore[no-untyped-def]

@@ -73,6 +73,7 @@ SCHEMAS: dict[str, Any] = {
         "item_id": {"type": "integer"}, "answer": ANSWER}},
     "SubmitBody": {"type": "object", "additionalProperties": False, "properties": {
         "answers": {"type": "object", "maxProperties": 500, "additionalProperties": ANSWER,
+                    "propertyNames": {"pattern": "^[0-9]+$"},
                     "description": "Item id (as a string) -> answer. Omitted items count as unanswered."}}},
     "Result": {"type": "object", "required": ["attempt", "max_score", "feedback_visible", "items"], "properties": {
         "attempt": _ref("Attempt"), "score": {"type": ["number", "null"]}, "max_score": {"type": "number"},
@@ -96,10 +97,21 @@ SCHEMAS: dict[str, Any] = {
         "late_penalty_per_day": {"type": "number"}, "max_submissions": {"type": ["integer", "null"]},
         "score_policy": {"type": "string", "enum": ["best", "last"]},
         "statement": LOC, "starter_code": {"type": "string"}}},
-    "SubmissionBody": {"type": "object", "required": ["code"], "additionalProperties": False, "properties": {
-        "code": {"type": "string", "minLength": 1, "maxLength": 262144},
-        "filename": {"type": "string", "minLength": 1, "maxLength": 200,
-                     "description": "Ends in .py or .ipynb (a notebook's JSON text)."}}},
+    "SubmissionBody": {
+        "type": "object", "required": ["code"], "additionalProperties": False, "properties": {
+            "code": {"type": "string", "minLength": 1, "maxLength": 262144,
+                     # neither a NUL anywhere nor only (ASCII) whitespace
+                     "not": {"anyOf": [{"pattern": "\\x00"}, {"pattern": "^[ \\t\\n\\r\\f\\x0b]*$"}]},
+                     "description": "The source: at most 256 KiB as UTF-8, no NUL character, not only "
+                                    "whitespace; a notebook's JSON text when the filename ends in .ipynb."},
+            "filename": {"type": "string", "minLength": 1, "maxLength": 200, "default": "solution.py",
+                         "pattern": "^[^\\x00-\\x1f\\x7f]*\\.(py|ipynb)$",
+                         "description": "Ends in .py or .ipynb; no control characters."}},
+        # a notebook must be a JSON object with a list of cells
+        "if": {"required": ["filename"], "properties": {"filename": {"pattern": "\\.ipynb$"}}},
+        "then": {"properties": {"code": {
+            "contentMediaType": "application/json",
+            "contentSchema": {"type": "object", "required": ["cells"], "properties": {"cells": {"type": "array"}}}}}}},
     "SubmissionUpload": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary"}}},
     "Submission": {"type": "object", "required": ["id", "assignment", "status"], "properties": {
@@ -126,7 +138,11 @@ def _errors(*codes: int) -> dict[str, Any]:
     text = {429: "Too many submissions; see Retry-After", 400: "Malformed request", 401: "Missing, invalid, revoked or expired token",
             403: "Token lacks the scope, or the action is not allowed now", 404: "No such resource (or not yours)",
             409: "Conflicts with the current state", 413: "Body too large", 422: "Input could not be accepted"}
-    return {str(c): _resp(text[c], "Error") for c in codes}
+    out = {str(c): _resp(text[c], "Error") for c in codes}
+    if 429 in codes:
+        out["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait", "required": True,
+                                                 "schema": {"type": "integer", "minimum": 0}}}
+    return out
 
 
 def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: int,

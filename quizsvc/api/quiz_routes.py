@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, url_for
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from quizsvc.api import bp
 from quizsvc.api.auth import api_user, require_token
@@ -19,7 +19,9 @@ from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
 
-Answer = str | float | int | list[str | float | int | list[float | int | str]] | None
+# Strict: JSON true/false is not an answer (lax pydantic would read it as the number 1/0).
+Scalar = StrictStr | StrictFloat | StrictInt
+Answer = Scalar | list[Scalar | list[Scalar]] | None
 
 
 class AnswerBody(BaseModel):
@@ -48,7 +50,7 @@ def _json_body() -> Any:
 def _item_ids(answers: dict[str, Any]) -> dict[int, Any]:
     out = {}
     for key, value in answers.items():
-        if not key.isdigit():
+        if not (key.isascii() and key.isdigit()):  # not '²' (isdigit, but int() fails) or '٣'
             raise Invalid("answers의 키는 문항 id여야 합니다.", "Keys of 'answers' must be item ids.",
                           errors={f"answers.{key}": "not an item id"})
         out[int(key)] = value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -22,6 +23,8 @@ from quizsvc.services import courses as course_svc
 from quizsvc.services import submissions as submission_svc
 
 MAX_WAIT = 60.0
+# What the OpenAPI document states for JSON bodies (``$`` there ends the string, as ``\Z`` here).
+FILENAME = re.compile(r"^[^\x00-\x1f\x7f]*\.(py|ipynb)\Z")
 FORMATS = ("json", "junit", "gradescope")
 
 
@@ -87,10 +90,17 @@ def _read_submission() -> tuple[str, str]:
     if not request.is_json:
         raise Invalid("JSON {\"code\": ...} 또는 multipart 'file'로 보내세요.",
                       "Send JSON {\"code\": ...} or a multipart 'file'.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes: not a 500
+        data = None
     if data is None:
         raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
     body = parse_input(SubmissionBody, data)
+    if not FILENAME.search(body.filename):
+        raise Invalid(".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요.",
+                      "The filename must end in .py or .ipynb and contain no control characters.",
+                      errors={"filename": "does not match " + FILENAME.pattern})
     return body.code, body.filename
 
 

@@ -69,6 +69,8 @@ def find_for_user(session: Session, actor: User, slug: str, course_slug: str | N
     """Resolve an assignment slug among the actor's courses (``course_slug`` if ambiguous)."""
     from quizsvc.models import Enrollment
 
+    if "\x00" in slug or "\x00" in (course_slug or ""):  # no slug has one; PostgreSQL cannot even compare
+        raise not_found("과제", "Assignment")
     stmt = (select(Assignment).join(Course, Course.id == Assignment.course_id)
             .where(Assignment.slug == slug))
     if course_slug:

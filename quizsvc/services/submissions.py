@@ -30,6 +30,7 @@ from quizsvc.services.assignments import require_visible
 
 MAX_SOURCE_BYTES = 256 * 1024
 ALLOWED_SUFFIXES = (".py", ".ipynb")
+BLANK = " \t\n\r\f\v"  # code of only these is empty (the API document states the same set)
 # A claim older than this is presumed dead (grading takes milliseconds; the sandbox's wall limit
 # is seconds). QUIZSVC_LEASE_SECONDS shortens it for fault tests.
 LEASE_SECONDS = int(os.environ.get("QUIZSVC_LEASE_SECONDS", "60"))
@@ -49,10 +50,12 @@ def _validate_source(source: str, filename: str) -> str:
     name = (filename or "solution.py").strip().split("/")[-1].split("\\")[-1][:200] or "solution.py"
     if not name.endswith(ALLOWED_SUFFIXES):
         raise Invalid(".py 또는 .ipynb 파일만 제출할 수 있습니다.", "Submit a .py or .ipynb file.")
+    if any(ord(c) < 0x20 or c == "\x7f" for c in name):  # PostgreSQL cannot even store a NUL
+        raise Invalid("파일 이름에 제어 문자가 있습니다.", "The file name contains control characters.")
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise Invalid(f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB).",
                       f"The submission is too large (at most {MAX_SOURCE_BYTES // 1024} KiB).")
-    if not source.strip():
+    if not source.strip(BLANK):
         raise Invalid("제출한 코드가 비어 있습니다.", "The submitted code is empty.")
     if "\x00" in source:
         raise Invalid("코드에 NUL 문자가 있습니다.", "The code contains a NUL character.")

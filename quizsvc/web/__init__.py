@@ -99,7 +99,10 @@ def init_web(app: Flask) -> None:
             413: _("The upload is too large."),
         }
         msg = messages.get(exc.code or 500, exc.description or "")
-        return render_template("errors/error.html", status=exc.code, message=msg), exc.code or 500
+        from quizsvc.api.errors import passed_on_headers
+
+        return (render_template("errors/error.html", status=exc.code, message=msg), exc.code or 500,
+                passed_on_headers(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
