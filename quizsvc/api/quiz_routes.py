@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 from quizsvc.api import bp
 from quizsvc.api.auth import api_user, require_token
+from quizsvc.api.body import json_body
 from quizsvc.api.openapi import openapi_document
 from quizsvc.api.serializers import attempt_json, course_json, item_json, quiz_json, result_json
 from quizsvc.db import get_session
@@ -34,17 +35,6 @@ class SubmitBody(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict, max_length=500)
 
 
-def _json_body() -> Any:
-    if not request.is_json:
-        raise Invalid("JSON 본문이 필요합니다 (Content-Type: application/json).",
-                      "Send a JSON body (Content-Type: application/json).")
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the JSON decoder goes: not a 500
-        data = None
-    if data is None:
-        raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
-    return data
 
 
 def _item_ids(answers: dict[str, Any]) -> dict[int, Any]:
@@ -124,7 +114,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 @require_token("answer")
 def save_answer(attempt_id: int, item_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    body = parse_input(AnswerBody, _json_body())
+    body = parse_input(AnswerBody, json_body())
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
     attempt_svc.save_answers(session, api_user(), a, {item_id: body.answer}, allow_blank=False)
     saved = next(v for v in attempt_svc.attempt_items(session, api_user(), a) if v.id == item_id)
@@ -135,7 +125,7 @@ def save_answer(attempt_id: int, item_id: int):  # type: ignore[no-untyped-def]
 @require_token("answer")
 def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    data = _json_body() if request.content_length else {}
+    data = json_body() if request.content_length else {}
     body = parse_input(SubmitBody, data)
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
     result = attempt_svc.submit_attempt(session, api_user(), a, _item_ids(body.answers))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quizsvc.api import bp
 from quizsvc.api.auth import api_user, require_token
+from quizsvc.api.body import json_body
 from quizsvc.api.serializers import iso
 from quizsvc.db import get_session
 from quizsvc.errors import Invalid
@@ -87,15 +88,8 @@ def _read_submission() -> tuple[str, str]:
         except UnicodeDecodeError:
             raise Invalid("파일이 UTF-8 텍스트가 아닙니다.", "The file is not UTF-8 text.") from None
         return text, upload.filename or "solution.py"
-    if not request.is_json:
-        raise Invalid("JSON {\"code\": ...} 또는 multipart 'file'로 보내세요.",
-                      "Send JSON {\"code\": ...} or a multipart 'file'.")
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the JSON decoder goes: not a 500
-        data = None
-    if data is None:
-        raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
+    data = json_body(("JSON {\"code\": ...} 또는 multipart 'file'로 보내세요.",
+                      "Send JSON {\"code\": ...} or a multipart 'file'."))
     body = parse_input(SubmissionBody, data)
     if not FILENAME.search(body.filename):
         raise Invalid(".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요.",

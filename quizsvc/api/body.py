@@ -1,0 +1,24 @@
+"""Reading a JSON request body: a clear 422 for anything that is not a JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from quizsvc.errors import Invalid
+
+NOT_JSON = ("JSON 본문이 필요합니다 (Content-Type: application/json).",
+            "Send a JSON body (Content-Type: application/json).")
+
+
+def json_body(not_json: tuple[str, str] = NOT_JSON) -> Any:
+    if not request.is_json:
+        raise Invalid(*not_json)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes: not a 500
+        data = None
+    if data is None:
+        raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
+    return data
