@@ -198,6 +198,12 @@ def submissions_of(session: Session, actor: User, assignment: Assignment, user: 
         .order_by(Submission.id.desc())))
 
 
+def recent_submissions(session: Session, assignment: Assignment, limit: int = 500) -> list[Submission]:
+    """The latest submissions of an assignment, newest first (the staff overview)."""
+    return list(session.scalars(select(Submission).where(Submission.assignment_id == assignment.id)
+                                .order_by(Submission.id.desc()).limit(limit)))
+
+
 def public_result(sub: Submission, *, staff: bool = False) -> dict[str, Any]:
     """The stored result as the student may see it (hidden cases' details stay out)."""
     if sub.status != SubmissionStatus.GRADED:

@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import yaml
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -14,12 +24,16 @@ from wtforms.fields.choices import SelectChoice
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError, Invalid
 from quizsvc.models import Item, Quiz
+from quizsvc.queue import get_dispatcher
 from quizsvc.quiz import bank as bank_fmt
 from quizsvc.quiz.registry import all_types
+from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
+from quizsvc.services import submissions as submission_svc
 from quizsvc.services.attempts import item_view
+from quizsvc.services.gradebook import gradebook as build_gradebook
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm, CourseForm, ItemForm, QuizForm
 
@@ -60,11 +74,9 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     c = course_svc.get_course(session, course_id)
     members = course_svc.members(session, current_user, c)
-    from quizsvc.services.assignments import visible_assignments
-
     return render_template(
         "staff/course.html", course=c, quizzes=quiz_svc.visible_quizzes(session, current_user, c),
-        assignments=visible_assignments(session, current_user, c),
+        assignments=assignment_svc.visible_assignments(session, current_user, c),
         members=members, status_of=quiz_svc.status_of, form=ActionForm(),
         can_edit=course_svc.can_edit(session, current_user, c),
     )
@@ -337,21 +349,19 @@ def attempt_detail(attempt_id: int):  # type: ignore[no-untyped-def]
 # --- assignments, regrading, gradebook ------------------------------------------------------
 
 
+def _staff_assignment(assignment_id: int, *, editor: bool = False) -> tuple[Any, Any]:
+    session = get_session()
+    a = assignment_svc.get_assignment(session, assignment_id)
+    (course_svc.require_editor if editor else course_svc.require_staff)(session, current_user, a.course)
+    return session, a
+
+
 @bp.get("/assignments/<int:assignment_id>")
 @login_required
 def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from quizsvc.models import Submission
-    from quizsvc.services import assignments as assignment_svc
-    from quizsvc.services import submissions as submission_svc
-
-    session = get_session()
-    a = assignment_svc.get_assignment(session, assignment_id)
-    course_svc.require_staff(session, current_user, a.course)
-    subs = list(session.scalars(select(Submission).where(Submission.assignment_id == a.id)
-                                .order_by(Submission.id.desc()).limit(500)))
-    return render_template("staff/assignment.html", assignment=a, submissions=subs, form=ActionForm(),
+    session, a = _staff_assignment(assignment_id)
+    return render_template("staff/assignment.html", assignment=a, form=ActionForm(),
+                           submissions=submission_svc.recent_submissions(session, a),
                            progress=submission_svc.progress(session, a),
                            can_edit=course_svc.can_edit(session, current_user, a.course))
 
@@ -359,29 +369,14 @@ def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/assignments/<int:assignment_id>/progress")
 @login_required
 def assignment_progress(assignment_id: int):  # type: ignore[no-untyped-def]
-    from flask import jsonify
-
-    from quizsvc.services import assignments as assignment_svc
-    from quizsvc.services import submissions as submission_svc
-
-    session = get_session()
-    a = assignment_svc.get_assignment(session, assignment_id)
-    course_svc.require_staff(session, current_user, a.course)
+    session, a = _staff_assignment(assignment_id)
     return jsonify(submission_svc.progress(session, a))
 
 
 @bp.post("/assignments/<int:assignment_id>/regrade")
 @login_required
 def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
-    from flask import current_app
-
-    from quizsvc.queue import get_dispatcher
-    from quizsvc.services import assignments as assignment_svc
-    from quizsvc.services import submissions as submission_svc
-
-    session = get_session()
-    a = assignment_svc.get_assignment(session, assignment_id)
-    course_svc.require_editor(session, current_user, a.course)
+    session, a = _staff_assignment(assignment_id, editor=True)
     if ActionForm().validate_on_submit():
         n = submission_svc.regrade(session, current_user, a, get_dispatcher(current_app))
         flash(_("%(n)s submissions queued for regrading.", n=n), "info")
@@ -391,14 +386,10 @@ def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/courses/<int:course_id>/gradebook")
 @login_required
 def gradebook(course_id: int):  # type: ignore[no-untyped-def]
-    from quizsvc.services.gradebook import gradebook as build
-
     session = get_session()
     c = course_svc.get_course(session, course_id)
-    book = build(session, current_user, c)
+    book = build_gradebook(session, current_user, c)
     if request.args.get("format") == "csv":
-        from flask import Response
-
         return Response(
             "\ufeff" + book.to_csv(),  # BOM: Excel opens Korean names correctly
             mimetype="text/csv",
