@@ -20,7 +20,7 @@ from typing import Any
 
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.child import npz_bytes
+from quizsvc.grading.runner.child import encode_inputs
 from quizsvc.sandbox import bwrap, outcome
 from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.inside import wire
@@ -37,6 +37,19 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 
 class ServerBroken(Exception):
     pass
+
+
+def _encoded(program: Program) -> tuple[bytes, bytes]:
+    """The job's calls (JSON) and input arrays (one blob), encoded once per program: every
+    submission to an assignment sends the same bytes."""
+    key = (len(program.calls), len(program.arrays))
+    cached = getattr(program, "_wire_cache", None)
+    if cached is None or cached[0] != key:
+        manifest, blob = encode_inputs(program.arrays)
+        spec = json.dumps({"calls": program.calls, "arrays": manifest}).encode()
+        cached = (key, spec, blob)
+        program._wire_cache = cached  # type: ignore[attr-defined]
+    return cached[1], cached[2]
 
 
 def make_grader_nondumpable() -> None:
@@ -112,16 +125,18 @@ class ForkServer:
         assert self.proc is not None and self.proc.stdin is not None
         assert self.proc.stdout is not None
         lim = self.limits
-        job = {"calls": program.calls, "filename": filename, "call_seconds": lim.call_seconds,
-               "load_seconds": lim.load_seconds, "memory_mib": lim.memory_mib}
-        inputs = npz_bytes(program.arrays)
+        meta = {"filename": filename, "call_seconds": lim.call_seconds,
+                "load_seconds": lim.load_seconds, "memory_mib": lim.memory_mib}
+        spec, inputs = _encoded(program)
         started = time.perf_counter()
         out = self.proc.stdout.fileno()
         try:
+            source_bytes = source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP]
+            request = b"".join(wire.frame(part) for part in (
+                json.dumps({"job": self.jobs}).encode(), json.dumps(meta).encode(), spec,
+                source_bytes))
             stdin = self.proc.stdin.fileno()
-            wire.write_json(stdin, {"job": self.jobs})
-            wire.write_frame(stdin, source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP])
-            wire.write_frame(stdin, json.dumps(job).encode())
+            wire.write_all(stdin, request)
             wire.write_frame(stdin, inputs)
             deadline = time.monotonic() + lim.wall_seconds + GRACE_SECONDS
             header = wire.read_json(out, 1 * MiB, deadline)

@@ -21,8 +21,8 @@ class Limits:
     open_files: int = 64  # RLIMIT_NOFILE
     tmp_bytes: int = 64 * MiB  # size of the private tmpfs (bubblewrap tier)
     output_bytes: int = 64 * 1024  # printed straight to stdout/stderr, kept by the grader
-    results_bytes: int = 8 * MiB  # results.jsonl
-    arrays_bytes: int = 96 * MiB  # all returned .npy files together
+    results_bytes: int = 8 * MiB  # the result stream's JSON records ...
+    arrays_bytes: int = 96 * MiB  # ... plus its .npy arrays: together, the stream's cap
 
     @property
     def memory_mib(self) -> int:

@@ -1,39 +1,59 @@
 """Turn what a fork server sent back into a :class:`RunOutcome`, trusting none of it.
 
-Every byte came out of the sandbox: JSON lines are parsed with caps, arrays are ``.npy`` data
-loaded with ``allow_pickle=False`` (object arrays cannot even be represented), names are
-checked, sizes are bounded by the frame caps the reader enforced.
+Every byte came out of the sandbox: the result stream is parsed frame by frame within the
+frame caps the reader enforced, JSON records must be objects, arrays are ``.npy`` data read
+with ``allow_pickle=False`` (object arrays cannot even be represented), a truncated or
+malformed frame ends the parse.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 import numpy as np
 
 from quizsvc.grading.protocol import CallOutcome, Program, decode_record
 from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.child import parse_npy
+from quizsvc.grading.runner.child import RESULT_FRAME, parse_npy
+
+KEY_LENGTH = struct.Struct(">H")
 
 
-def parse_records(data: bytes) -> list[dict[str, Any]]:
-    records = []
-    for line in data.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a partial last line, or junk
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+def parse_stream(data: bytes) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """The child's result frames: JSON records, and arrays by key."""
+    records: list[dict[str, Any]] = []
+    arrays: dict[str, np.ndarray] = {}
+    view, pos = memoryview(data), 0
+    while pos + RESULT_FRAME.size <= len(view):
+        kind, size = RESULT_FRAME.unpack_from(view, pos)
+        pos += RESULT_FRAME.size
+        if pos + size > len(view):
+            break  # cut off by the cap, or by the process's end
+        payload, pos = view[pos: pos + size], pos + size
+        if kind == b"R":
+            try:
+                record = json.loads(bytes(payload))
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        elif kind == b"A":
+            parsed = parse_array(payload)
+            if parsed:
+                arrays[parsed[0]] = parsed[1]
+        else:
+            break  # not our framing: trust nothing after it
+    return records, arrays
 
 
-def parse_array(name: str, data: bytes) -> tuple[str, np.ndarray] | None:
+def parse_array(payload: memoryview) -> tuple[str, np.ndarray] | None:
     try:
-        key = bytes.fromhex(name.removesuffix(".npy")).decode()
-        array = parse_npy(data)
-    except (ValueError, OSError, EOFError, UnicodeDecodeError):
+        (length,) = KEY_LENGTH.unpack_from(payload, 0)
+        key = bytes(payload[2: 2 + length]).decode()
+        array = parse_npy(payload[2 + length:])
+    except (ValueError, OSError, EOFError, UnicodeDecodeError, struct.error):
         return None
     if type(array) is not np.ndarray or array.dtype.kind not in "biufc":
         return None
@@ -45,15 +65,7 @@ def from_response(header: dict[str, Any], blob: bytes, program: Program,
     sizes = header.get("sizes") or {}
     stdout_len, results_len = int(sizes.get("stdout", 0)), int(sizes.get("results", 0))
     stdout = blob[:stdout_len].decode("utf-8", errors="replace")
-    records = parse_records(blob[stdout_len: stdout_len + results_len])
-    arrays: dict[str, np.ndarray] = {}
-    offset = stdout_len + results_len
-    for item in header.get("arrays") or []:
-        name, size = str(item[0]), int(item[1])
-        parsed = parse_array(name, blob[offset: offset + size])
-        offset += size
-        if parsed:
-            arrays[parsed[0]] = parsed[1]
+    records, arrays = parse_stream(blob[stdout_len: stdout_len + results_len])
     aborted = header.get("aborted")
     outcome = RunOutcome(aborted=str(aborted) if aborted else None, seconds=seconds,
                          stdout=stdout, stdout_chars=int(header.get("stdout_total", 0)))

@@ -99,7 +99,7 @@ def test_child_cannot_import_the_grader_or_reference_and_sees_only_inputs() -> N
     b.call("weight_decay_update", *(b.array(np.ones((2, 2))) for _ in range(2)),
            b.value(0.1), b.value(1.0), b.value(4))
     outcome = FAST.run(spy, b.program)
-    assert "['calls.json', 'inputs.npz', 'out', 'results.jsonl', 'solution.py']" in outcome.stdout
+    assert "[]" in outcome.stdout  # the job came through a pipe: no file of ours to read
     assert outcome.outcomes["c/call0"].ok
 
 

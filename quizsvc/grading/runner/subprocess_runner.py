@@ -4,9 +4,8 @@ Each ``run`` starts a one-shot fork server in the same sandbox the warm pool use
 namespaces when available; then per child: rlimits, unprivileged uid, no_new_privs,
 non-dumpable, Landlock, seccomp), runs the one job and lets it exit. It pays the interpreter
 start and the NumPy import every time (~100-250 ms) but shares no process with any other
-submission. The child gets only the submission and the inputs (``calls.json`` +
-``inputs.npz``) in a private temp dir and returns ``.npy`` data and JSON lines; nothing is
-unpickled and nothing is compared in the child.
+submission. The child gets only the submission and the inputs, through a pipe, and streams
+back ``.npy`` data and JSON records; nothing is unpickled and nothing is compared in the child.
 """
 
 from __future__ import annotations

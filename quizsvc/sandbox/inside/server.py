@@ -7,16 +7,20 @@ the Landlock rule set, checks with a probe child that every layer really holds, 
 
     server ──fork──> job handler ──fork──> child (setsid, rlimits, uid, NNP, Landlock, seccomp)
 
-The job handler (trusted, short-lived) reads the job, writes it into the private temp dir,
-supervises the child (wall clock, output cap), packs the outputs and exits; the long-lived
-server never holds a submission's bytes, so the next fork cannot find them in memory. Between
-jobs the server wipes the temp dir, so no file survives for the next student either.
-In ``once`` mode (the cold runner) it serves a single job and exits.
+The job handler (trusted, short-lived) is forked as soon as the previous job is done, and forks
+the child straight away: the child confines itself and warms up while nobody waits. The handler
+then takes the next request off the grader channel, pipes the job to the waiting child,
+supervises it (wall clock, output caps) and relays the child's result stream; as soon as that
+stream ends with its final record, the answer goes out and the child is killed and reaped
+afterwards, off the clock. The long-lived server never reads a job, so no fork can find a
+submission's bytes in memory. Between jobs the server wipes the temp dir, so no file survives
+for the next student either. In ``once`` mode (the cold runner) it serves a single job and exits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import json
 import os
@@ -24,7 +28,6 @@ import resource
 import select
 import shutil
 import signal
-import stat
 import sys
 import time
 import traceback
@@ -38,6 +41,8 @@ import wire  # type: ignore[import-not-found]  # noqa: E402 - flat import, see i
 CONFIG_CAP = 1 << 20
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 SETUP_FAILED = 71  # exit code of a child that could not be confined (it never ran the code)
+HANDLER_STOP, HANDLER_FAILED = 80, 81  # job handler exit codes (0: answered a job)
+TAKEN, ANSWERED = b"t", b"a"  # what a job handler tells the server through its status pipe
 MAXFD = 1 << 16
 PRELOAD = ("socket", "zipfile", "math", "cmath", "random", "statistics", "collections", "itertools", "functools",
            "operator", "copy", "dataclasses", "typing", "numbers", "decimal", "fractions",
@@ -107,26 +112,33 @@ class Server:
         hello = {"hello": True, "pid": os.getpid(), "probe": self.probe(), "errors": self.errors,
                  "python": sys.version.split()[0]}
         wire.write_json(self.proto_out, hello)
+        failures = 0
         while True:
-            try:
-                request = wire.read_json(self.proto_in, CONFIG_CAP)
-            except wire.WireError:
-                return  # the grader closed the channel: shut down
-            if request.get("stop"):
-                return
             self._wipe()
+            status_r, status_w = os.pipe()
             handler = os.fork()
             if handler == 0:
-                code = 1
+                os.close(status_r)
+                code = HANDLER_FAILED
                 try:
-                    code = JobHandler(self).run()
+                    code = JobHandler(self, status_w).run()
                 finally:
                     os._exit(code)
+            os.close(status_w)
             _, status = os.waitpid(handler, 0)
+            marks = _read_marks(status_r)
             self._reap()
-            self._wipe()
-            if os.waitstatus_to_exitcode(status) != 0:
+            code = os.waitstatus_to_exitcode(status)
+            if code == HANDLER_STOP:
+                return
+            if TAKEN in marks and ANSWERED not in marks:
                 wire.write_json(self.proto_out, {"error": "the job handler failed"})
+            if TAKEN not in marks:
+                failures += 1  # failed before taking a request: the request is still unread
+                if failures > 3:
+                    return  # the grader sees the channel close and starts a fresh server
+                continue
+            failures = 0
             if self.config.get("mode") == "once":
                 return
 
@@ -153,101 +165,120 @@ class Server:
 class JobHandler:
     """One job, in a process forked from the clean server; exits when the answer is sent."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, status_fd: int) -> None:
         self.server = server
         self.limits = server.limits
+        self.status_fd = status_fd
+        import child  # type: ignore[import-not-found]  # already imported, before any fork
+
+        self.done_frame: bytes = child.DONE_FRAME
 
     def run(self) -> int:
         srv = self.server
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the server dies: the job goes with it
-        source = wire.read_frame(srv.proto_in, self.limits["source_cap"])
-        job = wire.read_frame(srv.proto_in, CONFIG_CAP * 16)
-        inputs = wire.read_frame(srv.proto_in, self.limits["inputs_cap"])
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans come back to us, to be killed and reaped
         os.mkdir(srv.jobdir, 0o700)
         if srv.uid is not None:
             os.chown(srv.jobdir, srv.uid, srv.uid)
-        for name, data in (("solution.py", source), ("calls.json", job), ("inputs.npz", inputs)):
-            fd = os.open(os.path.join(srv.jobdir, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                         0o644)
-            os.write(fd, data)
-            os.close(fd)
-        dirfd = os.open(srv.jobdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans come back to us, to be killed and reaped
-        header, blob = self._supervise(dirfd)
-        wire.write_json(srv.proto_out, header)
-        wire.write_frame(srv.proto_out, blob)
-        return 0
-
-    def _supervise(self, dirfd: int) -> tuple[dict[str, Any], bytes]:
-        lim = self.limits
-        r, w = os.pipe()
-        started = time.monotonic()
+        out_r, out_w = os.pipe()
+        job_r, job_w = os.pipe()
+        res_r, res_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(r)
-            self._child(w)
-        os.close(w)
+            self._child({0: os.open("/dev/null", os.O_RDWR), 1: out_w, 2: out_w, 3: job_r,
+                         4: res_w})
+        for fd in (out_w, job_r, res_w):
+            os.close(fd)
         pidfd = os.pidfd_open(pid)
-        kept, total, timed_out = bytearray(), 0, False
-        readers, deadline = [r, pidfd], started + lim["wall_seconds"]
+        try:
+            request = wire.read_json(srv.proto_in, CONFIG_CAP)
+        except wire.WireError:
+            request = {"stop": True}  # the grader closed the channel: shut down
+        if request.get("stop"):
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            return HANDLER_STOP
+        os.write(self.status_fd, TAKEN)
+        lim = self.limits
+        frames = [wire.read_frame(srv.proto_in, cap) for cap in (
+            CONFIG_CAP, CONFIG_CAP * 16, lim["source_cap"], lim["inputs_cap"])]
+        started = time.monotonic()
+        try:
+            for frame in frames:
+                wire.write_frame(job_w, frame)
+        except OSError:
+            pass  # the child is gone: _supervise reports how it ended
+        os.close(job_w)
+        del frames
+        header, blob, done = self._supervise(pid, pidfd, out_r, res_r, started)
+        wire.write_json(srv.proto_out, header)
+        wire.write_frame(srv.proto_out, blob)
+        os.write(self.status_fd, ANSWERED)
+        if done:  # answered without waiting: now kill and reap, off the clock
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            self._sweep()
+        return 0
+
+    def _supervise(self, pid: int, pidfd: int, out_r: int, res_r: int,
+                   started: float) -> tuple[dict[str, Any], bytes, bool]:
+        lim = self.limits
+        out, res = _Capped(out_r, lim["output_bytes"]), _Capped(res_r, lim["results_bytes"]
+                                                                 + lim["arrays_bytes"])
+        readers, deadline = [out_r, res_r, pidfd], started + lim["wall_seconds"]
+        timed_out = done = exited = False
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
             ready = select.select(readers, [], [], left)[0]
-            if r in ready:
-                chunk = os.read(r, 65536)
-                if not chunk:
-                    readers.remove(r)
-                elif len(kept) < lim["output_bytes"]:
-                    kept += chunk[: lim["output_bytes"] - len(kept)]
-                total += len(chunk)
+            if out_r in ready and not out.read():
+                readers.remove(out_r)
+            if res_r in ready and not res.read():
+                readers.remove(res_r)
+                if res.ends_with(self.done_frame):  # the child sent everything: answer now
+                    done = True
+                    break
             if pidfd in ready:
+                exited = True
                 break
         wall = time.monotonic() - started
-        _kill_group(pid)
-        _, status, usage = os.wait4(pid, 0)
+        header: dict[str, Any] = {"wall": round(wall, 6), "aborted": None, "exit_code": None}
+        if done:
+            out.drain(0.0)
+        else:
+            _kill_group(pid)
+            _, status, usage = os.wait4(pid, 0)
+            self._sweep()
+            for stream in (res, out):
+                stream.drain(0.5 if exited else 0.05)
+            cpu = usage.ru_utime + usage.ru_stime
+            header.update(cpu=round(cpu, 6), exit_code=os.waitstatus_to_exitcode(status),
+                          aborted=self._verdict(status, cpu, timed_out))
         os.close(pidfd)
-        self._sweep()
-        total += _drain(r, kept, lim["output_bytes"])
-        os.close(r)
-        cpu = usage.ru_utime + usage.ru_stime
-        header: dict[str, Any] = {"wall": round(wall, 6), "cpu": round(cpu, 6),
-                                  "minflt": usage.ru_minflt,
-                                  "aborted": self._verdict(status, cpu, timed_out),
-                                  "exit_code": os.waitstatus_to_exitcode(status),
-                                  "stdout_total": total}
-        parts = [bytes(kept)]
-        results = _read_file(dirfd, "results.jsonl", lim["results_bytes"], self.server.uid)
-        parts.append(results)
-        arrays, budget = [], lim["arrays_bytes"]
-        for name, data in _read_arrays(dirfd, budget, self.server.uid):
-            arrays.append([name, len(data)])
-            parts.append(data)
-        header["sizes"] = {"stdout": len(kept), "results": len(results)}
-        header["arrays"] = arrays
-        os.close(dirfd)
-        return header, b"".join(parts)
+        os.close(out_r)
+        os.close(res_r)
+        header["stdout_total"] = out.total
+        header["sizes"] = {"stdout": len(out.kept), "results": len(res.kept)}
+        return header, bytes(out.kept) + bytes(res.kept), done
 
-    def _child(self, w: int) -> None:
-        """The submission's process: confine, then run child.py's protocol. Never returns."""
+    def _child(self, fds: dict[int, int]) -> None:
+        """The submission's process: confine, warm up, wait for the job and run it, with
+        child.py's protocol on fds 3 (job in) and 4 (results out). Never returns."""
         code = SETUP_FAILED
         try:
             os.setsid()  # its own process group, so the kill reaches everything it starts
-            devnull = os.open("/dev/null", os.O_RDWR)
-            os.dup2(devnull, 0)
-            os.dup2(w, 1)
-            os.dup2(w, 2)
+            _install_fds(fds)
             jobdir = self.server.jobdir
             os.chdir(jobdir)
             os.environ.update(HOME=jobdir, TMPDIR=jobdir)
             self.server.confine.apply(self.server.conf, self.server.confine.mapped_bytes())
-            os.closerange(3, MAXFD)  # the grader channel above all: no forged answers
+            os.closerange(len(fds), MAXFD)  # the grader channel above all: no forged answers
             import child  # type: ignore[import-not-found]
 
             code = SETUP_FAILED + 1
-            code = child.main(jobdir)
+            code = child.main(3, 4)
         except BaseException:  # noqa: BLE001 - the process ends here in any case
             if code == SETUP_FAILED:
                 os.write(2, f"sandbox setup failed: {traceback.format_exc()[-800:]}".encode())
@@ -302,59 +333,50 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _drain(fd: int, kept: bytearray, cap: int) -> int:
-    """Read what is left in the output pipe once every writer is dead (bounded wait)."""
-    total, deadline = 0, time.monotonic() + 0.5
-    while time.monotonic() < deadline and select.select([fd], [], [], 0.05)[0]:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        if len(kept) < cap:
-            kept += chunk[: cap - len(kept)]
-        total += len(chunk)
-    return total
+class _Capped:
+    """One of the child's output pipes: keeps the first ``cap`` bytes, counts the rest."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.fd, self.cap = fd, cap
+        self.kept = bytearray()
+        self.total = 0
+
+    def read(self) -> bool:
+        """Read what is there; False at end of stream."""
+        chunk = os.read(self.fd, 1 << 16)
+        if len(self.kept) < self.cap:
+            self.kept += chunk[: self.cap - len(self.kept)]
+        self.total += len(chunk)
+        return bool(chunk)
+
+    def ends_with(self, suffix: bytes) -> bool:
+        return self.total == len(self.kept) and self.kept.endswith(suffix)
+
+    def drain(self, seconds: float) -> None:
+        """Read what is left once the writers are dead or done (bounded wait: a grandchild
+        that escaped the kill could hold the pipe open)."""
+        deadline = time.monotonic() + seconds
+        while select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            if not self.read() or time.monotonic() >= deadline:
+                break
 
 
-def _open_regular(dirfd: int, name: str, uid: int | None) -> int | None:
-    """Open a file the child wrote, refusing symlinks, FIFOs, devices and hard links."""
+def _install_fds(fds: dict[int, int]) -> None:
+    """Put each source fd at its target number (0, 1, 2...), whatever numbers they had."""
+    high = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 256) for target, source in fds.items()}
+    for target, source in high.items():
+        os.dup2(source, target)
+        os.close(source)
+
+
+def _read_marks(fd: int) -> bytes:
+    os.set_blocking(fd, False)
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dirfd)
-    except OSError:
-        return None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or (uid is not None and st.st_uid != uid):
-        os.close(fd)
-        return None
-    return fd
-
-
-def _read_file(dirfd: int, name: str, cap: int, uid: int | None) -> bytes:
-    fd = _open_regular(dirfd, name, uid)
-    if fd is None:
+        return os.read(fd, 16)
+    except BlockingIOError:
         return b""
-    try:
-        return os.read(fd, cap)
     finally:
         os.close(fd)
-
-
-def _read_arrays(dirfd: int, budget: int, uid: int | None) -> list[tuple[str, bytes]]:
-    try:
-        outfd = os.open("out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dirfd)
-    except OSError:
-        return []
-    found = []
-    try:
-        names = sorted(n for n in os.listdir(outfd) if n.endswith(".npy") and len(n) < 250)
-        for name in names[:4096]:
-            data = _read_file(outfd, name, budget + 1, uid)
-            if not data or len(data) > budget:
-                continue
-            budget -= len(data)
-            found.append((name, data))
-    finally:
-        os.close(outfd)
-    return found
 
 
 def _denied(action: Any) -> bool:

@@ -20,11 +20,19 @@ class WireError(Exception):
     """The peer closed the channel, sent too much, or did not answer in time."""
 
 
-def write_frame(fd: int, payload: bytes) -> None:
-    view = memoryview(HEADER.pack(len(payload)) + payload)
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
-        written = os.write(fd, view)
-        view = view[written:]
+        view = view[os.write(fd, view):]
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    write_all(fd, HEADER.pack(len(payload)))
+    write_all(fd, payload)
 
 
 def write_json(fd: int, value: Any) -> None:
