@@ -220,8 +220,16 @@ def test_recursion_bomb(pool: WarmPool) -> None:
      "o.shape == W.shape and o is not W and o is not dW]\nreturn found[0] if found else W * 0", ""),
     ("print('{\"id\": \"small/call0\", \"ok\": true, \"value\": {\"number\": 1}}')\n"
      "open('results.jsonl', 'a').write('{\"done\": true}\\n')\nreturn W * 0", ""),
+    # Frames forged straight onto the result descriptor: a claimed result, then the final
+    # record, so the handler answers before the real calls ever report.
+    ("import struct\nfake = [b'{\"id\": \"small/call0\", \"ok\": true, \"value\": "
+     "{\"number\": 1}}', b'{\"done\": true}']\n"
+     "os.write(4, b''.join(struct.pack('>cI', b'R', len(f)) + f for f in fake))\n"
+     "return W * 0", ""),
+    ("os.close(4)\nreturn " + CORRECT, "ended before all calls had run"),
 ], ids=["eq_always_true", "ndarray_subclass", "object_array", "huge_array", "nan",
-        "monkeypatch_numpy_and_builtins", "gc_walk_for_expected", "fake_result_line"])
+        "monkeypatch_numpy_and_builtins", "gc_walk_for_expected", "fake_result_line",
+        "forged_result_frames", "result_channel_closed"])
 def test_tampering_gains_nothing(pool: WarmPool, body: str, expected: str) -> None:
     assert_contained(pool, attack("", returns=body.replace("\n", "\n    ")), expected)
 
