@@ -179,3 +179,68 @@ def test_grade_local_cold_and_isolation_options(tmp_path) -> None:  # type: igno
                                 "fallback", str(solution)],
                          env={"QUIZSVC_SANDBOX_MIN_LEVEL": "full"})
     assert refused.exit_code == 2 and "grading refused" in refused.output
+
+
+ORDINARY = """import os, sys, time, math, random, statistics, functools, itertools, collections
+import json, io, tempfile, threading, socket
+import numpy as np
+print(time.time() > 0, time.perf_counter() > 0, os.getcwd(), os.cpu_count())
+with open('scratch.txt', 'w') as fh:
+    fh.write('x')
+os.rename('scratch.txt', 'moved.txt')
+os.remove('moved.txt')
+with tempfile.TemporaryDirectory() as folder:
+    with open(os.path.join(folder, 'a'), 'w') as fh:
+        fh.write('y')
+worker = threading.Thread(target=lambda: sum(range(1000)))
+worker.start()
+worker.join()
+left, right = socket.socketpair()  # AF_UNIX, as multiprocessing uses it
+left.sendall(b'ping')
+assert right.recv(4) == b'ping'
+random.seed(1)
+print(random.random(), np.random.default_rng().random(), os.urandom(4).hex())
+print(np.linalg.svd(np.ones((5, 5)))[1][0], np.fft.fft(np.arange(4.0))[0])
+sys.stderr.write('to stderr\\n')
+time.sleep(0.01)
+pid = os.fork()
+if pid == 0:
+    os._exit(3)
+assert os.waitpid(pid, 0)[1] >> 8 == 3
+def weight_decay_update(W, dW, lr, lambd, m):
+    return """ + CORRECT + "\n"
+
+
+def test_ordinary_library_calls_pass_the_syscall_allow_list(pool: WarmPool) -> None:
+    result = grade(pool, ORDINARY)
+    assert result.all_passed, result.to_table()
+
+
+REFUSED = """import os, ctypes, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+refused = {}
+for name, attempt in {
+    "exec": lambda: subprocess.run(["/usr/bin/true"]),
+    "setsid": os.setsid,
+    "setpgid": lambda: os.setpgid(0, 0),
+    "dumpable_again": lambda: libc.prctl(4, 1, 0, 0, 0) and (_ for _ in ()).throw(OSError()),
+    "inet_socket": lambda: __import__("socket").socket(),
+}.items():
+    try:
+        attempt()
+        refused[name] = False
+    except OSError:
+        refused[name] = True
+assert libc.prctl(3, 0, 0, 0, 0) == 0, "dumpable again"
+print(refused)
+LEAKED = not all(refused.values())
+def weight_decay_update(W, dW, lr, lambd, m):
+    return """ + CORRECT + " if not LEAKED else W * 0\n"
+
+
+def test_the_allow_list_refuses_exec_sessions_and_dumpability(pool: WarmPool) -> None:
+    status = pool.status()
+    if "seccomp" in status.missing:
+        pytest.skip("no seccomp on this kernel")  # never the case on our machines
+    result = grade(pool, REFUSED)
+    assert result.all_passed, result.to_table()
