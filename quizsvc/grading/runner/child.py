@@ -126,10 +126,14 @@ def encode_inputs(arrays: dict[str, np.ndarray]) -> tuple[dict[str, list[Any]], 
 
 def decode_inputs(manifest: dict[str, list[Any]], blob: bytes) -> dict[str, np.ndarray]:
     """Read-only views into ``blob``: every call gets a fresh copy (see ``_decode``)."""
-    arrays = {}
+    arrays, dtypes = {}, {}
     for name, (dtype, shape, offset) in manifest.items():
-        dt = np.dtype(dtype)
-        count = int(np.prod(shape)) if shape else 1
+        dt = dtypes.get(dtype)
+        if dt is None:  # np.dtype(str) and np.prod cost more than the view itself
+            dt = dtypes[dtype] = np.dtype(dtype)
+        count = 1
+        for n in shape:
+            count *= int(n)
         arrays[name] = np.frombuffer(blob, dt, count, int(offset)).reshape(shape)
     return arrays
 
@@ -233,7 +237,7 @@ def _encode(value: Any, key: str, sink: ArraySink, depth: int = 0) -> dict[str, 
             return {"unsupported": f"ndarray of dtype {value.dtype}"}
         if value.nbytes > MAX_ARRAY_BYTES:
             return {"unsupported": f"ndarray of {value.nbytes} bytes (too large)"}
-        sink(key, np.array(value, order="C", copy=True))  # (ascontiguousarray makes 0-d 1-d)
+        sink(key, value)  # each sink copies (or serialises) it before the student can mutate it
         return {"array": key}
     if isinstance(value, bool | np.bool_):
         return {"number": bool(value), "type": type(value).__name__}
