@@ -8,7 +8,7 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
-from quizsvc.grading.cases import Case
+from quizsvc.grading.cases import Case, Verdict
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
@@ -97,10 +97,20 @@ class Assignment:
             raise ValueError(f"{self.slug}: duplicate case names")
         return cases
 
+    @cached_property
+    def _programs(self) -> dict[tuple[str, ...], Program]:
+        return {}
+
     def program(self, cases: list[Case]) -> Program:
-        program = Program()
-        for case in cases:
-            program.extend(case.program)
+        """The cases' calls as one Program, built once per tuple of case names. Shared: callers
+        must not mutate it (runners only read it; the sandbox caches its wire bytes on it)."""
+        key = tuple(c.name for c in cases)
+        program = self._programs.get(key)
+        if program is None:
+            program = Program()
+            for case in cases:
+                program.extend(case.program)
+            self._programs[key] = program
         return program
 
     @cached_property
@@ -122,3 +132,17 @@ class Assignment:
             namespace = namespace_from_source(mistake.source, f"<mistake {key}>")
             self._variant_outcomes[key] = run_trusted(namespace, self.program(self.cases))
         return self._variant_outcomes[key]
+
+    @cached_property
+    def _variant_verdicts(self) -> dict[str, dict[str, Verdict]]:
+        return {}
+
+    def variant_verdicts(self, key: str) -> dict[str, Verdict]:
+        """Case name -> the variant's verdict against the reference, computed once per process
+        (diagnosis needs them for every failing submission). Shared: do not mutate."""
+        verdicts = self._variant_verdicts.get(key)
+        if verdicts is None:
+            variant, expected = self.variant_outcome(key), self.expected
+            verdicts = {c.name: c.evaluate(variant, expected) for c in self.cases}
+            self._variant_verdicts[key] = verdicts
+        return verdicts

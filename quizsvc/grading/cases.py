@@ -79,13 +79,14 @@ def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what:
 
 
 def compare_output(check: OutputCheck, actual: Any, expected: Any, default: Tolerance, *,
-                   diagnosing: bool = False) -> Comparison:
+                   diagnosing: bool = False, quick: bool = False) -> Comparison:
     tol = check.tol or default
     if check.kind == "array":
-        return check_array(actual, expected, tol, check.label, diagnosing=diagnosing)
+        return check_array(actual, expected, tol, check.label, diagnosing=diagnosing,
+                           quick=quick)
     if check.kind in ("number", "int"):
         return check_number(actual, expected, tol, check.label, integer=check.kind == "int",
-                            diagnosing=diagnosing)
+                            diagnosing=diagnosing, quick=quick)
     # "arrays": a list (or tuple) of arrays, one per layer
     if not isinstance(actual, list | tuple):
         return Comparison(False, "type", f"{check.label}: expected a list of "
@@ -95,7 +96,8 @@ def compare_output(check: OutputCheck, actual: Any, expected: Any, default: Tole
                           f"got {len(actual)}")
     metrics: dict[str, Any] = {}
     for i, (a, b) in enumerate(zip(actual, expected, strict=True)):
-        result = check_array(a, b, tol, f"{check.label}[{i}]", diagnosing=diagnosing)
+        result = check_array(a, b, tol, f"{check.label}[{i}]", diagnosing=diagnosing,
+                             quick=quick)
         metrics[f"[{i}]"] = result.metrics
         if not result.ok:
             return result
@@ -117,6 +119,8 @@ class Case:
     feature_tol: dict[str, float] = field(default_factory=dict)
     gradcheck: Any = None  # a gradcheck.GradCheck, feedback only
     tolerance: Tolerance = field(default_factory=Tolerance)
+    _wanted_cache: tuple[RunOutcome, list[Any]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def evaluate(self, outcome: RunOutcome, expected: RunOutcome, *,
                  diagnosing: bool = False) -> Verdict:
@@ -124,8 +128,7 @@ class Case:
             return self.judge(outcome)
         metrics: dict[str, Any] = {}
         failures: list[Comparison] = []
-        for check in self.checks:
-            want = extract(expected, check.call, check.path, check.label)
+        for check, want in zip(self.checks, self._wanted(expected), strict=True):
             try:
                 got = extract(outcome, check.call, check.path, check.label)
             except ExtractError as exc:
@@ -140,22 +143,39 @@ class Case:
         message = "; ".join(dict.fromkeys(f.message for f in failures[:3]))
         return Verdict(False, message, failures[0].problem, metrics)
 
-    def matches(self, outcome: RunOutcome, variant: RunOutcome, expected: RunOutcome) -> bool:
-        """Does a failing student outcome look like this known-mistake variant's outcome?"""
+    def _wanted(self, expected: RunOutcome) -> list[Any]:
+        """The checks' expected values, extracted once per ``expected`` outcome (the reference's
+        is the same object for every grade)."""
+        cached = self._wanted_cache
+        if cached is None or cached[0] is not expected:
+            cached = (expected, [extract(expected, c.call, c.path, c.label) for c in self.checks])
+            self._wanted_cache = cached
+        return cached[1]
+
+    def matches(self, outcome: RunOutcome, variant: RunOutcome, expected: RunOutcome, *,
+                mine: Verdict | None = None, theirs: Verdict | None = None) -> bool:
+        """Does a failing student outcome look like this known-mistake variant's outcome?
+
+        ``mine`` / ``theirs``: this case's verdicts on ``outcome`` / ``variant``, if known.
+        """
+        if theirs is None:
+            theirs = self.evaluate(variant, expected)
         if self.judge is not None:
-            mine, theirs = self.judge(outcome), self.judge(variant)
+            if mine is None:
+                mine = self.judge(outcome)
             if theirs.passed or mine.signature != theirs.signature:
                 return False
             return all(abs(mine.features[k] - theirs.features[k]) <= tol
                        for k, tol in self.feature_tol.items()
                        if k in mine.features and k in theirs.features)
-        if self.evaluate(variant, expected).passed:
+        if theirs.passed:
             return False  # the variant behaves correctly here: this case says nothing about it
         for check in self.checks:
-            theirs = variant.outcomes.get(check.call)
-            if theirs is None or not theirs.ok:  # the variant raises: so must the submission
-                mine = outcome.outcomes.get(check.call)
-                if not (mine and not mine.ok and theirs and mine.error == theirs.error):
+            their_call = variant.outcomes.get(check.call)
+            if their_call is None or not their_call.ok:  # the variant raises: so must they
+                my_call = outcome.outcomes.get(check.call)
+                if not (my_call and not my_call.ok and their_call
+                        and my_call.error == their_call.error):
                     return False
                 continue
             try:
@@ -163,6 +183,7 @@ class Case:
                 got = extract(outcome, check.call, check.path, check.label)
             except ExtractError:
                 return False
-            if not compare_output(check, got, want, self.tolerance, diagnosing=True).ok:
+            if not compare_output(check, got, want, self.tolerance, diagnosing=True,
+                                  quick=True).ok:
                 return False
         return True

@@ -8,6 +8,7 @@ reported alongside.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +50,77 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
         return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
+SMALL_ARRAY = 64  # up to this many entries, plain Python floats beat a dozen NumPy calls
+
+
 def compare_arrays(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label: str, *,
                    equal_nan: bool = False) -> Comparison:
-    a = actual.astype(np.float64)
-    b = expected.astype(np.float64)
+    a, b = _float64(actual), _float64(expected)
+    return (_compare_small(a, b, tol, label, equal_nan)
+            or _compare_numpy(a, b, tol, label, equal_nan))
+
+
+def _float64(array: np.ndarray) -> np.ndarray:
+    return array if array.dtype == np.float64 else array.astype(np.float64)
+
+
+def _compare_small(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: str, equal_nan: bool
+                   ) -> Comparison | None:
+    """The NumPy path's result, computed with the same IEEE operations on Python floats for a
+    small array; None when it does not apply (large or broadcasting arrays, or, unless
+    ``equal_nan``, an entry that is not finite)."""
+    if not 0 < a.size <= SMALL_ARRAY or a.shape != b.shape:
+        return None
+    xs, ys = a.ravel().tolist(), b.ravel().tolist()
+    diffs = [abs(x - y) for x, y in zip(xs, ys, strict=True)]
+    finite = math.isfinite(sum(diffs))  # False: NaN or inf somewhere, or an overflowing sum
+    if not finite and not equal_nan:
+        return None
+    atol, rtol = tol.atol, tol.rtol
+    bad = [i for i, (d, y) in enumerate(zip(diffs, ys, strict=True))
+           if not d <= atol + rtol * abs(y)]
+    if equal_nan and bad:  # NaN matches NaN, inf matches the same inf
+        bad = [i for i in bad if not ((xs[i] != xs[i] and ys[i] != ys[i])
+                                      or (abs(xs[i]) == math.inf and xs[i] == ys[i]))]
+    if not finite:  # np.where(np.isfinite(diff), diff, np.inf)
+        diffs = [d if d < math.inf else math.inf for d in diffs]
+    max_abs = max(diffs)
+    # Like np.argmax: the first worst entry, among the mismatching ones if there are any.
+    worst = max(bad, key=diffs.__getitem__) if bad else diffs.index(max_abs)
+    if max_abs == math.inf:  # an inf or NaN difference makes relative_error NaN
+        max_rel = math.nan
+    else:  # relative_error(a, b); for finite s, np.maximum(1e-8, s) is the conditional
+        max_rel = max([d / (s if (s := abs(x) + abs(y)) > 1e-8 else 1e-8)
+                       for d, x, y in zip(diffs, xs, ys, strict=True)])
+    metrics = {"mismatches": len(bad), "size": len(xs), "max_abs_error": max_abs,
+               "max_rel_error": max_rel, "worst_index": _unravel(worst, a.shape)}
+    if not bad:
+        return Comparison(True, metrics=metrics)
+    return Comparison(False, "values", _values_message(label, a, b, metrics), metrics)
+
+
+def _all_close(a: np.ndarray, b: np.ndarray, tol: Tolerance, equal_nan: bool) -> bool:
+    """``compare_arrays(...).ok`` without the metrics, stopping at the first mismatch."""
+    if a.size > SMALL_ARRAY or a.shape != b.shape:
+        return _compare_numpy(a, b, tol, "", equal_nan).ok
+    atol, rtol = tol.atol, tol.rtol
+    for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True):
+        if not abs(x - y) <= atol + rtol * abs(y) and not (
+                equal_nan and ((x != x and y != y) or (abs(x) == math.inf and x == y))):
+            return False
+    return True
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:
+    index = []
+    for n in reversed(shape):
+        flat, i = divmod(flat, n)
+        index.append(i)
+    return index[::-1]
+
+
+def _compare_numpy(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: str,
+                   equal_nan: bool) -> Comparison:
     with np.errstate(all="ignore"):
         diff = np.abs(a - b)
         close = diff <= tol.atol + tol.rtol * np.abs(b)
@@ -70,18 +138,26 @@ def compare_arrays(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, lab
                        worst_index=[int(i) for i in worst])
     if not mismatches:
         return Comparison(True, metrics=metrics)
+    return Comparison(False, "values", _values_message(label, a, b, metrics), metrics)
+
+
+def _values_message(label: str, a: np.ndarray, b: np.ndarray, metrics: dict[str, Any]) -> str:
     idx = tuple(metrics["worst_index"])
-    message = (f"{label}: {mismatches} of {close.size} entries differ (max abs error "
-               f"{metrics['max_abs_error']:.3g}, max rel error {metrics['max_rel_error']:.3g}); "
-               f"worst at index {list(idx)}: expected {b[idx]:.8g}, got {a[idx]:.8g}")
-    return Comparison(False, "values", message, metrics)
+    return (f"{label}: {metrics['mismatches']} of {metrics['size']} entries differ (max abs "
+            f"error {metrics['max_abs_error']:.3g}, max rel error "
+            f"{metrics['max_rel_error']:.3g}); worst at index {list(idx)}: expected "
+            f"{b[idx]:.8g}, got {a[idx]:.8g}")
 
 
 def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: str, *,
-                diagnosing: bool = False) -> Comparison:
-    """A student's array output against the reference (or a variant's, when diagnosing)."""
-    if isinstance(actual, Number | np.ndarray) and np.ndim(_as_array(actual)) == 0 \
-            and expected.ndim != 0:
+                diagnosing: bool = False, quick: bool = False) -> Comparison:
+    """A student's array output against the reference (or a variant's, when diagnosing).
+
+    ``quick``: only ``ok`` and ``problem`` count (diagnosis); values get no metrics or message.
+    """
+    scalar = actual.ndim == 0 if isinstance(actual, np.ndarray) else (
+        isinstance(actual, Number) and np.ndim(actual.value) == 0)
+    if scalar and expected.ndim != 0:
         return Comparison(False, "type", f"{label}: expected an ndarray of shape "
                           f"{expected.shape}, got a scalar ({describe(actual)})")
     if not isinstance(actual, np.ndarray):
@@ -93,19 +169,23 @@ def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: str, *
     if actual.shape != expected.shape:
         return Comparison(False, "shape", f"{label}: expected shape {expected.shape}, "
                           f"got {actual.shape}", {"shape": list(actual.shape)})
+    a, b = _float64(actual), _float64(expected)
+    small = None if quick else _compare_small(a, b, tol, label, diagnosing)
+    if small is not None:  # not diagnosing: every entry is finite
+        return small
     if not diagnosing and not np.all(np.isfinite(actual)):
         bad = int(actual.size - np.count_nonzero(np.isfinite(actual)))
         return Comparison(False, "nonfinite", f"{label}: {bad} entries are NaN or infinite",
                           {"nonfinite": bad})
-    return compare_arrays(actual, expected, tol, label, equal_nan=diagnosing)
-
-
-def _as_array(value: Any) -> Any:
-    return value.value if isinstance(value, Number) else value
+    if quick:
+        ok = _all_close(a, b, tol, diagnosing)
+        return Comparison(ok, None if ok else "values")
+    return _compare_numpy(a, b, tol, label, diagnosing)
 
 
 def check_number(actual: Any, expected: Any, tol: Tolerance, label: str, *,
-                 integer: bool = False, diagnosing: bool = False) -> Comparison:
+                 integer: bool = False, diagnosing: bool = False, quick: bool = False
+                 ) -> Comparison:
     """A scalar output: a Python/NumPy number (a 0-d ndarray is accepted for floats)."""
     exp = expected.value if isinstance(expected, Number) else np.asarray(expected).item()
     if isinstance(actual, np.ndarray) and actual.ndim == 0 and not integer:
@@ -122,7 +202,7 @@ def check_number(actual: Any, expected: Any, tol: Tolerance, label: str, *,
         message = "" if ok else f"{label}: expected {exp}, got {actual.value}"
         return Comparison(ok, None if ok else "values", message)
     result = check_array(np.asarray(float(actual.value)), np.asarray(float(exp)), tol, label,
-                         diagnosing=diagnosing)
+                         diagnosing=diagnosing, quick=quick)
     result.metrics.pop("worst_index", None)
     if result.problem == "values":
         result.message = (f"{label}: expected {float(exp):.10g}, got {float(actual.value):.10g} "

@@ -28,13 +28,18 @@ def explain(assignment: Assignment, cases: list[Case], verdicts: dict[str, Verdi
     if not failing:
         return []
     expected = assignment.expected
+    # The submission's own verdicts are the judges' verdicts unless loading failed.
+    mine = {} if outcome.load_error else verdicts
     found = []
     for order, mistake in enumerate(assignment.mistakes):
         variant = assignment.variant_outcome(mistake.key)
-        explained = [c.name for c in failing if c.matches(outcome, variant, expected)]
+        theirs = assignment.variant_verdicts(mistake.key)
+        explained = [c.name for c in failing
+                     if c.matches(outcome, variant, expected, mine=mine.get(c.name),
+                                  theirs=theirs[c.name])]
         if not explained:
             continue
-        variant_fails = [c.name for c in cases if not c.evaluate(variant, expected).passed]
+        variant_fails = [c.name for c in cases if not theirs[c.name].passed]
         against = len(set(variant_fails) - set(explained))
         found.append((order, Explanation(mistake, explained, against)))
     found.sort(key=lambda item: (-item[1].strength[0], -item[1].strength[1], item[0]))

@@ -51,17 +51,22 @@ class GradCheck:
         differences of their own forward."""
         errors = {}
         try:
-            for param, (call, path) in self.analytic.items():
-                analytic = extract(outcome, call, path, param)
-                if not isinstance(analytic, np.ndarray) or analytic.shape != self.shapes[param]:
-                    return None
-                grad = analytic.astype(np.float64)
-                errors[param] = max(
-                    _relative(float(np.sum(grad * direction)),
-                              self.directional(outcome, plus, minus))
-                    for direction, plus, minus in self.probes[param])
+            # A student's NaN or inf makes the arithmetic warn; the error is then NaN: fine.
+            with np.errstate(all="ignore"):
+                for param, (call, path) in self.analytic.items():
+                    analytic = extract(outcome, call, path, param)
+                    if (not isinstance(analytic, np.ndarray) or analytic.dtype.kind not in "iuf"
+                            or analytic.shape != self.shapes[param]):
+                        return None
+                    grad = analytic.astype(np.float64)
+                    errors[param] = max(
+                        _relative(float(np.sum(grad * direction)),
+                                  self.directional(outcome, plus, minus))
+                        for direction, plus, minus in self.probes[param])
         except (ExtractError, TypeError, ValueError):
             return None
+        if not all(np.isfinite(list(errors.values()))):
+            return None  # NaN or inf outputs: the value checks already say so
         return errors
 
     def feedback(self, outcome: RunOutcome) -> tuple[str, dict[str, float]]:

@@ -92,9 +92,10 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
         features = {"kept_fraction": n_kept / n}
         failed: list[tuple[str, str]] = []
         if n_kept:
-            ratio = out[kept] / x[kept]
+            out_kept, x_kept = out[kept], x[kept]  # boolean indexing is costly: once each
+            ratio = out_kept / x_kept
             features["scale"] = float(np.median(ratio) * keep_prob)
-            if not _close(out[kept], x[kept] / keep_prob, rtol):
+            if not _close(out_kept, x_kept / keep_prob, rtol):
                 failed.append(("kept_values", "kept entries must equal x / keep_prob (median "
                                f"out/x is {np.median(ratio):.4g}, expected {1 / keep_prob:.4g})"))
         shared = x.shape[0] > 1 and n_kept not in (0, n) and bool(np.all(kept == kept[0]))
