@@ -6,6 +6,11 @@ PostgreSQL + Redis, and reports accepted/s, graded/s, p50/p99 seconds from POST 
 the number lost (accepted but never graded; must be 0). Last line: one JSON object.
 
     .venv/bin/python bench/throughput.py [--n 2000] [--clients 16] [--setups default,scaleout]
+
+``--stub-grader runner|all`` (default setup only) measures the ceiling of the web, database and
+dispatch path: the server is started through ``bench/stub_serve.py``, which replays sandbox
+outcomes (``runner``: judging still runs) or whole grade results (``all``) for repeated sources.
+It is a benchmark-only switch: nothing in the service reads it.
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ def post(base: str, token: str, code: str) -> int | None:
 
 
 def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: float) -> dict[str, Any]:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
     from quizsvc.db import make_engine
@@ -128,15 +133,21 @@ def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: 
     accept_secs = time.time() - start
     engine = make_engine(db_url)
     deadline = time.time() + timeout
-    done: dict[int, float] = {}
+    ids = list(posted)
+    # Poll with a count the status index answers alone: reading status or finished_at from the
+    # rows means reading past each row's source, which costs the server's machine real CPU.
+    unfinished = (select(func.count()).select_from(Submission)
+                  .where(Submission.status.in_([SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]),
+                         Submission.id.in_(ids)))
     while time.time() < deadline:
         with Session(engine) as s:
-            rows = s.execute(select(Submission.id, Submission.finished_at, Submission.status)
-                             .where(Submission.id.in_(list(posted)))).all()
-        done = {r.id: r.finished_at.timestamp() for r in rows if r.status == SubmissionStatus.GRADED}
-        if len(done) == len(posted):
-            break
+            if not s.scalar(unfinished):
+                break
         time.sleep(0.5)
+    with Session(engine) as s:  # once: when each finished (queued, running or error: not graded)
+        rows = s.execute(select(Submission.id, Submission.finished_at, Submission.status)
+                         .where(Submission.id.in_(ids))).all()
+    done = {r.id: r.finished_at.timestamp() for r in rows if r.status == SubmissionStatus.GRADED}
     engine.dispose()
     latencies = sorted(done[i] - posted[i] for i in done)
     last = max(done.values()) if done else start
@@ -161,7 +172,8 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(p.pid, signal.SIGKILL)
 
 
-def bench_default(n: int, clients: int, timeout: float) -> dict[str, Any]:
+def bench_default(n: int, clients: int, timeout: float, stub: str = "",
+                  serve_workers: int | None = None) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="qz-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     env = {"QUIZSVC_DATABASE_URL": db_url, "QUIZSVC_INSTANCE_PATH": str(tmp), "QUIZSVC_SUBMIT_RATE_PER_MIN": "1000000",
@@ -169,7 +181,12 @@ def bench_default(n: int, clients: int, timeout: float) -> dict[str, Any]:
     token = seed(env)
     port = free_port()
     log = open(tmp / "serve.log", "wb")  # noqa: SIM115
-    procs = [subprocess.Popen([str(BIN / "quizsvc"), "serve", "--no-demo", "--port", str(port)],
+    prog = [str(BIN / "quizsvc")]
+    if stub:
+        prog = [sys.executable, str(ROOT / "bench" / "stub_serve.py")]
+        env["QUIZSVC_BENCH_STUB"] = stub
+    opts = ["--workers", str(serve_workers)] if serve_workers else []  # else serve's default
+    procs = [subprocess.Popen([*prog, "serve", "--no-demo", "--port", str(port), *opts],
                               env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
     try:
         wait_http(f"http://127.0.0.1:{port}/health")
@@ -219,11 +236,19 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="Celery worker processes (scale-out setup)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for grading to finish")
     ap.add_argument("--setups", default="default,scaleout")
+    ap.add_argument("--serve-workers", type=int, default=None,
+                    help="default setup: 'quizsvc serve --workers N' (default: serve's own default)")
+    ap.add_argument("--stub-grader", choices=["runner", "all"], default="",
+                    help="benchmark only (default setup): replay sandbox outcomes ('runner') or whole "
+                         "grades ('all') to measure the web/database/dispatch ceiling")
     args = ap.parse_args()
     out: dict[str, Any] = {"benchmark": "submission_throughput", "n": args.n, "clients": args.clients,
                            "cores": os.cpu_count()}
+    if args.stub_grader:
+        out["stub_grader"] = args.stub_grader
     for setup in args.setups.split(","):
-        res = (bench_default(args.n, args.clients, args.timeout) if setup == "default"
+        res = (bench_default(args.n, args.clients, args.timeout, args.stub_grader, args.serve_workers)
+               if setup == "default"
                else bench_scaleout(args.n, args.clients, args.timeout, args.workers))
         print(f"{setup:9} {res}", flush=True)
         out[setup] = res

@@ -135,6 +135,52 @@ def test_claim_is_idempotent_and_finish_needs_the_claim(app, setup):
         assert submissions.process(s, sub.id) is False  # graded exactly once
 
 
+def test_grading_failure_is_retried_then_reported(app, setup):
+    class Broken:
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("sandbox unavailable")
+
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        sub = submissions.submit(s, alice, a, REFERENCE, dispatcher=None)
+        for attempt in range(1, submissions.MAX_DELIVERIES):
+            with pytest.raises(RuntimeError, match="sandbox unavailable"):  # the dispatcher retries
+                submissions.process(s, sub.id, Broken())
+            assert (sub.status, sub.deliveries, sub.claim) == (SubmissionStatus.QUEUED, attempt, None)
+            assert "sandbox unavailable" in sub.error and sub.finished_at is None
+        assert submissions.process(s, sub.id, Broken()) is False  # the last attempt: reported
+        assert sub.status == SubmissionStatus.ERROR and sub.deliveries == submissions.MAX_DELIVERIES
+        assert sub.finished_at is not None and sub.claim is None and sub.grade_count == 0
+
+
+def test_a_worker_whose_claim_was_taken_over_writes_no_grade(app, setup):
+    """A slow worker's lease expired and another took the job: the slow one's result is dropped."""
+    from sqlalchemy.orm import Session
+
+    from quizsvc.db import get_engine
+    from quizsvc.grading.runner import default_runner
+
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        sub = submissions.submit(s, alice, a, REFERENCE, dispatcher=None)
+
+        class TakenOverMidway:
+            def run(self, *args: Any, **kwargs: Any) -> Any:
+                with Session(get_engine(app)) as other:  # another worker, its own connection
+                    other.execute(Submission.__table__.update().where(Submission.id == sub.id)
+                                  .values(lease_until=utcnow() - timedelta(seconds=1)))
+                    other.commit()
+                    assert submissions.claim(other, sub.id) is not None
+                return default_runner().run(*args, **kwargs)
+
+        assert submissions.process(s, sub.id, TakenOverMidway()) is False
+        assert sub.status == SubmissionStatus.RUNNING and sub.grade_count == 0 and sub.deliveries == 2
+
+
 def test_late_penalty_and_close(app, setup):
     with app.app_context():
         s = get_session()

@@ -32,17 +32,48 @@ def _print_logins(logins: Any, url: str) -> None:
     click.echo(f"    course join code: {logins.join_code}\n")
 
 
+def _default_workers() -> int:
+    import os
+
+    # One Python process uses at most one core (the GIL): a second lets accepting, judging and
+    # writing results use another. Each worker also starts its own sandbox pool (a server per
+    # core), so beyond two, run gunicorn 'quizsvc.wsgi:app' with a pool size chosen for it.
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _worker_started(app: Any) -> None:
+    from quizsvc.db import dispose_engines
+
+    # Connections opened before the fork belong to the parent: never share them.
+    dispose_engines(app, close=False)
+    # Grading threads live in the worker process: start them (and re-dispatch whatever was
+    # queued or stuck before a restart) once the worker exists.
+    app.extensions["quizsvc.dispatcher"].start()
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--workers", type=int, default=None,
+              help="Worker processes, each with its own grading threads  [default: 2 on a "
+                   "machine with 2 or more cores, else 1]")
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads per worker.")
 @click.option("--no-demo", is_flag=True, help="Do not load the demo course into a new database.")
-def serve(host: str, port: int, threads: int, no_demo: bool) -> None:
-    """Run the service (one process, threaded; scale out with gunicorn 'quizsvc.wsgi:app')."""
+def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool) -> None:
+    """Run the service (gunicorn, threaded workers; for more, gunicorn 'quizsvc.wsgi:app').
+
+    Each worker dispatches what it accepted to its own grading threads; claims are conditional
+    UPDATEs, so workers never grade a submission twice, and each one's sweep picks up work
+    left queued or stuck (by a worker that died, or before a restart).
+    """
     from gunicorn.app.base import BaseApplication
 
     from quizsvc.app import create_app
+    from quizsvc.db import dispose_engines
 
+    if workers is not None and workers < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--workers")
+    nworkers = workers or _default_workers()
     app = create_app()
     if no_demo:
         from quizsvc import migrate
@@ -53,18 +84,17 @@ def serve(host: str, port: int, threads: int, no_demo: bool) -> None:
         logins = None
     else:
         logins = prepare(app)
+    dispose_engines(app)  # the workers fork from here: no pooled connection may cross
     _print_logins(logins, f"http://{host}:{port}")
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", 1)
+            self.cfg.set("workers", nworkers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
-            # Grading threads live in the worker process: start them (and re-dispatch whatever
-            # was queued or stuck before a restart) once the worker exists.
-            self.cfg.set("post_worker_init", lambda _worker: app.extensions["quizsvc.dispatcher"].start())
+            self.cfg.set("post_worker_init", lambda _worker: _worker_started(app))
 
         def load(self) -> Any:
             return app

@@ -63,6 +63,7 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_assignment_user", "assignment_id", "user_id"),
         Index("ix_submissions_status", "status"),
+        Index("ix_submissions_user_created", "user_id", "created_at"),  # the rate limit's count
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -58,12 +58,12 @@ class InProcessDispatcher:
             self._executor.submit(self._run, submission_id)
 
     def _run(self, submission_id: int) -> None:
-        from quizsvc.db import get_session
+        from quizsvc.db import get_grading_session
         from quizsvc.services.submissions import process
 
         try:
             with self.app.app_context():
-                process(get_session(), submission_id, self.runner())
+                process(get_grading_session(), submission_id, self.runner())
         except Exception:  # logged; the row stays queued/leased and a sweep retries it
             log.exception("grading submission %s failed", submission_id)
         finally:

@@ -32,7 +32,7 @@ def _probe_bwrap() -> tuple[str | None, str | None]:
         return None, "bubblewrap (bwrap) is not installed"
     if os.geteuid() != 0:
         # Unprivileged bwrap needs a user namespace, and then the child's uid maps back to ours:
-        # our layout relies on the privileged mode (uid 0 outside, 65534 for children).
+        # our layout relies on the privileged mode (uid 0 outside, an unprivileged uid per fork server for children).
         return None, "bubblewrap needs the grader to run as root here"
     lay = bwrap.layout()
     check = f"import sys; sys.path[:0] = [{bwrap.SITE!r}]; import numpy"

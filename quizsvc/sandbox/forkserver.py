@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import json
 import os
 import shutil
@@ -27,7 +28,16 @@ from quizsvc.sandbox.inside import wire
 from quizsvc.sandbox.limits import Limits, MiB
 from quizsvc.sandbox.status import SandboxStatus, enforce, expected_status, probed_status
 
-SANDBOX_UID = 65534  # nobody: children never run as root, whatever the service runs as
+# Children never run as root, whatever the service runs as, and each fork server's children
+# get a uid of their own, far above any account: RLIMIT_NPROC counts per uid (one student's
+# fork bomb must not starve another's threads, nor the idle child waiting for the next job),
+# and without a PID namespace a process could signal others of its uid.
+UID_BASE = 1_000_000_000
+_slots = itertools.count()
+
+
+def sandbox_uid(slot: int) -> int:
+    return UID_BASE + (os.getpid() & 0x3FFFFF) * 64 + slot % 64
 SOURCE_CAP = 1 * MiB
 INPUTS_CAP = 64 * MiB
 START_SECONDS = 60.0  # bwrap + interpreter + NumPy import + warm-up, on a cold page cache
@@ -69,6 +79,7 @@ class ForkServer:
         self.hello: dict[str, Any] = {}
         self.jobs = 0
         self._tmp: str | None = None  # the fallback tier's private temp dir on the host
+        self.uid = sandbox_uid(next(_slots))
 
     @property
     def alive(self) -> bool:
@@ -96,7 +107,7 @@ class ForkServer:
             cwd=tmp, start_new_session=True, preexec_fn=preexec)  # noqa: PLW1509
         config = {
             "mode": self.mode, "sys_path": sys_path, "tmp": tmp,
-            "uid": SANDBOX_UID if caps.root else None, "pid_namespace": in_bwrap,
+            "uid": self.uid if caps.root else None, "pid_namespace": in_bwrap,
             "seccomp": caps.seccomp,
             "landlock": bwrap.landlock_paths(lay, in_bwrap) if caps.landlock_abi else None,
             "limits": {**self.limits.to_wire(), "source_cap": SOURCE_CAP,

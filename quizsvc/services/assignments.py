@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from quizsvc.errors import Conflict, Invalid, not_found
 from quizsvc.grading import registry
@@ -49,8 +50,8 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
 
 def require_visible(session: Session, actor: User, assignment: Assignment) -> bool:
     """Members see published assignments, staff all; returns whether the actor is staff."""
-    course_svc.require_member(session, actor, assignment.course)
-    staff = course_svc.is_staff(session, actor, assignment.course)
+    role = course_svc.require_member(session, actor, assignment.course)  # one enrollment lookup
+    staff = actor.is_admin or role.is_staff
     if not staff and not assignment.published:
         raise not_found("과제", "Assignment")
     return staff
@@ -65,19 +66,34 @@ def visible_assignments(session: Session, actor: User, course: Course) -> list[A
     return list(session.scalars(stmt))
 
 
-def find_for_user(session: Session, actor: User, slug: str, course_slug: str | None = None) -> Assignment:
-    """Resolve an assignment slug among the actor's courses (``course_slug`` if ambiguous)."""
+@functools.cache
+def _find_statement(by_course: bool, enrolled_only: bool) -> Select[Any]:
+    """Built once per shape (every API call on an assignment runs one)."""
     from quizsvc.models import Enrollment
 
+    stmt = (select(Assignment).join(Course, Course.id == Assignment.course_id)
+            .options(contains_eager(Assignment.course))  # the caller checks the course next
+            .where(Assignment.slug == bindparam("p_slug")))
+    if by_course:
+        stmt = stmt.where(Course.slug == bindparam("p_course"))
+    if enrolled_only:
+        stmt = (stmt.join(Enrollment, Enrollment.course_id == Course.id)
+                .where(Enrollment.user_id == bindparam("p_user")))
+    return stmt
+
+
+def find_for_user(session: Session, actor: User, slug: str, course_slug: str | None = None) -> Assignment:
+    """Resolve an assignment slug among the actor's courses (``course_slug`` if ambiguous)."""
     if "\x00" in slug or "\x00" in (course_slug or ""):  # no slug has one; PostgreSQL cannot even compare
         raise not_found("과제", "Assignment")
-    stmt = (select(Assignment).join(Course, Course.id == Assignment.course_id)
-            .where(Assignment.slug == slug))
+    params: dict[str, Any] = {"p_slug": slug}
     if course_slug:
-        stmt = stmt.where(Course.slug == course_slug)
+        params["p_course"] = course_slug
     if not actor.is_admin:
-        stmt = stmt.join(Enrollment, Enrollment.course_id == Course.id).where(Enrollment.user_id == actor.id)
-    found = [a for a in session.scalars(stmt) if a.published or course_svc.is_staff(session, actor, a.course)]
+        params["p_user"] = actor.id
+    stmt = _find_statement(bool(course_slug), not actor.is_admin)
+    found = [a for a in session.scalars(stmt, params)
+             if a.published or course_svc.is_staff(session, actor, a.course)]
     if not found:
         raise not_found("과제", "Assignment")
     if len(found) > 1:

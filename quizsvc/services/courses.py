@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,12 +30,12 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+_ROLE = select(Enrollment.role).where(  # built once: every request checks a role
+    Enrollment.user_id == bindparam("p_user"), Enrollment.course_id == bindparam("p_course"))
+
+
 def role_in(session: Session, user: User, course: Course) -> CourseRole | None:
-    return session.scalar(
-        select(Enrollment.role).where(
-            Enrollment.user_id == user.id, Enrollment.course_id == course.id
-        )
-    )
+    return session.scalar(_ROLE, {"p_user": user.id, "p_course": course.id})
 
 
 def is_staff(session: Session, user: User, course: Course) -> bool:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from quizsvc.errors import Forbidden, Invalid, TooMany, not_found
 from quizsvc.grading import grade_source
@@ -75,6 +75,14 @@ def late_days(assignment: Assignment, at: datetime) -> int:
     return math.ceil((at - assignment.due_at) / timedelta(days=1))
 
 
+# The statements a submission always runs, built once (each is immutable and thread-safe):
+# building one per call costs more CPU than SQLite takes to run it.
+_COUNT_OWN = select(func.count()).select_from(Submission).where(
+    Submission.assignment_id == bindparam("p_assignment"), Submission.user_id == bindparam("p_user"))
+_COUNT_RECENT = select(func.count()).select_from(Submission).where(  # ix_submissions_user_created
+    Submission.user_id == bindparam("p_user"), Submission.created_at > bindparam("p_since"))
+
+
 def submit(
     session: Session, actor: User, assignment: Assignment, source: str, filename: str = "solution.py",
     *, via: str = "web", dispatcher: Dispatcher | None = None, limits: Limits | None = None,
@@ -88,14 +96,12 @@ def submit(
         if assignment.closes_at and now >= assignment.closes_at:
             raise Forbidden("제출이 마감되었습니다.", "Submissions for this assignment have closed.")
         if assignment.max_submissions is not None:
-            used = session.scalar(select(func.count()).select_from(Submission).where(
-                Submission.assignment_id == assignment.id, Submission.user_id == actor.id))
+            used = session.scalar(_COUNT_OWN, {"p_assignment": assignment.id, "p_user": actor.id})
             if (used or 0) >= assignment.max_submissions:
                 raise Forbidden(f"제출 가능 횟수({assignment.max_submissions}회)를 모두 사용했습니다.",
                                 f"You have used all {assignment.max_submissions} submissions.")
         lim = limits or Limits()
-        recent = session.scalar(select(func.count()).select_from(Submission).where(
-            Submission.user_id == actor.id, Submission.created_at > now - timedelta(minutes=1)))
+        recent = session.scalar(_COUNT_RECENT, {"p_user": actor.id, "p_since": now - timedelta(minutes=1)})
         if (recent or 0) >= lim.per_minute:
             raise TooMany(f"1분에 {lim.per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
                           f"At most {lim.per_minute} submissions a minute; try again shortly.",
@@ -111,22 +117,63 @@ def submit(
 
 # --- the worker side -----------------------------------------------------------------------
 
+# The claim and finish UPDATEs are conditional: whether they matched is only known from the
+# database. They run as plain statements in the session's transaction (the ORM's bulk-update
+# layer only adds CPU here), and the session's copy of the row, if it has one, is expired
+# afterwards (reloaded when next read) rather than patched in memory.
+
+
+def _write(session: Session, stmt: Any, params: dict[str, Any]) -> int:
+    """Run a conditional UPDATE in the session's transaction, commit; the number of rows hit."""
+    session.flush()  # as the ORM would before a statement: pending changes go first
+    rowcount = session.connection().execute(stmt, params).rowcount
+    session.commit()
+    sub = session.identity_map.get(session.identity_key(Submission, params["p_id"]))  # type: ignore[arg-type]
+    if sub is not None:
+        session.expire(sub)
+    return int(rowcount)
+
+
+# queued -> running, or take over a running claim whose lease expired.
+_CLAIM = (
+    update(Submission)
+    .where(Submission.id == bindparam("p_id"))
+    .where(or_(Submission.status == SubmissionStatus.QUEUED,
+               (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_until < bindparam("p_now"))))
+    .values(status=SubmissionStatus.RUNNING, claim=bindparam("p_claim"), started_at=bindparam("p_now"),
+            lease_until=bindparam("p_lease"), deliveries=Submission.deliveries + 1)
+)
+# The row with what grading needs, in one query; fresh even if the session held an old copy.
+_LOAD = (
+    select(Submission).where(Submission.id == bindparam("p_id"))
+    .options(joinedload(Submission.assignment), joinedload(Submission.user))
+    .execution_options(populate_existing=True)
+)
+# Only while the claim is still ours.
+_FINISH = (
+    update(Submission)
+    .where(Submission.id == bindparam("p_id"), Submission.claim == bindparam("p_claim"))
+    .values(status=SubmissionStatus.GRADED, raw_score=bindparam("p_raw"), score=bindparam("p_score"),
+            max_score=bindparam("p_max"), late_days=bindparam("p_late"), result=bindparam("p_result"),
+            finished_at=bindparam("p_finished"), lease_until=None, error=None,
+            grade_count=Submission.grade_count + 1)
+)
+# Grading failed (the infrastructure, not the student's code): back to the queue, or give up.
+_RETRY_OR_FAIL = (
+    update(Submission)
+    .where(Submission.id == bindparam("p_id"), Submission.claim == bindparam("p_claim"))
+    .values(status=bindparam("p_status"), error=bindparam("p_error"), claim=None, lease_until=None,
+            finished_at=bindparam("p_finished"))
+)
+
 
 def claim(session: Session, submission_id: int, lease_seconds: int = LEASE_SECONDS) -> str | None:
     """Take the job if nobody holds it; returns the claim id, or None if it is not ours to run."""
     now = utcnow()
     token = secrets.token_hex(8)
-    result = session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id)
-        .where(or_(Submission.status == SubmissionStatus.QUEUED,
-                   (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_until < now)))
-        .values(status=SubmissionStatus.RUNNING, claim=token, started_at=now,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                deliveries=Submission.deliveries + 1)
-    )
-    session.commit()
-    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    hit = _write(session, _CLAIM, {"p_id": submission_id, "p_now": now, "p_claim": token,
+                                   "p_lease": now + timedelta(seconds=lease_seconds)})
+    return token if hit == 1 else None
 
 
 def process(session: Session, submission_id: int, runner: Runner | None = None) -> bool:
@@ -134,20 +181,17 @@ def process(session: Session, submission_id: int, runner: Runner | None = None) 
     token = claim(session, submission_id)
     if token is None:
         return False
-    sub = session.get(Submission, submission_id)
-    assert sub is not None
-    session.refresh(sub)
+    # One query for the row (fresh: the claim just changed it), its assignment and its author.
+    sub = session.execute(_LOAD, {"p_id": submission_id}).scalar_one()
     try:
         result = grade_source(sub.assignment.grader, sub.source, filename=sub.filename, runner=runner,
                               language=sub.user.locale if sub.user.locale in ("ko", "en") else "ko")
     except Exception as exc:  # grading infrastructure failed: retry, then report
         failed = sub.deliveries >= MAX_DELIVERIES
-        session.execute(
-            update(Submission).where(Submission.id == sub.id, Submission.claim == token).values(
-                status=SubmissionStatus.ERROR if failed else SubmissionStatus.QUEUED,
-                error=f"{type(exc).__name__}: {exc}"[:2000], claim=None, lease_until=None,
-                finished_at=utcnow() if failed else None))
-        session.commit()
+        _write(session, _RETRY_OR_FAIL, {
+            "p_id": submission_id, "p_claim": token,
+            "p_status": SubmissionStatus.ERROR if failed else SubmissionStatus.QUEUED,
+            "p_error": f"{type(exc).__name__}: {exc}"[:2000], "p_finished": utcnow() if failed else None})
         if not failed:
             raise
         return False
@@ -155,13 +199,9 @@ def process(session: Session, submission_id: int, runner: Runner | None = None) 
     factor = max(0.0, 1.0 - sub.assignment.late_penalty_per_day * days)
     raw = result.score
     final = raw if factor == 1.0 else round(raw * factor, 6)
-    done = session.execute(
-        update(Submission).where(Submission.id == sub.id, Submission.claim == token).values(
-            status=SubmissionStatus.GRADED, raw_score=raw, score=final, max_score=result.max_score,
-            late_days=days, result=result.to_dict(include_private=True), finished_at=utcnow(),
-            lease_until=None, error=None, grade_count=Submission.grade_count + 1))
-    session.commit()
-    return done.rowcount == 1  # type: ignore[attr-defined]
+    return _write(session, _FINISH, {
+        "p_id": submission_id, "p_claim": token, "p_raw": raw, "p_score": final, "p_max": result.max_score,
+        "p_late": days, "p_result": result.to_dict(include_private=True), "p_finished": utcnow()}) == 1
 
 
 def pending_ids(session: Session, *, stale_only: bool = False, queued_older_than: float = 0.0) -> list[int]:

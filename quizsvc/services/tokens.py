@@ -6,8 +6,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from quizsvc.errors import Invalid, Unauthorized, not_found
 from quizsvc.models import ApiToken, TokenScope, User, utcnow
@@ -77,8 +77,13 @@ def revoke(session: Session, actor: User, token_id: int) -> ApiToken:
     return token
 
 
+# Every API request: one indexed lookup by the secret's SHA-256, the owner loaded with it (built
+# once; no password hashing here, tokens are random enough for a plain digest).
+_BY_HASH = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == bindparam("p_hash"))
+
+
 def authenticate(session: Session, secret: str) -> ApiToken:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    token = session.scalar(_BY_HASH, {"p_hash": _digest(secret)})
     now = utcnow()
     if token is None or token.revoked_at is not None:
         raise Unauthorized("유효하지 않은 토큰입니다.", "Invalid or revoked token.")

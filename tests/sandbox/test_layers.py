@@ -42,8 +42,9 @@ def report(pool: WarmPool) -> dict:  # type: ignore[type-arg]
 
 
 def test_every_layer_holds_in_the_child(pool: WarmPool) -> None:
-    seen = report(pool)
-    assert seen["uid"] == seen["euid"] == seen["gid"] == 65534 and seen["groups"] == []
+    seen, other = report(pool), report(pool)  # one from each of the pool's two servers
+    assert seen["uid"] == seen["euid"] == seen["gid"] >= 1_000_000_000 and seen["groups"] == []
+    assert other["uid"] != seen["uid"]  # per-server uids: no shared RLIMIT_NPROC, no signals
     assert seen["no_new_privs"] == 1 and seen["seccomp"] == 2 and seen["dumpable"] == 0
     assert seen["nproc"] == [SMALL.processes] * 2
     assert seen["cpu"] == [2, 2] and seen["fsize"] == [SMALL.file_size_bytes] * 2
