@@ -82,17 +82,29 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return prefix + array.tobytes()
 
 
+_npy_layouts: dict[bytes, tuple[np.dtype, tuple[int, ...], int]] = {}
+
+
 def parse_npy(data: bytes | memoryview) -> np.ndarray:
     """A numeric array from .npy bytes, or ValueError. Falls back to np.load for other
     versions/layouts, always with allow_pickle=False."""
     data = memoryview(data)
     if bytes(data[:8]) == NPY_MAGIC:
         (length,) = struct.unpack("<H", data[8:10])
-        match = _NPY_HEADER.fullmatch(bytes(data[10: 10 + length]))
-        if match:
-            dtype = np.dtype(match.group(1).decode())
-            shape = tuple(int(n) for n in match.group(2).decode().split(",") if n.strip())
-            count = int(np.prod(shape)) if shape else 1
+        header = bytes(data[10: 10 + length])
+        layout = _npy_layouts.get(header)
+        if layout is None:
+            match = _NPY_HEADER.fullmatch(header)
+            if match:
+                shape = tuple(int(n) for n in match.group(2).decode().split(",") if n.strip())
+                count = 1
+                for n in shape:
+                    count *= n
+                layout = (np.dtype(match.group(1).decode()), shape, count)
+                if len(_npy_layouts) < 1024:  # a job's outputs share a few layouts
+                    _npy_layouts[header] = layout
+        if layout is not None:
+            dtype, shape, count = layout
             body = data[10 + length:]
             if len(body) != count * dtype.itemsize:
                 raise ValueError("truncated .npy data")
