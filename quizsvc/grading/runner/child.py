@@ -1,9 +1,9 @@
 """The untrusted side of grading: load a submission, run a list of calls, stream the outputs.
 
 Runs in a process forked (and confined) by the sandbox's job handler, before any job exists:
-:func:`main` warms up, then blocks on ``job_fd`` for its one job and answers on
-``results_fd``. It imports only the standard library and NumPy, and never sees expected
-outputs: the job holds the source, the calls and their input arrays only. Outputs go back as
+:func:`main` blocks on ``job_fd`` for its one job and answers on ``results_fd``. It imports
+only the standard library and NumPy, and never sees expected outputs: the job holds the
+source, the calls and their input arrays only. Outputs go back as
 one stream of frames (``kind``, 4-byte length, payload): ``R`` a JSON record per call, ``A``
 a returned array as ``.npy`` bytes (never pickle), and a final ``{"done": true}`` record.
 
@@ -391,42 +391,9 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CallTimeLimit
 
 
-WARM_UP_SOURCE = """
-import numpy as np
-
-def f(x, p, rng):
-    mu, var = x.mean(axis=0), x.var(axis=0)
-    y = (x - mu) / np.sqrt(var + p["eps"])
-    mask = (rng.random(x.shape) < 0.5) / 0.5
-    p["seen"] = p.get("seen", 0) + 1
-    print("warm")
-    return y * mask, (y, mu), float(np.sum(y ** 2))
-"""
-WARM_UP_CALLS = (
-    '[{"id": "w/0", "fn": "f", "args": [{"array": "x"}, {"dict": {"eps": {"value": 1e-5}}, '
-    '"bind": "p"}, {"rng": 1}], "select": [0, 2], "state": ["p"]}, '
-    '{"id": "w/1", "fn": "f", "args": [{"array": "x"}, {"object": "p"}, {"rng": 2}]}]')
-
-
-def warm_up() -> None:
-    """Run the whole protocol once on our own code, before the job arrives: the pages it
-    touches are copied (copy-on-write) now, while the job handler waits, not on the clock."""
-    namespace: dict[str, Any] = {}
-    exec(compile(WARM_UP_SOURCE, "<warm-up>", "exec"), namespace)  # noqa: S102 - our own code
-    arrays = decode_inputs(*encode_inputs({"x": np.arange(12.0).reshape(4, 3)}))
-    stream = ResultStream(-1)
-    stream.broken = True  # encode everything, send nothing
-    for record in execute_calls(namespace, json.loads(WARM_UP_CALLS), arrays, stream.array,
-                                filename="<warm-up>", call_seconds=1.0, capture=_capture):
-        stream.record(record)
-    parse_npy(npy_bytes(arrays["x"]))
-
-
-def main(job_fd: int, results_fd: int, *, warm: bool = True) -> int:
+def main(job_fd: int, results_fd: int) -> int:
     """Serve one job: read it from ``job_fd``, stream the results to ``results_fd``."""
     signal.signal(signal.SIGALRM, _on_alarm)
-    if warm:
-        warm_up()
     sys.meta_path.insert(0, _BlockTrustedPackages())
     for mod in [m for m in sys.modules if m.split(".")[0] in BLOCKED_PACKAGES]:
         del sys.modules[mod]

@@ -8,7 +8,7 @@ the Landlock rule set, checks with a probe child that every layer really holds, 
     server ──fork──> job handler ──fork──> child (setsid, rlimits, uid, NNP, Landlock, seccomp)
 
 The job handler (trusted, short-lived) is forked as soon as the previous job is done, and forks
-the child straight away: the child confines itself and warms up while nobody waits. The handler
+the child straight away: the child confines itself while nobody waits. The handler
 then takes the next request off the grader channel, pipes the job to the waiting child,
 supervises it (wall clock, output caps) and relays the child's result stream; as soon as that
 stream ends with its final record, the answer goes out and the child is killed and reaped
@@ -264,7 +264,7 @@ class JobHandler:
         return header, bytes(out.kept) + bytes(res.kept), done
 
     def _child(self, fds: dict[int, int]) -> None:
-        """The submission's process: confine, warm up, wait for the job and run it, with
+        """The submission's process: confine, wait for the job and run it, with
         child.py's protocol on fds 3 (job in) and 4 (results out). Never returns."""
         code = SETUP_FAILED
         try:
