@@ -37,7 +37,7 @@ def describe(value: Any) -> str:
     if isinstance(value, Number):
         return f"{value.type_name} {value.value!r}"
     if isinstance(value, Opaque | Unsupported):
-        return getattr(value, "type_name", None) or getattr(value, "description", "?")
+        return getattr(value, "type_name", "") or getattr(value, "description", "?")
     if isinstance(value, tuple | list):
         return f"{type(value).__name__} of length {len(value)}"
     return type(value).__name__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from quizsvc.grading import registry
-from quizsvc.grading.assignment import Assignment
+from quizsvc.grading.assignment import Assignment, Mistake
 from quizsvc.grading.cases import Case, ExtractError, Verdict
 from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.notebook import NotebookError, extract_code
@@ -39,7 +39,7 @@ def grade_source(
                                                filename=filename)
     verdicts = {c.name: _judge(c, outcome, assignment) for c in cases}
     explanations = explain(assignment, cases, verdicts, outcome)
-    case_mistake = {}
+    case_mistake: dict[str, Mistake] = {}
     for explanation in explanations:
         for name in explanation.explained:
             case_mistake.setdefault(name, explanation.mistake)

@@ -7,6 +7,7 @@ outputs never leave the grader.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,33 +30,38 @@ class Program:
 class ProgramBuilder:
     """Builds the calls of one test case; every id and array name is prefixed by the case name."""
 
+    # The methods ``dict`` and ``list`` shadow the builtins in this class body, so annotations
+    # here spell out ``builtins.dict`` / ``builtins.list`` (method bodies still see the builtins).
+
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.program = Program()
         self._count = 0
 
-    def array(self, value: np.ndarray, *, bind: str | None = None) -> dict[str, Any]:
+    def array(self, value: np.ndarray, *, bind: str | None = None) -> builtins.dict[str, Any]:
         name = f"{self.prefix}/a{len(self.program.arrays)}"
         self.program.arrays[name] = np.array(value, order="C", copy=True)
         return self._bind({"array": name}, bind)
 
-    def value(self, value: Any) -> dict[str, Any]:
+    def value(self, value: Any) -> builtins.dict[str, Any]:
         return {"value": value}
 
-    def rng(self, seed: int, *, bind: str | None = None) -> dict[str, Any]:
+    def rng(self, seed: int, *, bind: str | None = None) -> builtins.dict[str, Any]:
         return self._bind({"rng": int(seed)}, bind)
 
-    def dict(self, items: dict[str, dict[str, Any]], *, bind: str | None = None) -> dict[str, Any]:
+    def dict(
+        self, items: builtins.dict[str, builtins.dict[str, Any]], *, bind: str | None = None
+    ) -> builtins.dict[str, Any]:
         return self._bind({"dict": items}, bind)
 
-    def list(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+    def list(self, items: builtins.list[builtins.dict[str, Any]]) -> builtins.dict[str, Any]:
         return {"list": items}
 
-    def result(self, call_id: str, index: int | None = None) -> dict[str, Any]:
+    def result(self, call_id: str, index: int | None = None) -> builtins.dict[str, Any]:
         return {"result": call_id, "index": index}
 
-    def object(self, name: str, **updates: dict[str, Any]) -> dict[str, Any]:
-        spec: dict[str, Any] = {"object": self._name(name)}
+    def object(self, name: str, **updates: builtins.dict[str, Any]) -> builtins.dict[str, Any]:
+        spec: builtins.dict[str, Any] = {"object": self._name(name)}
         if updates:
             spec["set"] = updates
         return spec
@@ -63,14 +69,14 @@ class ProgramBuilder:
     def call(
         self,
         fn: str,
-        *args: dict[str, Any],
-        select: list[int] | None = None,
-        state: list[str] | None = None,
+        *args: builtins.dict[str, Any],
+        select: builtins.list[int] | None = None,
+        state: builtins.list[str] | None = None,
         name: str | None = None,
     ) -> str:
         call_id = f"{self.prefix}/{name or f'call{self._count}'}"
         self._count += 1
-        spec: dict[str, Any] = {"id": call_id, "fn": fn, "args": list(args)}
+        spec: builtins.dict[str, Any] = {"id": call_id, "fn": fn, "args": list(args)}
         if select is not None:
             spec["select"] = select
         if state:
@@ -81,7 +87,7 @@ class ProgramBuilder:
     def _name(self, name: str) -> str:
         return f"{self.prefix}/{name}"
 
-    def _bind(self, spec: dict[str, Any], bind: str | None) -> dict[str, Any]:
+    def _bind(self, spec: builtins.dict[str, Any], bind: str | None) -> builtins.dict[str, Any]:
         if bind:
             spec["bind"] = self._name(bind)
         return spec
@@ -153,11 +159,9 @@ def decode_value(enc: Any, arrays: dict[str, np.ndarray]) -> Any:
 
 
 def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> CallOutcome:
-    common = {
-        "stdout": str(record.get("stdout", "")),
-        "stdout_chars": int(record.get("stdout_chars", 0) or 0),
-        "seconds": float(record.get("seconds", 0.0) or 0.0),
-    }
+    stdout = str(record.get("stdout", ""))
+    stdout_chars = int(record.get("stdout_chars", 0) or 0)
+    seconds = float(record.get("seconds", 0.0) or 0.0)
     if record.get("ok"):
         state = record.get("state") or {}
         return CallOutcome(
@@ -165,7 +169,9 @@ def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> Call
             ok=True,
             value=decode_value(record.get("value"), arrays),
             state={str(k): decode_value(v, arrays) for k, v in state.items()},
-            **common,
+            stdout=stdout,
+            stdout_chars=stdout_chars,
+            seconds=seconds,
         )
     return CallOutcome(
         call_id=str(record["id"]),
@@ -173,5 +179,7 @@ def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> Call
         error=str(record.get("error", "error"))[:2000],
         kind=str(record.get("kind", "exception")),
         traceback=str(record.get("traceback", ""))[:2000],
-        **common,
+        stdout=stdout,
+        stdout_chars=stdout_chars,
+        seconds=seconds,
     )

@@ -23,7 +23,7 @@ GRADCHECK_THRESHOLD = 1e-6
 def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool, summary: str,
         backward: bool = True, gradcheck: bool = False, tolerance: Tolerance = TOLERANCE) -> Case:
     r = rng_for(SEED, name + "/affine")
-    d = x.shape[1]
+    d: int = x.shape[1]  # ndarray.shape is tuple[Any, ...]; Any picks the scalar overloads
     gamma = r.uniform(0.5, 2.0, size=d).astype(x.dtype)
     beta = r.normal(size=d).astype(x.dtype)
     dout = r.normal(size=x.shape).astype(x.dtype) if backward else None

@@ -22,7 +22,7 @@ def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool,
         backward: bool = True, gradcheck: bool = False, tolerance: Tolerance = TOLERANCE,
         unit_affine: bool = False) -> Case:
     r = rng_for(SEED, name + "/affine")
-    d = x.shape[1]
+    d: int = x.shape[1]  # ndarray.shape is tuple[Any, ...]; Any picks the scalar overloads
     gamma = np.ones(d) if unit_affine else r.uniform(0.5, 2.0, size=d)
     beta = np.zeros(d) if unit_affine else r.normal(size=d)
     dout = r.normal(size=x.shape) if backward else None

@@ -20,8 +20,8 @@ TOLERANCE = Tolerance(rtol=1e-6, atol=1e-9)
 def _case(name: str, shape: tuple[int, int], lr: float, lambd: float, m: int, *, points: float,
           visible: bool, summary: str, scale: float = 1.0, dtype: type = np.float64) -> Case:
     r = rng_for(SEED, name)
-    w = (r.normal(size=shape) * scale).astype(dtype)
-    dw = (r.normal(size=shape) * scale).astype(dtype)
+    w: np.ndarray = (r.normal(size=shape) * scale).astype(dtype)
+    dw: np.ndarray = (r.normal(size=shape) * scale).astype(dtype)
 
     def build(b: ProgramBuilder) -> list[OutputCheck]:
         call = b.call("weight_decay_update", b.array(w), b.array(dw), b.value(lr),

@@ -138,7 +138,8 @@ def encode_inputs(arrays: dict[str, np.ndarray]) -> tuple[dict[str, list[Any]], 
 
 def decode_inputs(manifest: dict[str, list[Any]], blob: bytes) -> dict[str, np.ndarray]:
     """Read-only views into ``blob``: every call gets a fresh copy (see ``_decode``)."""
-    arrays, dtypes = {}, {}
+    arrays: dict[str, np.ndarray] = {}
+    dtypes: dict[str, np.dtype] = {}
     for name, (dtype, shape, offset) in manifest.items():
         dt = dtypes.get(dtype)
         if dt is None:  # np.dtype(str) and np.prod cost more than the view itself

@@ -274,7 +274,8 @@ class JobHandler:
             os.chdir(jobdir)
             os.environ.update(HOME=jobdir, TMPDIR=jobdir)
             if "tempfile" in sys.modules:  # it cached the server's temp dir: use the job's
-                sys.modules["tempfile"].tempdir = None
+                tempfile_module: Any = sys.modules["tempfile"]  # ModuleType: .tempdir is untyped
+                tempfile_module.tempdir = None
             self.server.confine.apply(self.server.conf, self.server.confine.mapped_bytes())
             os.closerange(len(fds), MAXFD)  # the grader channel above all: no forged answers
             import child  # type: ignore[import-not-found]
