@@ -153,7 +153,9 @@ def decode_inputs(manifest: dict[str, list[Any]], blob: bytes) -> dict[str, np.n
 
 def read_frames(fd: int, count: int) -> list[bytes]:
     """``count`` length-prefixed frames from ``fd`` (the job pipe, written by the trusted
-    handler, so no caps here)."""
+    handler, so no caps or deadlines here). Not ``wire.read_frame``: this file is also imported
+    by the grader as ``quizsvc.grading.runner.child``, where the sandbox's flat ``wire`` module
+    is not importable."""
     frames = []
     for _ in range(count):
         (size,) = FRAME.unpack(_read_exact(fd, FRAME.size))
