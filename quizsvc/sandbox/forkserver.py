@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -43,6 +44,7 @@ INPUTS_CAP = 64 * MiB
 START_SECONDS = 60.0  # bwrap + interpreter + NumPy import + warm-up, on a cold page cache
 GRACE_SECONDS = 5.0  # on top of the job's wall limit, for the server's own bookkeeping
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+CHUNK = struct.Struct(">cQ")  # the server's answer: kind, length (see inside/server.py)
 
 
 class ServerBroken(Exception):
@@ -60,6 +62,30 @@ def _encoded(program: Program) -> tuple[bytes, bytes]:
         cached = (key, spec, blob)
         program._wire_cache = cached  # type: ignore[attr-defined]
     return cached[1], cached[2]
+
+
+def read_answer(fd: int, lim: Limits, deadline: float) -> tuple[dict[str, Any], bytes, bytes]:
+    """The server's answer: chunks of printed output (``o``) and of the result stream (``r``),
+    then the header (``h``); within the caps the server enforces, or the server is broken."""
+    caps = {b"o": lim.output_bytes, b"r": lim.results_bytes + lim.arrays_bytes}
+    parts: dict[bytes, list[bytes]] = {b"o": [], b"r": []}
+    sizes = dict.fromkeys(caps, 0)
+    while True:
+        kind, size = CHUNK.unpack(wire.read_exact(fd, CHUNK.size, deadline))
+        if kind == b"h":
+            if size > 1 * MiB:
+                raise wire.WireError("oversized answer header")
+            try:
+                header = json.loads(wire.read_exact(fd, size, deadline))
+            except ValueError:
+                raise wire.WireError("malformed answer header") from None
+            if not isinstance(header, dict) or "error" in header:
+                raise wire.WireError(str(header)[:200])
+            return header, b"".join(parts[b"o"]), b"".join(parts[b"r"])
+        if kind not in caps or sizes[kind] + size > caps[kind]:
+            raise wire.WireError(f"unexpected chunk {kind!r} of {size} bytes")
+        sizes[kind] += size
+        parts[kind].append(wire.read_exact(fd, size, deadline))
 
 
 def make_grader_nondumpable() -> None:
@@ -143,23 +169,23 @@ class ForkServer:
         out = self.proc.stdout.fileno()
         try:
             source_bytes = source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP]
-            request = b"".join(wire.frame(part) for part in (
-                json.dumps({"job": self.jobs}).encode(), json.dumps(meta).encode(), spec,
-                source_bytes))
+            # The child's four frames, announced by their total size: the server moves them
+            # into the child's pipe unread.
+            parts = [wire.frame(json.dumps(meta).encode()), wire.frame(spec),
+                     wire.frame(source_bytes), wire.HEADER.pack(len(inputs))]
+            size = sum(map(len, parts)) + len(inputs)
+            request = wire.frame(json.dumps({"job": self.jobs, "size": size}).encode())
             stdin = self.proc.stdin.fileno()
-            wire.write_all(stdin, request)
-            wire.write_frame(stdin, inputs)
+            wire.write_all(stdin, request + b"".join(parts))
+            wire.write_all(stdin, inputs)
             deadline = time.monotonic() + lim.wall_seconds + GRACE_SECONDS
-            header = wire.read_json(out, 1 * MiB, deadline)
-            if "error" in header:
-                raise wire.WireError(str(header["error"])[:200])
-            cap = lim.output_bytes + lim.results_bytes + lim.arrays_bytes
-            blob = wire.read_frame(out, cap, deadline)
+            header, printed, results = read_answer(out, lim, deadline)
         except (OSError, wire.WireError) as exc:
             self.kill()
             raise ServerBroken(f"the grading sandbox stopped answering: {exc}") from None
         self.jobs += 1
-        return outcome.from_response(header, blob, program, time.perf_counter() - started)
+        return outcome.from_response(header, printed, results, program,
+                                     time.perf_counter() - started)
 
     def close(self, timeout: float = 2.0) -> None:
         """Ask politely (EOF on its channel), then kill the whole process group."""

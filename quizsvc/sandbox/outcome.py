@@ -60,12 +60,10 @@ def parse_array(payload: memoryview) -> tuple[str, np.ndarray] | None:
     return key, array
 
 
-def from_response(header: dict[str, Any], blob: bytes, program: Program,
+def from_response(header: dict[str, Any], printed: bytes, results: bytes, program: Program,
                   seconds: float) -> RunOutcome:
-    sizes = header.get("sizes") or {}
-    stdout_len, results_len = int(sizes.get("stdout", 0)), int(sizes.get("results", 0))
-    stdout = blob[:stdout_len].decode("utf-8", errors="replace")
-    records, arrays = parse_stream(blob[stdout_len: stdout_len + results_len])
+    stdout = printed.decode("utf-8", errors="replace")
+    records, arrays = parse_stream(results)
     aborted = header.get("aborted")
     outcome = RunOutcome(aborted=str(aborted) if aborted else None, seconds=seconds,
                          stdout=stdout, stdout_chars=int(header.get("stdout_total", 0)))

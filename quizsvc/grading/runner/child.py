@@ -1,6 +1,6 @@
 """The untrusted side of grading: load a submission, run a list of calls, stream the outputs.
 
-Runs in a process forked (and confined) by the sandbox's job handler, before any job exists:
+Runs in a process forked (and confined) by the sandbox's fork server, before any job exists:
 :func:`main` blocks on ``job_fd`` for its one job and answers on ``results_fd``. It imports
 only the standard library and NumPy, and never sees expected outputs: the job holds the
 source, the calls and their input arrays only. Outputs go back as
@@ -152,8 +152,8 @@ def decode_inputs(manifest: dict[str, list[Any]], blob: bytes) -> dict[str, np.n
 
 
 def read_frames(fd: int, count: int) -> list[bytes]:
-    """``count`` length-prefixed frames from ``fd`` (the job pipe, written by the trusted
-    handler, so no caps or deadlines here). Not ``wire.read_frame``: this file is also imported
+    """``count`` length-prefixed frames from ``fd`` (the job pipe, filled by the trusted
+    server with the grader's bytes, so no caps or deadlines here). Not ``wire.read_frame``: this file is also imported
     by the grader as ``quizsvc.grading.runner.child``, where the sandbox's flat ``wire`` module
     is not importable."""
     frames = []
@@ -394,8 +394,9 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CallTimeLimit
 
 
-def main(job_fd: int, results_fd: int) -> int:
-    """Serve one job: read it from ``job_fd``, stream the results to ``results_fd``."""
+def main(job_fd: int, results_fd: int, done_fd: int | None = None) -> int:
+    """Serve one job: read it from ``job_fd``, stream the results to ``results_fd``, then
+    write one byte to ``done_fd``: the server cannot see the stream's content, only this."""
     signal.signal(signal.SIGALRM, _on_alarm)
     sys.meta_path.insert(0, _BlockTrustedPackages())
     for mod in [m for m in sys.modules if m.split(".")[0] in BLOCKED_PACKAGES]:
@@ -441,4 +442,7 @@ def main(job_fd: int, results_fd: int) -> int:
             out.record(record)
     out.record({"done": True})
     out.close()
+    if done_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(done_fd, b"d")
     return 0

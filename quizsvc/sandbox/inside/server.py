@@ -5,16 +5,21 @@ It reads one config frame, imports NumPy and exercises it once, compiles the sec
 the Landlock rule set, checks with a probe child that every layer really holds, and answers
 ``hello``. Then, per job::
 
-    server ──fork──> job handler ──fork──> child (setsid, rlimits, uid, NNP, Landlock, seccomp)
+    server ──fork──> child (setsid, rlimits, uid, NNP, Landlock, seccomp) ── waits for its job
 
-The job handler (trusted, short-lived) is forked as soon as the previous job is done, and forks
-the child straight away: the child confines itself while nobody waits. The handler
-then takes the next request off the grader channel, pipes the job to the waiting child,
-supervises it (wall clock, output caps) and relays the child's result stream; as soon as that
-stream ends with its final record, the answer goes out and the child is killed and reaped
-afterwards, off the clock. The long-lived server never reads a job, so no fork can find a
-submission's bytes in memory. Between jobs the server wipes the temp dir, so no file survives
-for the next student either. In ``once`` mode (the cold runner) it serves a single job and exits.
+The child is forked as soon as the previous job is done and confines itself while nobody
+waits. When a request arrives, the server moves the job's bytes from the grader channel into
+the child's job pipe with ``splice(2)``, supervises the child (wall clock, output caps) and
+moves its result stream and printed output back to the grader the same way, in chunks. So a
+submission's bytes (its source, what it prints, what it returns) pass through kernel pipe
+buffers only and never enter the long-lived server's memory, where a later child could find
+them. As soon as the child signals that its stream is complete, the answer goes out; the child
+is killed and reaped afterwards, off the clock. Between jobs the server wipes the temp dir, so
+no file survives for the next student either. In ``once`` mode (the cold runner) it serves a
+single job and exits.
+
+One fork per job matters: in a VM every page fault is expensive, and a forked Python process
+takes hundreds of them, so a per-job helper process cost ~5 ms of CPU per submission.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import resource
 import select
 import shutil
 import signal
+import struct
 import sys
 import time
 import traceback
@@ -41,9 +47,11 @@ import wire  # type: ignore[import-not-found]  # noqa: E402 - flat import, see i
 CONFIG_CAP = 1 << 20
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 SETUP_FAILED = 71  # exit code of a child that could not be confined (it never ran the code)
-HANDLER_STOP, HANDLER_FAILED = 80, 81  # job handler exit codes (0: answered a job)
-TAKEN, ANSWERED = b"t", b"a"  # what a job handler tells the server through its status pipe
 MAXFD = 1 << 16
+F_SETPIPE_SZ, F_GETPIPE_SZ, FIONREAD = 1031, 1032, 0x541B
+PIPE_BYTES = 1 << 20  # the child's result pipe: a whole job's stream fits without a wakeup
+TICK = 0.005  # how often the pipes are emptied while the child runs
+CHUNK = struct.Struct(">cQ")  # kind (o: printed output, r: result stream, h: header), length
 PRELOAD = ("socket", "zipfile", "math", "cmath", "random", "statistics", "collections", "itertools", "functools",
            "operator", "copy", "dataclasses", "typing", "numbers", "decimal", "fractions",
            "numpy.typing", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma",
@@ -58,6 +66,7 @@ class Server:
         self.jobdir = os.path.join(self.tmp, "job")
         self.uid: int | None = config.get("uid")
         self.errors: list[str] = []
+        self.devnull = os.open("/dev/null", os.O_RDWR)
         import confine  # type: ignore[import-not-found]
         import landlock_rules  # type: ignore[import-not-found]
         import seccomp_filter  # type: ignore[import-not-found]
@@ -80,6 +89,12 @@ class Server:
             memory_bytes=self.limits["memory_bytes"],
             file_size_bytes=self.limits["file_size_bytes"], processes=self.limits["processes"],
             open_files=self.limits["open_files"], seccomp_program=program, landlock_fd=ruleset)
+        # What every child would otherwise set up after the fork, at a few hundred page
+        # faults each time: its environment and temp dir are always the same job dir.
+        os.environ.update(HOME=self.jobdir, TMPDIR=self.jobdir)
+        if "tempfile" in sys.modules:  # it cached the server's temp dir: use the job's
+            tempfile_module: Any = sys.modules["tempfile"]  # ModuleType: .tempdir is untyped
+            tempfile_module.tempdir = self.jobdir
 
     # ----- start-up ---------------------------------------------------------------------
 
@@ -112,33 +127,22 @@ class Server:
         hello = {"hello": True, "pid": os.getpid(), "probe": self.probe(), "errors": self.errors,
                  "python": sys.version.split()[0]}
         wire.write_json(self.proto_out, hello)
-        failures = 0
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans come back to us, to be killed and reaped
+        # RLIMIT_AS is relative to what a child maps when it is forked: measured once here,
+        # not by every child (reading /proc costs each of them dozens of page faults).
+        self.baseline_bytes = self.confine.mapped_bytes()
         while True:
             self._wipe()
-            status_r, status_w = os.pipe()
-            handler = os.fork()
-            if handler == 0:
-                os.close(status_r)
-                code = HANDLER_FAILED
-                try:
-                    code = JobHandler(self, status_w).run()
-                finally:
-                    os._exit(code)
-            os.close(status_w)
-            _, status = os.waitpid(handler, 0)
-            marks = _read_marks(status_r)
-            self._reap()
-            code = os.waitstatus_to_exitcode(status)
-            if code == HANDLER_STOP:
+            job = Job(self)
+            try:
+                request = wire.read_json(self.proto_in, CONFIG_CAP)
+            except wire.WireError:
+                request = {"stop": True}  # the grader closed the channel: shut down
+            if request.get("stop"):
+                job.discard()
                 return
-            if TAKEN in marks and ANSWERED not in marks:
-                wire.write_json(self.proto_out, {"error": "the job handler failed"})
-            if TAKEN not in marks:
-                failures += 1  # failed before taking a request: the request is still unread
-                if failures > 3:
-                    return  # the grader sees the channel close and starts a fresh server
-                continue
-            failures = 0
+            job.run(int(request["size"]))
+            self._reap()
             if self.config.get("mode") == "once":
                 return
 
@@ -162,126 +166,114 @@ class Server:
                     os.unlink(path)
 
 
-class JobHandler:
-    """One job, in a process forked from the clean server; exits when the answer is sent."""
+class Job:
+    """One submission's child: forked and confined before its job exists, then fed by splice."""
 
-    def __init__(self, server: Server, status_fd: int) -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.limits = server.limits
-        self.status_fd = status_fd
-        import child  # type: ignore[import-not-found]  # already imported, before any fork
-
-        self.done_frame: bytes = child.DONE_FRAME
-
-    def run(self) -> int:
-        srv = self.server
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the server dies: the job goes with it
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans come back to us, to be killed and reaped
-        os.mkdir(srv.jobdir, 0o700)
-        if srv.uid is not None:
-            os.chown(srv.jobdir, srv.uid, srv.uid)
+        os.mkdir(server.jobdir, 0o700)
+        if server.uid is not None:
+            os.chown(server.jobdir, server.uid, server.uid)
         out_r, out_w = os.pipe()
-        job_r, job_w = os.pipe()
+        job_r, self.job_w = os.pipe()
         res_r, res_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            self._child({0: os.open("/dev/null", os.O_RDWR), 1: out_w, 2: out_w, 3: job_r,
-                         4: res_w})
-        for fd in (out_w, job_r, res_w):
+        done_r, done_w = os.pipe()
+        for fd in (self.job_w, res_w):
+            with contextlib.suppress(OSError):  # a smaller pipe only means more wakeups
+                fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+        self.pid = os.fork()
+        if self.pid == 0:
+            self._child({0: server.devnull, 1: out_w, 2: out_w, 3: job_r, 4: res_w, 5: done_w})
+        for fd in (out_w, job_r, res_w, done_w):
             os.close(fd)
-        pidfd = os.pidfd_open(pid)
-        try:
-            request = wire.read_json(srv.proto_in, CONFIG_CAP)
-        except wire.WireError:
-            request = {"stop": True}  # the grader closed the channel: shut down
-        if request.get("stop"):
-            _kill_group(pid)
-            os.waitpid(pid, 0)
-            return HANDLER_STOP
-        os.write(self.status_fd, TAKEN)
+        self.pidfd = os.pidfd_open(self.pid)
+        out = server.proto_out
         lim = self.limits
-        frames = [wire.read_frame(srv.proto_in, cap) for cap in (
-            CONFIG_CAP, CONFIG_CAP * 16, lim["source_cap"], lim["inputs_cap"])]
-        started = time.monotonic()
-        try:
-            for frame in frames:
-                wire.write_frame(job_w, frame)
-        except OSError:
-            pass  # the child is gone: _supervise reports how it ended
-        os.close(job_w)
-        del frames
-        header, blob, done = self._supervise(pid, pidfd, out_r, res_r, started)
-        wire.write_json(srv.proto_out, header)
-        wire.write_frame(srv.proto_out, blob)
-        os.write(self.status_fd, ANSWERED)
-        if done:  # answered without waiting: now kill and reap, off the clock
-            _kill_group(pid)
-            os.waitpid(pid, 0)
-            self._sweep()
-        return 0
+        self.out = _Relay(out_r, b"o", lim["output_bytes"], out, server.devnull)
+        self.res = _Relay(res_r, b"r", lim["results_bytes"] + lim["arrays_bytes"], out,
+                          server.devnull)
+        self.done_r = done_r
 
-    def _supervise(self, pid: int, pidfd: int, out_r: int, res_r: int,
-                   started: float) -> tuple[dict[str, Any], bytes, bool]:
+    def discard(self) -> None:
+        _kill_group(self.pid)
+        os.waitpid(self.pid, 0)
+        self._close()
+
+    def run(self, size: int) -> None:
+        srv = self.server
+        started = time.monotonic()
+        # The job's bytes (meta, calls, source, inputs: the child's frames) go straight from
+        # the grader channel into the child's pipe; if the child is gone, into /dev/null, so
+        # the channel stays in step either way.
+        moved = _splice_all(srv.proto_in, self.job_w, size)
+        if moved < size:
+            _splice_all(srv.proto_in, srv.devnull, size - moved)
+        os.close(self.job_w)
+        header, done = self._supervise(started)
+        wire.write_all(srv.proto_out, _chunk(b"h", json.dumps(header).encode()))
+        if done:  # answered without waiting: now kill and reap, off the clock
+            _kill_group(self.pid)
+            os.waitpid(self.pid, 0)
+            self._sweep()
+        self._close()
+
+    def _supervise(self, started: float) -> tuple[dict[str, Any], bool]:
         lim = self.limits
-        out, res = _Capped(out_r, lim["output_bytes"]), _Capped(res_r, lim["results_bytes"]
-                                                                 + lim["arrays_bytes"])
-        readers, deadline = [out_r, res_r, pidfd], started + lim["wall_seconds"]
-        timed_out = done = exited = False
+        deadline = started + lim["wall_seconds"]
+        readers = [self.done_r, self.pidfd, self.out.fd]
+        if not self.res.large:
+            readers.append(self.res.fd)
+        timed_out = done = False
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
-            ready = select.select(readers, [], [], left)[0]
-            if out_r in ready and not out.read():
-                readers.remove(out_r)
-            if res_r in ready and not res.read():
-                readers.remove(res_r)
-                if res.ends_with(self.done_frame):  # the child sent everything: answer now
+            ready = select.select(readers, [], [], min(left, TICK))[0]
+            self.res.pump()
+            self.out.pump()
+            if self.done_r in ready:
+                if os.read(self.done_r, 1):  # the child sent everything: answer now
                     done = True
                     break
-            if pidfd in ready:
-                exited = True
+                readers.remove(self.done_r)  # closed without a word: it is ending
+            if self.pidfd in ready:  # it ended (or crashed) without finishing its stream
                 break
         wall = time.monotonic() - started
         header: dict[str, Any] = {"wall": round(wall, 6), "aborted": None, "exit_code": None}
-        if done:
-            out.drain(0.0)
-        else:
-            _kill_group(pid)
-            _, status, usage = os.wait4(pid, 0)
+        if not done:
+            _kill_group(self.pid)
+            _, status, usage = os.wait4(self.pid, 0)
             self._sweep()
-            for stream in (res, out):
-                stream.drain(0.5 if exited else 0.05)
+            self.res.pump()  # what it wrote before it ended is still in the pipes
+            self.out.pump()
             cpu = usage.ru_utime + usage.ru_stime
             header.update(cpu=round(cpu, 6), exit_code=os.waitstatus_to_exitcode(status),
                           aborted=self._verdict(status, cpu, timed_out))
-        os.close(pidfd)
-        os.close(out_r)
-        os.close(res_r)
-        header["stdout_total"] = out.total
-        header["sizes"] = {"stdout": len(out.kept), "results": len(res.kept)}
-        return header, bytes(out.kept) + bytes(res.kept), done
+        header["stdout_total"] = self.out.total
+        return header, done
+
+    def _close(self) -> None:
+        for fd in (self.pidfd, self.out.fd, self.res.fd, self.done_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def _child(self, fds: dict[int, int]) -> None:
         """The submission's process: confine, wait for the job and run it, with
-        child.py's protocol on fds 3 (job in) and 4 (results out). Never returns."""
+        child.py's protocol on fds 3 (job in), 4 (results out) and 5 (done). Never returns."""
         code = SETUP_FAILED
         try:
             os.setsid()  # its own process group, so the kill reaches everything it starts
             _install_fds(fds)
-            jobdir = self.server.jobdir
-            os.chdir(jobdir)
-            os.environ.update(HOME=jobdir, TMPDIR=jobdir)
-            if "tempfile" in sys.modules:  # it cached the server's temp dir: use the job's
-                tempfile_module: Any = sys.modules["tempfile"]  # ModuleType: .tempdir is untyped
-                tempfile_module.tempdir = None
-            self.server.confine.apply(self.server.conf, self.server.confine.mapped_bytes())
+            srv = self.server
+            os.chdir(srv.jobdir)
+            srv.confine.apply(srv.conf, srv.baseline_bytes)
             os.closerange(len(fds), MAXFD)  # the grader channel above all: no forged answers
             import child  # type: ignore[import-not-found]
 
             code = SETUP_FAILED + 1
-            code = child.main(3, 4)
+            code = child.main(3, 4, 5)
         except BaseException:  # noqa: BLE001 - the process ends here in any case
             if code == SETUP_FAILED:
                 os.write(2, f"sandbox setup failed: {traceback.format_exc()[-800:]}".encode())
@@ -336,32 +328,55 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-class _Capped:
-    """One of the child's output pipes: keeps the first ``cap`` bytes, counts the rest."""
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return CHUNK.pack(kind, len(payload)) + payload
 
-    def __init__(self, fd: int, cap: int) -> None:
-        self.fd, self.cap = fd, cap
-        self.kept = bytearray()
-        self.total = 0
 
-    def read(self) -> bool:
-        """Read what is there; False at end of stream."""
-        chunk = os.read(self.fd, 1 << 16)
-        if len(self.kept) < self.cap:
-            self.kept += chunk[: self.cap - len(self.kept)]
-        self.total += len(chunk)
-        return bool(chunk)
+def _available(fd: int) -> int:
+    return int.from_bytes(fcntl.ioctl(fd, FIONREAD, b"\0\0\0\0"), sys.byteorder)
 
-    def ends_with(self, suffix: bytes) -> bool:
-        return self.total == len(self.kept) and self.kept.endswith(suffix)
 
-    def drain(self, seconds: float) -> None:
-        """Read what is left once the writers are dead or done (bounded wait: a grandchild
-        that escaped the kill could hold the pipe open)."""
-        deadline = time.monotonic() + seconds
-        while select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-            if not self.read() or time.monotonic() >= deadline:
-                break
+def _splice_all(src: int, dst: int, size: int) -> int:
+    """Move ``size`` bytes from pipe ``src`` to ``dst`` inside the kernel; returns how many
+    moved (fewer when ``dst`` is a closed pipe or ``src`` ends early)."""
+    moved = 0
+    while moved < size:
+        try:
+            n = os.splice(src, dst, size - moved)
+        except BrokenPipeError:
+            return moved
+        if not n:
+            return moved
+        moved += n
+    return moved
+
+
+class _Relay:
+    """One of the child's output pipes, moved to the grader channel as chunks by splice: the
+    first ``cap`` bytes go out, the rest to /dev/null (counted)."""
+
+    def __init__(self, fd: int, kind: bytes, cap: int, sink: int, devnull: int) -> None:
+        self.fd, self.kind, self.cap, self.sink, self.devnull = fd, kind, cap, sink, devnull
+        self.sent = self.total = 0
+        try:
+            self.large = fcntl.fcntl(fd, F_GETPIPE_SZ) >= PIPE_BYTES
+        except OSError:
+            self.large = False
+
+    def pump(self) -> None:
+        """Move what the pipe holds now (never waits for more)."""
+        size = _available(self.fd)
+        if not size:
+            return
+        keep = min(size, self.cap - self.sent)
+        if keep:
+            wire.write_all(self.sink, CHUNK.pack(self.kind, keep))
+            if _splice_all(self.fd, self.sink, keep) != keep:
+                raise OSError("the grader channel broke in the middle of a chunk")
+            self.sent += keep
+        if size > keep:
+            _splice_all(self.fd, self.devnull, size - keep)
+        self.total += size
 
 
 def _install_fds(fds: dict[int, int]) -> None:
@@ -370,16 +385,6 @@ def _install_fds(fds: dict[int, int]) -> None:
     for target, source in high.items():
         os.dup2(source, target)
         os.close(source)
-
-
-def _read_marks(fd: int) -> bytes:
-    os.set_blocking(fd, False)
-    try:
-        return os.read(fd, 16)
-    except BlockingIOError:
-        return b""
-    finally:
-        os.close(fd)
 
 
 def _denied(action: Any) -> bool:

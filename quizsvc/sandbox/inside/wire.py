@@ -39,7 +39,7 @@ def write_json(fd: int, value: Any) -> None:
     write_frame(fd, json.dumps(value).encode())
 
 
-def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+def read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     chunks, missing = [], size
     while missing:
         if deadline is not None:
@@ -55,10 +55,10 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
 
 
 def read_frame(fd: int, cap: int, deadline: float | None = None) -> bytes:
-    (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
+    (size,) = HEADER.unpack(read_exact(fd, HEADER.size, deadline))
     if size > cap:
         raise WireError(f"frame of {size} bytes exceeds the cap of {cap}")
-    return _read_exact(fd, size, deadline)
+    return read_exact(fd, size, deadline)
 
 
 def read_json(fd: int, cap: int, deadline: float | None = None) -> Any:
