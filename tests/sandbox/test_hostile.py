@@ -123,6 +123,62 @@ def test_cannot_read_another_submission(pool: WarmPool) -> None:
     assert_full_marks(pool)
 
 
+def _memory_scan(first: str, second: str) -> str:
+    """Setup code that sets LEAKED when ``first + second`` lies in the process's own heap
+    (pymalloc arenas and the malloc heap, freed blocks included). The two halves are separate
+    constants, so the whole string only exists in memory if it came from somewhere else.
+    /proc/self/maps is out of reach in the sandbox, so pages near the heap's objects are
+    probed by writing them to a pipe: an unmapped page fails with EFAULT instead of crashing."""
+    return (
+        "import ctypes, gc\n"
+        f"A, B = {first.encode()!r}, {second.encode()!r}\n"
+        "r, w = os.pipe()\n"
+        "def page(addr):\n"
+        "    try:\n"
+        "        os.write(w, (ctypes.c_char * 4096).from_address(addr))\n"
+        "    except (OSError, ValueError, OverflowError):\n"
+        "        return b''\n"
+        "    return os.read(r, 4096)\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc.sbrk.restype = ctypes.c_void_p\n"
+        "top = libc.sbrk(0) >> 12 << 12\n"  # the malloc heap ends here: walk it down
+        "heap, gap, addr = [], 0, top - 4096\n"
+        "while gap < 64:\n"
+        "    gap = gap + 1 if not page(addr) else 0\n"
+        "    heap.append(addr)\n"
+        "    addr -= 4096\n"
+        "anchors = [id(bytes(5000)), id('x' * 600)] + [id(o) for o in gc.get_objects()[::200]]\n"
+        "arenas = {a >> 22 for a in anchors}\n"  # pymalloc's arenas, near its objects
+        "spans = [heap] + [range((r - 1) << 22, (r + 2) << 22, 4096) for r in sorted(arenas)]\n"
+        "for span in spans:\n"
+        "    tail = b''\n"
+        "    for addr in span:\n"
+        "        data = tail + page(addr)\n"
+        "        at = data.find(A)\n"
+        "        while at >= 0 and not LEAKED:\n"
+        "            LEAKED = data[at + len(A): at + len(A) + len(B)] == B\n"
+        "            at = data.find(A, at + 1)\n"
+        "        tail = data[-64:]\n")
+
+
+def test_no_trace_of_an_earlier_submission_in_memory(pool: WarmPool) -> None:
+    """The fork servers never hold a job's bytes (they are spliced pipe to pipe), so a child
+    forked after another student's job finds nothing of it in its own memory: not the source,
+    not what it printed, not what it returned."""
+    # A freed buffer is found: what a server that had read a job would leave behind.
+    control = ("plant = b'.' * 4000 + ('CONTROL-' + 'PLANT-93').encode() * 100\ndel plant\n"
+               + _memory_scan("CONTROL-", "PLANT-93"))
+    assert grade(pool, attack(control)).all_passed  # the scan does find what is there
+    victim = ("import numpy as np\n" + "# VICTIM-MEMORY-5521 in the source\n" * 300 +
+              "def weight_decay_update(W, dW, lr, lambd, m):\n"
+              "    print('VICTIM-MEMORY-5521 printed')\n"
+              f"    return {CORRECT}\n" + "# VICTIM-MEMORY-5521 in the source\n" * 300)
+    for _ in range(2):  # one job on each server of the pool
+        assert grade(pool, victim).all_passed
+    for _ in range(2):
+        assert_contained(pool, attack(_memory_scan("VICTIM-M", "EMORY-5521")))
+
+
 # ----- network ------------------------------------------------------------------------------
 
 
