@@ -51,17 +51,22 @@ class ServerBroken(Exception):
     pass
 
 
-def _encoded(program: Program) -> tuple[bytes, bytes]:
-    """The job's calls (JSON) and input arrays (one blob), encoded once per program: every
-    submission to an assignment sends the same bytes."""
-    key = (len(program.calls), len(program.arrays))
+_program_keys = itertools.count()
+MAX_PROGRAMS = 32  # programs a fork server keeps decoded (one per assignment and case set)
+
+
+def _encoded(program: Program) -> tuple[int, bytes, bytes]:
+    """A key for the program, its calls (JSON) and input arrays (one blob), encoded once per
+    program: every submission to an assignment sends the same bytes, or just the key once
+    the fork server holds the program."""
+    shape = (len(program.calls), len(program.arrays))
     cached = getattr(program, "_wire_cache", None)
-    if cached is None or cached[0] != key:
+    if cached is None or cached[0] != shape:
         manifest, blob = encode_inputs(program.arrays)
         spec = json.dumps({"calls": program.calls, "arrays": manifest}).encode()
-        cached = (key, spec, blob)
+        cached = (shape, next(_program_keys), spec, blob)
         program._wire_cache = cached  # type: ignore[attr-defined]
-    return cached[1], cached[2]
+    return cached[1], cached[2], cached[3]
 
 
 def read_answer(fd: int, lim: Limits, deadline: float) -> tuple[dict[str, Any], bytes, bytes]:
@@ -106,6 +111,7 @@ class ForkServer:
         self.jobs = 0
         self._tmp: str | None = None  # the fallback tier's private temp dir on the host
         self.uid = sandbox_uid(next(_slots))
+        self.programs: set[int] = set()  # program keys the running server holds
 
     @property
     def alive(self) -> bool:
@@ -114,6 +120,7 @@ class ForkServer:
     def start(self, minimum: str | None = None) -> None:
         caps = detect()
         enforce(expected_status(self.tier, caps), minimum)
+        self.programs = set()
         lay = bwrap.layout()
         in_bwrap = self.tier == "bwrap"
         if in_bwrap:
@@ -162,22 +169,40 @@ class ForkServer:
         assert self.proc is not None and self.proc.stdin is not None
         assert self.proc.stdout is not None
         lim = self.limits
-        meta = {"filename": filename, "call_seconds": lim.call_seconds,
+        meta: dict[str, Any] = {"filename": filename, "call_seconds": lim.call_seconds,
                 "load_seconds": lim.load_seconds, "memory_mib": lim.memory_mib}
-        spec, inputs = _encoded(program)
+        key, spec, inputs = _encoded(program)
         started = time.perf_counter()
         out = self.proc.stdout.fileno()
         try:
-            source_bytes = source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP]
-            # The child's four frames, announced by their total size: the server moves them
-            # into the child's pipe unread.
-            parts = [wire.frame(json.dumps(meta).encode()), wire.frame(spec),
-                     wire.frame(source_bytes), wire.HEADER.pack(len(inputs))]
-            size = sum(map(len, parts)) + len(inputs)
-            request = wire.frame(json.dumps({"job": self.jobs, "size": size}).encode())
             stdin = self.proc.stdin.fileno()
+            by_key = key in self.programs
+            if not by_key and len(self.programs) < MAX_PROGRAMS:
+                # The server decodes the program once; every child it forks from then on
+                # inherits the calls and input arrays, ready to use. This job's child was
+                # forked before, so it still gets them in full.
+                body = [wire.frame(spec), wire.HEADER.pack(len(inputs))]
+                size = sum(map(len, body)) + len(inputs)
+                wire.write_all(stdin, wire.frame(json.dumps({"program": key, "size": size})
+                                                 .encode()) + b"".join(body))
+                wire.write_all(stdin, inputs)
+                self.programs.add(key)
+            source_bytes = source.encode("utf-8", errors="surrogatepass")[:SOURCE_CAP]
+            # The child's frames, announced by their total size: the server moves them into
+            # the child's pipe unread.
+            parts = [wire.frame(source_bytes)]
+            if by_key:
+                meta["program"] = key
+                tail = b""
+            else:
+                parts += [wire.frame(spec), wire.HEADER.pack(len(inputs))]
+                tail = inputs
+            parts.insert(0, wire.frame(json.dumps(meta).encode()))
+            size = sum(map(len, parts)) + len(tail)
+            request = wire.frame(json.dumps({"job": self.jobs, "size": size}).encode())
             wire.write_all(stdin, request + b"".join(parts))
-            wire.write_all(stdin, inputs)
+            if tail:
+                wire.write_all(stdin, tail)
             deadline = time.monotonic() + lim.wall_seconds + GRACE_SECONDS
             header, printed, results = read_answer(out, lim, deadline)
         except (OSError, wire.WireError) as exc:

@@ -394,19 +394,31 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CallTimeLimit
 
 
-def main(job_fd: int, results_fd: int, done_fd: int | None = None) -> int:
+def main(job_fd: int, results_fd: int, done_fd: int | None = None,
+         programs: dict[int, tuple[list[Any], Any]] | None = None) -> int:
     """Serve one job: read it from ``job_fd``, stream the results to ``results_fd``, then
-    write one byte to ``done_fd``: the server cannot see the stream's content, only this."""
+    write one byte to ``done_fd``: the server cannot see the stream's content, only this.
+
+    The job is the frames meta and source, then calls and inputs unless the meta names a
+    program the fork server had decoded before forking this process (``programs``).
+    """
     signal.signal(signal.SIGALRM, _on_alarm)
     sys.meta_path.insert(0, _BlockTrustedPackages())
     for mod in [m for m in sys.modules if m.split(".")[0] in BLOCKED_PACKAGES]:
         del sys.modules[mod]
-    meta_raw, spec_raw, source_raw, blob = read_frames(job_fd, 4)
+    meta_raw, source_raw = read_frames(job_fd, 2)
+    meta = json.loads(meta_raw)
+    known = (programs or {}).get(meta.get("program", -1))
+    if known is not None:
+        calls, arrays = known
+    else:
+        spec_raw, blob = read_frames(job_fd, 2)
+        spec = json.loads(spec_raw)
+        calls, arrays = spec["calls"], decode_inputs(spec["arrays"], blob)
+        del spec_raw
     os.close(job_fd)
-    meta, spec = json.loads(meta_raw), json.loads(spec_raw)
-    arrays = decode_inputs(spec["arrays"], blob)
     source = source_raw.decode("utf-8", errors="replace")
-    del meta_raw, spec_raw, source_raw
+    del meta_raw, source_raw
     call_seconds = float(meta.get("call_seconds", 0))
     memory_mib = int(meta.get("memory_mib", 0) or 0)
     memory_note = f"memory limit exceeded ({memory_mib} MiB)" if memory_mib else ""
@@ -436,7 +448,7 @@ def main(job_fd: int, results_fd: int, done_fd: int | None = None) -> int:
         out.record({**load_error, **captured.finish()})
     else:
         out.record({"loaded": True, **captured.finish()})
-        for record in execute_calls(namespace, spec["calls"], arrays, out.array,
+        for record in execute_calls(namespace, calls, arrays, out.array,
                                     filename=filename, call_seconds=call_seconds,
                                     capture=_capture, memory_note=memory_note):
             out.record(record)

@@ -66,6 +66,7 @@ class Server:
         self.jobdir = os.path.join(self.tmp, "job")
         self.uid: int | None = config.get("uid")
         self.errors: list[str] = []
+        self.programs: dict[int, tuple[list[Any], dict[str, Any]]] = {}
         self.devnull = os.open("/dev/null", os.O_RDWR)
         import confine  # type: ignore[import-not-found]
         import landlock_rules  # type: ignore[import-not-found]
@@ -134,10 +135,12 @@ class Server:
         while True:
             self._wipe()
             job = Job(self)
-            try:
-                request = wire.read_json(self.proto_in, CONFIG_CAP)
-            except wire.WireError:
-                request = {"stop": True}  # the grader closed the channel: shut down
+            request = self._request()
+            if "program" in request:
+                # The grader sends the next job in full (this child was forked before the
+                # program was known); the children forked after it start with the program.
+                self._learn(int(request["program"]), int(request["size"]))
+                request = self._request()
             if request.get("stop"):
                 job.discard()
                 return
@@ -145,6 +148,26 @@ class Server:
             self._reap()
             if self.config.get("mode") == "once":
                 return
+
+    def _request(self) -> dict[str, Any]:
+        try:
+            request: dict[str, Any] = wire.read_json(self.proto_in, CONFIG_CAP)
+        except wire.WireError:
+            return {"stop": True}  # the grader closed the channel: shut down
+        return request
+
+    def _learn(self, key: int, size: int) -> None:
+        """Decode a program (calls and input arrays: the grader's bytes, never a student's)
+        once, so that every child forked from now on starts with it."""
+        import child  # type: ignore[import-not-found]
+
+        lim = self.limits
+        if size > CONFIG_CAP * 16 + lim["inputs_cap"] + 16:
+            raise wire.WireError(f"program of {size} bytes")
+        spec_raw, blob = child.read_frames(self.proto_in, 2)
+        spec = json.loads(spec_raw)
+        self.programs[key] = (spec["calls"], child.decode_inputs(spec["arrays"], blob))
+        gc.freeze()  # keep the collector from walking (and so copying) it in every child
 
     def _reap(self) -> None:
         while True:
@@ -196,6 +219,7 @@ class Job:
         self.done_r = done_r
 
     def discard(self) -> None:
+        os.close(self.job_w)  # a child not yet in its own group reads EOF, or is killed
         _kill_group(self.pid)
         os.waitpid(self.pid, 0)
         self._close()
@@ -273,7 +297,7 @@ class Job:
             import child  # type: ignore[import-not-found]
 
             code = SETUP_FAILED + 1
-            code = child.main(3, 4, 5)
+            code = child.main(3, 4, 5, srv.programs)
         except BaseException:  # noqa: BLE001 - the process ends here in any case
             if code == SETUP_FAILED:
                 os.write(2, f"sandbox setup failed: {traceback.format_exc()[-800:]}".encode())
@@ -323,9 +347,11 @@ class Job:
         os.waitpid(helper, 0)
 
 
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
+def _kill_group(pid: int) -> None:
+    """Kill the child and its process group (the child may not have called setsid yet)."""
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(pid, signal.SIGKILL)
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
