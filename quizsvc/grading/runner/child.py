@@ -394,6 +394,59 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CallTimeLimit
 
 
+# Stands in for a submission in the rehearsal: the compiler's working memory gets copied too.
+_REHEARSAL_SOURCE = """
+import numpy as np
+
+
+def forward(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).mean(axis=0)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, (x_hat, var, eps)
+
+
+def backward(dout, cache):
+    x_hat, var, eps = cache
+    n = dout.shape[0]
+    dx_hat = dout / np.sqrt(var + eps)
+    return (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0)) / n
+"""
+
+
+def _rehearse(job_fd: int, programs: dict[int, tuple[list[Any], Any]]) -> None:
+    """Until the job arrives: run the newest program's calls through the whole protocol with
+    stand-in functions (our code, the public inputs, output to /dev/null). Every page of the
+    fork server's memory this process writes costs a copy-on-write fault (~5 us in a VM);
+    taking most of them now, while it waits, keeps them off the job's clock. In A/B runs it
+    cut batch norm's p50 by ~1.7 ms and did not lower the saturated rate."""
+    import select
+
+    def arrived() -> bool:
+        return bool(select.select([job_fd], [], [], 0)[0])
+
+    if arrived():
+        return
+    calls, arrays = programs[max(programs)]
+
+    def echo(*args: Any, **kwargs: Any) -> Any:
+        first = args[0] if args else None
+        return (first, first) if isinstance(first, np.ndarray) else first
+
+    out = ResultStream(0)  # /dev/null, opened by the server
+    try:
+        compile(_REHEARSAL_SOURCE, "<rehearsal>", "exec")
+        for record in execute_calls({c["fn"]: echo for c in calls}, calls, arrays, out.array,
+                                    call_seconds=1.0, capture=_capture):
+            out.record(record)
+            if arrived():
+                break
+    except Exception:  # noqa: BLE001, S110 - a rehearsal must never cost the real job
+        pass
+    finally:
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+
+
 def main(job_fd: int, results_fd: int, done_fd: int | None = None,
          programs: dict[int, tuple[list[Any], Any]] | None = None) -> int:
     """Serve one job: read it from ``job_fd``, stream the results to ``results_fd``, then
@@ -403,6 +456,8 @@ def main(job_fd: int, results_fd: int, done_fd: int | None = None,
     program the fork server had decoded before forking this process (``programs``).
     """
     signal.signal(signal.SIGALRM, _on_alarm)
+    if programs:
+        _rehearse(job_fd, programs)
     sys.meta_path.insert(0, _BlockTrustedPackages())
     for mod in [m for m in sys.modules if m.split(".")[0] in BLOCKED_PACKAGES]:
         del sys.modules[mod]
