@@ -35,6 +35,10 @@ class Invalid(DomainError):
     status, code = 422, "invalid"
 
 
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported_media_type"
+
+
 class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
 

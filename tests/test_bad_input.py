@@ -195,7 +195,7 @@ def test_api_rejects_non_json_bodies(app, token, attempt):
     client = Checked(app)
     url = f"{API}/attempts/{attempt['id']}/answers/{item_of(attempt, 'numeric')}"
     r = client.put(url, data="answer=3", headers=bearer(token), content_type="application/x-www-form-urlencoded")
-    assert "Content-Type: application/json" in assert_json_error(r, 422, "invalid")["message"]
+    assert "Content-Type: application/json" in assert_json_error(r, 415, "unsupported_media_type")["message"]
     r = client.put(url, data="{not json", headers=bearer(token), content_type="application/json")
     assert assert_json_error(r, 422)["message"] == "The body is not valid JSON."
     r = client.put(url, data="", headers=bearer(token), content_type="application/json")
@@ -210,7 +210,7 @@ def test_api_rejects_non_json_bodies(app, token, attempt):
     assert_json_error(r, 422)
     r = client.post(f"{API}/attempts/{attempt['id']}/submit", data="<xml/>", headers=bearer(token),
                     content_type="text/xml")
-    assert_json_error(r, 422)
+    assert_json_error(r, 415, "unsupported_media_type")
     r = client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": {"first": "a"}},
                     headers=bearer(token))
     assert "answers.first" in assert_json_error(r, 422)["details"]["errors"]

@@ -97,7 +97,7 @@ def test_multipart_upload_and_bad_uploads(client, setup):
     r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h, json={"code": "x=1", "filename": "a.exe"})
     assert r.status_code == 422 and "py" in r.get_json()["error"]["message"]
     r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h, data="nope", content_type="text/plain")
-    assert r.status_code == 422
+    assert r.status_code == 415 and r.get_json()["error"]["code"] == "unsupported_media_type"
     r = client.post("/api/v1/assignments/nope/submissions", headers=h, json={"code": "x=1"})
     assert r.status_code == 404
     r = client.post("/api/v1/assignments/batchnorm/submissions?wait=-1", headers=h, json={"code": "x=1"})

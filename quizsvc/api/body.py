@@ -1,4 +1,4 @@
-"""Reading a JSON request body: a clear 422 for anything that is not a JSON document."""
+"""Reading a JSON request body: 415 for another media type, 422 for JSON that does not parse."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import request
 
-from quizsvc.errors import Invalid
+from quizsvc.errors import Invalid, UnsupportedMediaType
 
 NOT_JSON = ("JSON 본문이 필요합니다 (Content-Type: application/json).",
             "Send a JSON body (Content-Type: application/json).")
@@ -14,7 +14,7 @@ NOT_JSON = ("JSON 본문이 필요합니다 (Content-Type: application/json).",
 
 def json_body(not_json: tuple[str, str] = NOT_JSON) -> Any:
     if not request.is_json:
-        raise Invalid(*not_json)
+        raise UnsupportedMediaType(*not_json)
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON decoder goes: not a 500

@@ -137,7 +137,8 @@ def _resp(desc: str, schema: str | None = None) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     text = {429: "Too many submissions; see Retry-After", 400: "Malformed request", 401: "Missing, invalid, revoked or expired token",
             403: "Token lacks the scope, or the action is not allowed now", 404: "No such resource (or not yours)",
-            409: "Conflicts with the current state", 413: "Body too large", 422: "Input could not be accepted"}
+            409: "Conflicts with the current state", 413: "Body too large",
+            415: "The body is not JSON (or, where allowed, multipart)", 422: "Input could not be accepted"}
     out = {str(c): _resp(text[c], "Error") for c in codes}
     if 429 in codes:
         out["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait", "required": True,
@@ -210,11 +211,11 @@ def openapi_document() -> dict[str, Any]:
                 {"200": _resp("Attempt", "Attempt")}, *auth, params=["attempt_id"])},
             "/api/v1/attempts/{attempt_id}/answers/{item_id}": {"put": _op(
                 "saveAnswer", "Save one answer (a malformed answer is rejected and nothing is consumed)",
-                "answer", {"200": _resp("Saved", "SavedAnswer")}, 400, *auth, 409, 413, 422,
+                "answer", {"200": _resp("Saved", "SavedAnswer")}, 400, *auth, 409, 413, 415, 422,
                 body="AnswerBody", params=["attempt_id", "item_id"])},
             "/api/v1/attempts/{attempt_id}/submit": {"post": _op(
                 "submitAttempt", "Submit (optionally with answers) and get the result", "answer",
-                {"200": _resp("Result", "Result")}, 400, *auth, 409, 413, 422,
+                {"200": _resp("Result", "Result")}, 400, *auth, 409, 413, 415, 422,
                 body="SubmitBody", params=["attempt_id"])},
             "/api/v1/attempts/{attempt_id}/result": {"get": _op(
                 "getResult", "Score and, when the feedback policy allows, per-item feedback", "read",
@@ -233,7 +234,7 @@ def openapi_document() -> dict[str, Any]:
                     "result when it is graded within ?wait seconds", "submit",
                     {"202": _resp("Accepted and queued", "Submission"),
                      "200": _resp("Graded within the wait", "Submission")},
-                    400, *auth, 409, 413, 422, 429, slug=True, upload=True))),
+                    400, *auth, 409, 413, 415, 422, 429, slug=True, upload=True))),
                 "get": _with_course(_op(
                     "listSubmissions", "The user's submissions for an assignment", "read",
                     {"200": {"description": "Submissions", "content": {"application/json": {"schema": {
