@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import tempfile
 import time
@@ -44,7 +43,6 @@ INPUTS_CAP = 64 * MiB
 START_SECONDS = 60.0  # bwrap + interpreter + NumPy import + warm-up, on a cold page cache
 GRACE_SECONDS = 5.0  # on top of the job's wall limit, for the server's own bookkeeping
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
-CHUNK = struct.Struct(">cQ")  # the server's answer: kind, length (see inside/server.py)
 
 
 class ServerBroken(Exception):
@@ -76,7 +74,7 @@ def read_answer(fd: int, lim: Limits, deadline: float) -> tuple[dict[str, Any], 
     parts: dict[bytes, list[bytes]] = {b"o": [], b"r": []}
     sizes = dict.fromkeys(caps, 0)
     while True:
-        kind, size = CHUNK.unpack(wire.read_exact(fd, CHUNK.size, deadline))
+        kind, size = wire.CHUNK.unpack(wire.read_exact(fd, wire.CHUNK.size, deadline))
         if kind == b"h":
             if size > 1 * MiB:
                 raise wire.WireError("oversized answer header")

@@ -177,7 +177,6 @@ def _read_exact(fd: int, size: int) -> bytes:
 # ----- the results coming out: one stream of (kind, length, payload) frames -----------------
 
 RESULT_FRAME = struct.Struct(">cI")
-DONE_FRAME = RESULT_FRAME.pack(b"R", 14) + b'{"done": true}'  # the stream's last bytes
 
 
 class ResultStream:

@@ -33,7 +33,6 @@ import resource
 import select
 import shutil
 import signal
-import struct
 import sys
 import time
 import traceback
@@ -51,7 +50,6 @@ MAXFD = 1 << 16
 F_SETPIPE_SZ, F_GETPIPE_SZ, FIONREAD = 1031, 1032, 0x541B
 PIPE_BYTES = 1 << 20  # the child's result pipe: a whole job's stream fits without a wakeup
 TICK = 0.005  # how often the pipes are emptied while the child runs
-CHUNK = struct.Struct(">cQ")  # kind (o: printed output, r: result stream, h: header), length
 PRELOAD = ("socket", "zipfile", "math", "cmath", "random", "statistics", "collections", "itertools", "functools",
            "operator", "copy", "dataclasses", "typing", "numbers", "decimal", "fractions",
            "numpy.typing", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma",
@@ -355,7 +353,7 @@ def _kill_group(pid: int) -> None:
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
-    return CHUNK.pack(kind, len(payload)) + payload
+    return wire.CHUNK.pack(kind, len(payload)) + payload
 
 
 def _available(fd: int) -> int:
@@ -396,7 +394,7 @@ class _Relay:
             return
         keep = min(size, self.cap - self.sent)
         if keep:
-            wire.write_all(self.sink, CHUNK.pack(self.kind, keep))
+            wire.write_all(self.sink, wire.CHUNK.pack(self.kind, keep))
             if _splice_all(self.fd, self.sink, keep) != keep:
                 raise OSError("the grader channel broke in the middle of a chunk")
             self.sent += keep

@@ -14,6 +14,9 @@ import time
 from typing import Any
 
 HEADER = struct.Struct(">Q")
+# A job's answer is a run of chunks: kind (o: printed output, r: result stream, h: the header,
+# last), then an 8-byte length and that many bytes.
+CHUNK = struct.Struct(">cQ")
 
 
 class WireError(Exception):
