@@ -1,6 +1,6 @@
 """Grading latency: warm fork-server pool vs cold sandboxed interpreters, end to end.
 
-    .venv/bin/python bench/grading_latency.py [--n 50] [--cold-n 5] [--threads 4]
+    .venv/bin/python bench/grading_latency.py [--n 50] [--cold-n 5] [--threads 4] [--pause 0.1]
 
 For each assignment, grades its reference solution N times through the warm pool (inputs
 generated, child forked, every case run, outputs returned, compared, scored) and a few times
@@ -28,9 +28,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def timed(slug: str, source: str, runner: object, n: int) -> list[float]:
+def timed(slug: str, source: str, runner: object, n: int, pause: float = 0.0) -> list[float]:
     times = []
     for _ in range(n):
+        time.sleep(pause)
         started = time.perf_counter()
         result = grade_source(slug, source, runner=runner)  # type: ignore[arg-type]
         times.append((time.perf_counter() - started) * 1000)
@@ -44,12 +45,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=50, help="warm gradings per assignment")
     parser.add_argument("--cold-n", type=int, default=5, help="cold gradings per assignment")
     parser.add_argument("--threads", type=int, default=4, help="submitting threads (saturated)")
+    parser.add_argument("--pause", type=float, default=0.1,
+                        help="seconds between warm gradings: a submission reaching an idle server "
+                             "(0: back to back, as in a burst; the waiting child then skips its "
+                             "rehearsal)")
     parser.add_argument("--isolation", choices=["auto", "bwrap", "fallback"], default="auto")
     args = parser.parse_args()
 
     assignments = registry.all_assignments()
     sources = {slug: reference_source(a) for slug, a in assignments.items()}
-    report: dict[str, object] = {"n": args.n, "cold_n": args.cold_n}
+    report: dict[str, object] = {"n": args.n, "cold_n": args.cold_n, "pause_s": args.pause}
     per_assignment: dict[str, dict[str, float]] = {}
     with WarmPool(limits=None, isolation=args.isolation) as pool:
         pool.start()
@@ -58,7 +63,7 @@ def main() -> None:
         print(f"{'assignment':18} {'warm p50':>9} {'warm p95':>9} {'cold p50':>9} {'ratio':>6}")
         for slug, source in sources.items():
             timed(slug, source, pool, 2)  # first grades fill the reference caches
-            warm = timed(slug, source, pool, args.n)
+            warm = timed(slug, source, pool, args.n, args.pause)
             cold_times = timed(slug, source, cold, args.cold_n)
             row = {"warm_p50_ms": round(statistics.median(warm), 2),
                    "warm_p95_ms": round(percentile(warm, 95), 2),

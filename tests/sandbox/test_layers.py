@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -120,6 +121,25 @@ def test_warm_and_cold_grades_are_identical() -> None:
             assert [(c.name, c.passed, c.message) for c in a.cases] == \
                    [(c.name, c.passed, c.message) for c in b.cases]
             assert a.mistake_keys == b.mistake_keys
+
+
+def test_grades_are_the_same_whether_the_waiting_child_rehearsed_or_not() -> None:
+    """A job sent right after the previous one finds a child that skipped its rehearsal; one
+    sent after a pause finds a child that rehearsed with stand-ins. Neither may change a grade."""
+    from quizsvc.grading.runner.child import REHEARSAL_HOLD_OFF
+
+    assignment = registry.get("batchnorm")
+    sources = [reference_source(assignment), assignment.mistakes[0].source]
+    with WarmPool(1, SMALL) as warm:
+        grade_source("batchnorm", sources[0], runner=warm)  # the server knows the program now
+        for source in sources:
+            eager = grade_source("batchnorm", source, runner=warm)
+            time.sleep(REHEARSAL_HOLD_OFF * 4)
+            rehearsed = grade_source("batchnorm", source, runner=warm)
+            assert [(c.name, c.passed, c.message, c.points) for c in eager.cases] == \
+                   [(c.name, c.passed, c.message, c.points) for c in rehearsed.cases]
+            assert eager.mistake_keys == rehearsed.mistake_keys
+    assert eager.score < eager.max_score  # the mistake really failed (and the reference passed)
 
 
 def test_minimum_level_refuses_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

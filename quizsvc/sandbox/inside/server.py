@@ -75,6 +75,7 @@ class Server:
         if config.get("seccomp"):
             try:
                 program = seccomp_filter.compile_filter()
+                seccomp_filter.prepare(program)
             except OSError as exc:
                 self.errors.append(f"seccomp: {exc}")
         if config.get("landlock"):
