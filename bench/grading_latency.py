@@ -51,6 +51,8 @@ def main() -> None:
                              "rehearsal)")
     parser.add_argument("--isolation", choices=["auto", "bwrap", "fallback"], default="auto")
     args = parser.parse_args()
+    if args.pause < 0:
+        parser.error("--pause must be 0 or more seconds")
 
     assignments = registry.all_assignments()
     sources = {slug: reference_source(a) for slug, a in assignments.items()}

@@ -109,6 +109,7 @@ def compile_filter() -> bytes:
         # syscall number, to build its cache of always-allowed calls. Older libseccomp
         # (< 2.5) lacks the attribute and keeps the linear chain: same policy, only slower.
         lib.seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, OPTIMIZE_BINARY_TREE)
+
         def rule(action: int, name: str, *cmps: tuple[int, int, int, int]) -> None:
             nr = lib.seccomp_syscall_resolve_name(name.encode())
             if nr < 0:
