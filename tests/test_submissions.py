@@ -181,6 +181,26 @@ def test_a_worker_whose_claim_was_taken_over_writes_no_grade(app, setup):
         assert sub.status == SubmissionStatus.RUNNING and sub.grade_count == 0 and sub.deliveries == 2
 
 
+def test_grading_reads_the_authors_language_and_stores_the_full_result(app, setup):
+    from quizsvc.grading.result import result_from_dict
+
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        for locale in ("en", "ko"):
+            alice.locale = locale
+            s.commit()
+            sub = submissions.submit(s, alice, a, REFERENCE + f"\n# {locale}\n")
+            assert submissions.process(s, sub.id)
+            s.refresh(sub)
+            assert sub.status == SubmissionStatus.GRADED and sub.result["language"] == locale
+            assert sub.score == sub.max_score == sub.result["max_score"] and sub.late_days == 0
+            # What was stored rebuilds into the same result, private details included.
+            assert result_from_dict(sub.result).to_dict(include_private=True) == sub.result
+            assert all("private" in c for c in sub.result["cases"])
+
+
 def test_late_penalty_and_close(app, setup):
     with app.app_context():
         s = get_session()

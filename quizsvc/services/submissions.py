@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from quizsvc.errors import Forbidden, Invalid, TooMany, not_found
 from quizsvc.grading import grade_source
@@ -70,9 +70,13 @@ def _validate_source(source: str, filename: str) -> str:
 
 
 def late_days(assignment: Assignment, at: datetime) -> int:
-    if assignment.due_at is None or at <= assignment.due_at:
+    return _late_days(assignment.due_at, at)
+
+
+def _late_days(due_at: datetime | None, at: datetime) -> int:
+    if due_at is None or at <= due_at:
         return 0
-    return math.ceil((at - assignment.due_at) / timedelta(days=1))
+    return math.ceil((at - due_at) / timedelta(days=1))
 
 
 # The statements a submission always runs, built once (each is immutable and thread-safe):
@@ -128,10 +132,14 @@ def _write(session: Session, stmt: Any, params: dict[str, Any]) -> int:
     session.flush()  # as the ORM would before a statement: pending changes go first
     rowcount = session.connection().execute(stmt, params).rowcount
     session.commit()
-    sub = session.identity_map.get(session.identity_key(Submission, params["p_id"]))  # type: ignore[arg-type]
+    _expire_copy(session, params["p_id"])
+    return int(rowcount)
+
+
+def _expire_copy(session: Session, submission_id: int) -> None:
+    sub = session.identity_map.get(session.identity_key(Submission, submission_id))  # type: ignore[arg-type]
     if sub is not None:
         session.expire(sub)
-    return int(rowcount)
 
 
 # queued -> running, or take over a running claim whose lease expired.
@@ -143,11 +151,17 @@ _CLAIM = (
     .values(status=SubmissionStatus.RUNNING, claim=bindparam("p_claim"), started_at=bindparam("p_now"),
             lease_until=bindparam("p_lease"), deliveries=Submission.deliveries + 1)
 )
-# The row with what grading needs, in one query; fresh even if the session held an old copy.
-_LOAD = (
-    select(Submission).where(Submission.id == bindparam("p_id"))
-    .options(joinedload(Submission.assignment), joinedload(Submission.user))
-    .execution_options(populate_existing=True)
+# The claim that also hands back what grading needs of the row (UPDATE ... RETURNING: SQLite
+# 3.35+, PostgreSQL), so taking a job is one statement and reads no ORM objects.
+_CLAIM_RETURNING = _CLAIM.returning(
+    Submission.source, Submission.filename, Submission.created_at, Submission.deliveries,
+    Submission.assignment_id, Submission.user_id)
+# The rest of what grading needs: plain columns (the grader's name, the late policy, the
+# author's language), read after the claim so an instructor's change to the policy counts.
+_CONTEXT = (
+    select(Assignment.grader, Assignment.due_at, Assignment.late_penalty_per_day,
+           select(User.locale).where(User.id == bindparam("p_user")).scalar_subquery().label("locale"))
+    .where(Assignment.id == bindparam("p_assignment"))
 )
 # Only while the claim is still ours.
 _FINISH = (
@@ -167,41 +181,74 @@ _RETRY_OR_FAIL = (
 )
 
 
+def _claim_params(submission_id: int, lease_seconds: int) -> dict[str, Any]:
+    now = utcnow()
+    return {"p_id": submission_id, "p_now": now, "p_claim": secrets.token_hex(8),
+            "p_lease": now + timedelta(seconds=lease_seconds)}
+
+
 def claim(session: Session, submission_id: int, lease_seconds: int = LEASE_SECONDS) -> str | None:
     """Take the job if nobody holds it; returns the claim id, or None if it is not ours to run."""
-    now = utcnow()
-    token = secrets.token_hex(8)
-    hit = _write(session, _CLAIM, {"p_id": submission_id, "p_now": now, "p_claim": token,
-                                   "p_lease": now + timedelta(seconds=lease_seconds)})
-    return token if hit == 1 else None
+    params = _claim_params(submission_id, lease_seconds)
+    return str(params["p_claim"]) if _write(session, _CLAIM, params) == 1 else None
+
+
+@dataclass(frozen=True)
+class _Job:
+    token: str
+    source: str
+    filename: str
+    created_at: datetime
+    deliveries: int
+    grader: str
+    due_at: datetime | None
+    late_penalty_per_day: float
+    language: str
+
+
+def _take(session: Session, submission_id: int, lease_seconds: int = LEASE_SECONDS) -> _Job | None:
+    """Claim the job and read what grading needs, in one transaction; None if not ours."""
+    params = _claim_params(submission_id, lease_seconds)
+    session.flush()
+    conn = session.connection()
+    row = conn.execute(_CLAIM_RETURNING, params).first()
+    if row is None:
+        session.commit()
+        return None
+    ctx = conn.execute(_CONTEXT, {"p_assignment": row.assignment_id, "p_user": row.user_id}).one()
+    session.commit()
+    _expire_copy(session, submission_id)
+    return _Job(str(params["p_claim"]), row.source, row.filename, row.created_at, row.deliveries,
+                ctx.grader, ctx.due_at, ctx.late_penalty_per_day,
+                ctx.locale if ctx.locale in ("ko", "en") else "ko")
 
 
 def process(session: Session, submission_id: int, runner: Runner | None = None) -> bool:
     """Claim, grade and finish one submission. Returns whether this call graded it."""
-    token = claim(session, submission_id)
-    if token is None:
+    job = _take(session, submission_id)
+    if job is None:
         return False
-    # One query for the row (fresh: the claim just changed it), its assignment and its author.
-    sub = session.execute(_LOAD, {"p_id": submission_id}).scalar_one()
     try:
-        result = grade_source(sub.assignment.grader, sub.source, filename=sub.filename, runner=runner,
-                              language=sub.user.locale if sub.user.locale in ("ko", "en") else "ko")
+        result = grade_source(job.grader, job.source, filename=job.filename, runner=runner,
+                              language=job.language)
     except Exception as exc:  # grading infrastructure failed: retry, then report
-        failed = sub.deliveries >= MAX_DELIVERIES
+        failed = job.deliveries >= MAX_DELIVERIES
         _write(session, _RETRY_OR_FAIL, {
-            "p_id": submission_id, "p_claim": token,
+            "p_id": submission_id, "p_claim": job.token,
             "p_status": SubmissionStatus.ERROR if failed else SubmissionStatus.QUEUED,
             "p_error": f"{type(exc).__name__}: {exc}"[:2000], "p_finished": utcnow() if failed else None})
         if not failed:
             raise
         return False
-    days = late_days(sub.assignment, sub.created_at)
-    factor = max(0.0, 1.0 - sub.assignment.late_penalty_per_day * days)
+    days = _late_days(job.due_at, job.created_at)
+    factor = max(0.0, 1.0 - job.late_penalty_per_day * days)
     raw = result.score
     final = raw if factor == 1.0 else round(raw * factor, 6)
+    # copy=False: the dict goes straight to the JSON encoder and is dropped.
     return _write(session, _FINISH, {
-        "p_id": submission_id, "p_claim": token, "p_raw": raw, "p_score": final, "p_max": result.max_score,
-        "p_late": days, "p_result": result.to_dict(include_private=True), "p_finished": utcnow()}) == 1
+        "p_id": submission_id, "p_claim": job.token, "p_raw": raw, "p_score": final,
+        "p_max": result.max_score, "p_late": days,
+        "p_result": result.to_dict(include_private=True, copy=False), "p_finished": utcnow()}) == 1
 
 
 def pending_ids(session: Session, *, stale_only: bool = False, queued_older_than: float = 0.0) -> list[int]:

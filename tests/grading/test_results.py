@@ -102,3 +102,15 @@ def test_metrics_for_visible_cases() -> None:
     assert np.isclose(out["max_abs_error"], 1e-3, rtol=1e-6)
     assert len(out["worst_index"]) == 2 and out["max_rel_error"] > 0
     assert "Gradient check: your gradients agree" in case.message
+
+
+def test_a_shared_dict_holds_the_same_data_and_a_copy_is_independent() -> None:
+    bad = registry.get("layernorm").mistakes[0].source
+    result = grade_source("layernorm", bad)
+    copied, shared = result.to_dict(include_private=True), result.to_dict(include_private=True, copy=False)
+    assert json.dumps(copied, sort_keys=True) == json.dumps(shared, sort_keys=True)
+    case = next(c for c in result.cases if c.metrics)
+    index = result.cases.index(case)
+    copied["cases"][index]["metrics"]["added"] = 1  # the copy is the caller's own
+    assert "added" not in case.metrics
+    assert shared["cases"][index]["metrics"] is case.metrics  # shared: only for serialising at once
