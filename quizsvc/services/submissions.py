@@ -69,11 +69,7 @@ def _validate_source(source: str, filename: str) -> str:
     return name
 
 
-def late_days(assignment: Assignment, at: datetime) -> int:
-    return _late_days(assignment.due_at, at)
-
-
-def _late_days(due_at: datetime | None, at: datetime) -> int:
+def late_days(due_at: datetime | None, at: datetime) -> int:
     if due_at is None or at <= due_at:
         return 0
     return math.ceil((at - due_at) / timedelta(days=1))
@@ -240,7 +236,7 @@ def process(session: Session, submission_id: int, runner: Runner | None = None) 
         if not failed:
             raise
         return False
-    days = _late_days(job.due_at, job.created_at)
+    days = late_days(job.due_at, job.created_at)
     factor = max(0.0, 1.0 - job.late_penalty_per_day * days)
     raw = result.score
     final = raw if factor == 1.0 else round(raw * factor, 6)
