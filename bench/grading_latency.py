@@ -1,6 +1,7 @@
 """Grading latency: warm fork-server pool vs cold sandboxed interpreters, end to end.
 
     .venv/bin/python bench/grading_latency.py [--n 50] [--cold-n 5] [--threads 4] [--pause 0.1]
+                                              [--rehearse-after 0.05]
 
 For each assignment, grades its reference solution N times through the warm pool (inputs
 generated, child forked, every case run, outputs returned, compared, scored) and a few times
@@ -20,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
 from quizsvc.grading.selfcheck import reference_source
+from quizsvc.sandbox.limits import Limits
 from quizsvc.sandbox.pool import WarmPool
 
 
@@ -49,16 +51,22 @@ def main() -> None:
                         help="seconds between warm gradings: a submission reaching an idle server "
                              "(0: back to back, as in a burst; the waiting child then skips its "
                              "rehearsal)")
+    parser.add_argument("--rehearse-after", type=float, default=0.05,
+                        help="the pool's rehearsal hold-off for this run (the service's default "
+                             "is 1 s): shorter than --pause, every warm grading meets a child that "
+                             "rehearsed, as on an idle server, without pausing a second each time")
     parser.add_argument("--isolation", choices=["auto", "bwrap", "fallback"], default="auto")
     args = parser.parse_args()
-    if args.pause < 0:
-        parser.error("--pause must be 0 or more seconds")
+    if args.pause < 0 or args.rehearse_after < 0:
+        parser.error("--pause and --rehearse-after must be 0 or more seconds")
 
     assignments = registry.all_assignments()
     sources = {slug: reference_source(a) for slug, a in assignments.items()}
-    report: dict[str, object] = {"n": args.n, "cold_n": args.cold_n, "pause_s": args.pause}
+    report: dict[str, object] = {"n": args.n, "cold_n": args.cold_n, "pause_s": args.pause,
+                                 "rehearse_after_s": args.rehearse_after}
     per_assignment: dict[str, dict[str, float]] = {}
-    with WarmPool(limits=None, isolation=args.isolation) as pool:
+    limits = Limits(rehearse_after_seconds=args.rehearse_after)
+    with WarmPool(limits=limits, isolation=args.isolation) as pool:
         pool.start()
         report.update(pool_size=pool.size, tier=pool.tier, level=pool.status().level)
         cold = SubprocessRunner(isolation=args.isolation)

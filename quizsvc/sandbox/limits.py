@@ -23,6 +23,9 @@ class Limits:
     output_bytes: int = 64 * 1024  # printed straight to stdout/stderr, kept by the grader
     results_bytes: int = 8 * MiB  # the result stream's JSON records ...
     arrays_bytes: int = 96 * MiB  # ... plus its .npy arrays: together, the stream's cap
+    # Not a limit: how long a pre-forked child waits for its job before rehearsing the protocol
+    # (faster answers on an idle server; wasted CPU on a busy one).
+    rehearse_after_seconds: float = 1.0
 
     @property
     def memory_mib(self) -> int:

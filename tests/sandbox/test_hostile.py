@@ -165,8 +165,10 @@ def test_no_trace_of_an_earlier_submission_in_memory(pool: WarmPool) -> None:
     """The fork servers never hold a job's bytes (they are spliced pipe to pipe), so a child
     forked after another student's job finds nothing of it in its own memory: not the source,
     not what it printed, not what it returned."""
-    # A freed buffer is found: what a server that had read a job would leave behind.
-    control = ("plant = b'.' * 4000 + ('CONTROL-' + 'PLANT-93').encode() * 100\ndel plant\n"
+    # A freed buffer is found: what a server that had read a job would leave behind. Large
+    # enough (20 kB) that the scan's own page-sized reads, which may reuse the freed chunk,
+    # overwrite only part of it.
+    control = ("plant = b'.' * 4000 + ('CONTROL-' + 'PLANT-93').encode() * 1000\ndel plant\n"
                + _memory_scan("CONTROL-", "PLANT-93"))
     assert grade(pool, attack(control)).all_passed  # the scan does find what is there
     victim = ("import numpy as np\n" + "# VICTIM-MEMORY-5521 in the source\n" * 300 +

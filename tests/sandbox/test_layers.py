@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -126,15 +127,14 @@ def test_warm_and_cold_grades_are_identical() -> None:
 def test_grades_are_the_same_whether_the_waiting_child_rehearsed_or_not() -> None:
     """A job sent right after the previous one finds a child that skipped its rehearsal; one
     sent after a pause finds a child that rehearsed with stand-ins. Neither may change a grade."""
-    from quizsvc.grading.runner.child import REHEARSAL_HOLD_OFF
-
+    limits = replace(SMALL, rehearse_after_seconds=0.05)
     assignment = registry.get("batchnorm")
     sources = [reference_source(assignment), assignment.mistakes[0].source]
-    with WarmPool(1, SMALL) as warm:
+    with WarmPool(1, limits) as warm:
         grade_source("batchnorm", sources[0], runner=warm)  # the server knows the program now
         for source in sources:
             eager = grade_source("batchnorm", source, runner=warm)
-            time.sleep(REHEARSAL_HOLD_OFF * 4)
+            time.sleep(limits.rehearse_after_seconds * 4)
             rehearsed = grade_source("batchnorm", source, runner=warm)
             assert [(c.name, c.passed, c.message, c.points) for c in eager.cases] == \
                    [(c.name, c.passed, c.message, c.points) for c in rehearsed.cases]
