@@ -181,6 +181,85 @@ def test_a_worker_whose_claim_was_taken_over_writes_no_grade(app, setup):
         assert sub.status == SubmissionStatus.RUNNING and sub.grade_count == 0 and sub.deliveries == 2
 
 
+def test_a_batch_is_claimed_graded_and_finished_once(app, setup):
+    """One claim for several submissions: rows someone else holds are skipped, every other row
+    is graded exactly once, with its own author's language and the assignment's late policy."""
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        bob = next(e.user for e in a.course.enrollments if e.user.email == "bob@example.com")
+        alice.locale, bob.locale = "en", "ko"
+        a.due_at, a.late_penalty_per_day = utcnow() - timedelta(hours=1), 0.25
+        s.commit()
+        mistake = registry.get("batchnorm").mistakes[0]
+        ids = [submissions.submit(s, user, a, source, dispatcher=None).id
+               for user, source in ((alice, REFERENCE), (bob, REFERENCE), (alice, mistake.source))]
+        held = submissions.submit(s, bob, a, REFERENCE, dispatcher=None).id
+        assert submissions.claim(s, held) is not None  # another worker has this one
+        graded = submissions.process_batch(s, [*ids, held, 10**6])
+        assert graded == set(ids)
+        rows = {sid: s.get(Submission, sid) for sid in [*ids, held]}
+        for sid in ids:
+            s.refresh(rows[sid])
+            assert rows[sid].status == SubmissionStatus.GRADED and rows[sid].grade_count == 1
+            assert rows[sid].late_days == 1 and rows[sid].deliveries == 1
+        assert [rows[sid].result["language"] for sid in ids] == ["en", "ko", "en"]
+        assert rows[ids[0]].score == rows[ids[0]].max_score * 0.75  # full marks, one day late
+        assert mistake.key in [d["key"] for d in rows[ids[2]].result["diagnoses"]]
+        assert rows[held].status == SubmissionStatus.RUNNING and rows[held].grade_count == 0
+        assert submissions.process_batch(s, ids) == set()  # a duplicate delivery grades nothing
+
+
+def test_a_failure_in_a_batch_is_retried_alone(app, setup):
+    """The sandbox fails for one submission of a batch: the others are still graded, the
+    failed one goes back to the queue and the failure reaches the caller."""
+    from quizsvc.grading.runner import default_runner
+
+    class FailsOnce:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls == 2:
+                raise RuntimeError("sandbox unavailable")
+            return default_runner().run(*args, **kwargs)
+
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        ids = [submissions.submit(s, alice, a, REFERENCE, dispatcher=None).id for _ in range(3)]
+        with pytest.raises(RuntimeError, match="sandbox unavailable"):
+            submissions.process_batch(s, ids, FailsOnce())
+        statuses = [s.get(Submission, sid) for sid in ids]
+        assert [sub.status for sub in statuses] == [SubmissionStatus.GRADED, SubmissionStatus.QUEUED,
+                                                    SubmissionStatus.GRADED]
+        assert "sandbox unavailable" in statuses[1].error and statuses[1].claim is None
+        assert submissions.process_batch(s, ids) == {ids[1]}  # the retry grades the rest
+
+
+def test_a_burst_through_the_dispatcher_is_graded_once_each(app, client, setup):
+    """More submissions than grading threads: they are taken in batches, and every accepted
+    one ends graded exactly once."""
+    ids = []
+    for i in range(12):
+        r = client.post("/api/v1/assignments/batchnorm/submissions",
+                        json={"code": REFERENCE + f"\n# {i}\n"}, headers=_auth(setup["alice"]))
+        assert r.status_code in (200, 202), r.get_json()
+        ids.append(r.get_json()["id"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rows = [_row(app, sid) for sid in ids]
+        if all(r.status == SubmissionStatus.GRADED for r in rows):
+            break
+        time.sleep(0.1)
+    assert [(r.status, r.grade_count, r.deliveries) for r in rows] == \
+           [(SubmissionStatus.GRADED, 1, 1)] * len(ids)
+    assert all(r.score == r.max_score for r in rows)
+
+
 def test_grading_reads_the_authors_language_and_stores_the_full_result(app, setup):
     from quizsvc.grading.result import result_from_dict
 

@@ -1,8 +1,13 @@
-"""The one-machine dispatcher: a thread pool in the web process feeding the grading runner.
+"""The one-machine dispatcher: grading threads in the web process feeding the grading runner.
 
 Threads only wait on the sandbox (the work happens in forked children), so a few threads keep
 the pool busy. Started lazily on the first enqueue; at start it re-dispatches whatever the
 database says is queued or stuck, and a sweep repeats that periodically.
+
+In a burst each thread takes a share of the backlog (at most ``max_batch``) and grades it as
+one batch: one claim statement and one finishing transaction instead of two of each per
+submission. With a short queue every submission is a batch of its own, so no thread idles
+while another holds work.
 """
 
 from __future__ import annotations
@@ -10,65 +15,102 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
 from typing import Any
 
 from flask import Flask
 
 log = logging.getLogger("quizsvc.queue")
+MAX_BATCH = 8  # submissions per claim: bounds the wait for the last result of a batch
 
 
 class InProcessDispatcher:
-    def __init__(self, app: Flask, workers: int | None = None, sweep_seconds: float = 30.0) -> None:
+    def __init__(self, app: Flask, workers: int | None = None, sweep_seconds: float = 30.0,
+                 max_batch: int = MAX_BATCH) -> None:
         self.app = app
         self.workers = workers or int(app.config.get("POOL_SIZE") or os.cpu_count() or 2)
         self.sweep_seconds = sweep_seconds
-        self._executor: ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
-        self._inflight: set[int] = set()
+        self.max_batch = max_batch
+        self._threads: list[threading.Thread] = []
+        self._ready = threading.Condition()
+        self._queue: deque[int] = deque()
+        self._inflight: set[int] = set()  # queued here or being graded: enqueue ignores these
+        self._busy = 0  # threads grading a batch
         self._stop = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        with self._lock:
-            if self._executor is not None:
+        with self._ready:
+            if self._threads:
                 return
-            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
+            if self._stop.is_set():  # started again after a stop
+                self._stop = threading.Event()
+            stop = self._stop
+            self._threads = [threading.Thread(target=self._grader, args=(stop,), name=f"grader-{i}",
+                                              daemon=True) for i in range(self.workers)]
+        for thread in self._threads:
+            thread.start()
         # The first sweep runs on the sweeper thread too: the caller may be inside a request
         # whose database session must not be touched.
-        threading.Thread(target=self._sweeper, name="grader-sweep", daemon=True).start()
+        threading.Thread(target=self._sweeper, args=(stop,), name="grader-sweep", daemon=True).start()
 
     def stop(self, wait: bool = True) -> None:
-        self._stop.set()
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=not wait)
+        """Stop taking work. Queued ids are dropped (their rows stay queued for a sweep);
+        ``wait`` lets the batches being graded finish."""
+        with self._ready:
+            self._stop.set()
+            self._queue.clear()
+            self._inflight.clear()
+            threads, self._threads = self._threads, []
+            self._ready.notify_all()
+        if wait:
+            for thread in threads:
+                if thread is not threading.current_thread():
+                    thread.join()
 
     # -- dispatch ----------------------------------------------------------------------------
 
     def enqueue(self, submission_id: int) -> None:
-        if self._executor is None:
+        if not self._threads:
             self.start()
-        with self._lock:
-            if submission_id in self._inflight or self._executor is None:
+        with self._ready:
+            if submission_id in self._inflight:
                 return
             self._inflight.add(submission_id)
-            self._executor.submit(self._run, submission_id)
+            self._queue.append(submission_id)
+            self._ready.notify()
 
-    def _run(self, submission_id: int) -> None:
+    def _next_batch(self, stop: threading.Event) -> list[int]:
+        """Wait for work; take an even share of the backlog among the idle threads."""
+        with self._ready:
+            while not self._queue and not stop.is_set():
+                self._ready.wait()
+            if stop.is_set():
+                return []
+            idle = max(1, self.workers - self._busy)
+            size = min(self.max_batch, -(-len(self._queue) // idle))
+            self._busy += 1
+            return [self._queue.popleft() for _ in range(size)]
+
+    def _grader(self, stop: threading.Event) -> None:
+        while batch := self._next_batch(stop):
+            try:
+                self._run(batch)
+            finally:
+                with self._ready:
+                    self._busy -= 1
+                    self._inflight.difference_update(batch)
+
+    def _run(self, batch: list[int]) -> None:
         from quizsvc.db import get_grading_session
-        from quizsvc.services.submissions import process
+        from quizsvc.services.submissions import process_batch
 
         try:
             with self.app.app_context():
-                process(get_grading_session(), submission_id, self.runner())
-        except Exception:  # logged; the row stays queued/leased and a sweep retries it
-            log.exception("grading submission %s failed", submission_id)
-        finally:
-            with self._lock:
-                self._inflight.discard(submission_id)
+                process_batch(get_grading_session(), batch, self.runner())
+        except Exception:  # logged; the rows stay queued/leased and a sweep retries them
+            log.exception("grading submissions %s failed", batch)
 
     def runner(self) -> Any:
         from quizsvc.grading.runner import default_runner
@@ -86,11 +128,11 @@ class InProcessDispatcher:
             self.enqueue(sid)
         return len(ids)
 
-    def _sweeper(self) -> None:
+    def _sweeper(self, stop: threading.Event) -> None:
         while True:
             try:
                 self.sweep()
             except Exception:
                 log.exception("sweep failed")
-            if self._stop.wait(self.sweep_seconds):
+            if stop.wait(self.sweep_seconds):
                 return

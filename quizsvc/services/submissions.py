@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from quizsvc.errors import Forbidden, Invalid, TooMany, not_found
 from quizsvc.grading import grade_source
-from quizsvc.grading.result import result_from_dict
+from quizsvc.grading.result import GradeResult, result_from_dict
 from quizsvc.grading.runner import Runner
 from quizsvc.models import Assignment, ScorePolicy, Submission, SubmissionStatus, User, utcnow
 from quizsvc.services import courses as course_svc
@@ -139,26 +139,26 @@ def _expire_copy(session: Session, submission_id: int) -> None:
 
 
 # queued -> running, or take over a running claim whose lease expired.
-_CLAIM = (
+_CLAIMABLE = or_(Submission.status == SubmissionStatus.QUEUED,
+                 (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_until < bindparam("p_now")))
+_CLAIM_VALUES = {"status": SubmissionStatus.RUNNING, "claim": bindparam("p_claim"),
+                 "started_at": bindparam("p_now"), "lease_until": bindparam("p_lease"),
+                 "deliveries": Submission.deliveries + 1}
+_CLAIM = update(Submission).where(Submission.id == bindparam("p_id"), _CLAIMABLE).values(**_CLAIM_VALUES)
+# The claim of a batch that also hands back what grading needs of each row (UPDATE ...
+# RETURNING: SQLite 3.35+, PostgreSQL), so taking jobs is one statement and reads no ORM objects.
+_CLAIM_MANY = (
     update(Submission)
-    .where(Submission.id == bindparam("p_id"))
-    .where(or_(Submission.status == SubmissionStatus.QUEUED,
-               (Submission.status == SubmissionStatus.RUNNING) & (Submission.lease_until < bindparam("p_now"))))
-    .values(status=SubmissionStatus.RUNNING, claim=bindparam("p_claim"), started_at=bindparam("p_now"),
-            lease_until=bindparam("p_lease"), deliveries=Submission.deliveries + 1)
+    .where(Submission.id.in_(bindparam("p_ids", expanding=True)), _CLAIMABLE)
+    .values(**_CLAIM_VALUES)
+    .returning(Submission.id, Submission.source, Submission.filename, Submission.created_at,
+               Submission.deliveries, Submission.assignment_id, Submission.user_id)
 )
-# The claim that also hands back what grading needs of the row (UPDATE ... RETURNING: SQLite
-# 3.35+, PostgreSQL), so taking a job is one statement and reads no ORM objects.
-_CLAIM_RETURNING = _CLAIM.returning(
-    Submission.source, Submission.filename, Submission.created_at, Submission.deliveries,
-    Submission.assignment_id, Submission.user_id)
 # The rest of what grading needs: plain columns (the grader's name, the late policy, the
-# author's language), read after the claim so an instructor's change to the policy counts.
-_CONTEXT = (
-    select(Assignment.grader, Assignment.due_at, Assignment.late_penalty_per_day,
-           select(User.locale).where(User.id == bindparam("p_user")).scalar_subquery().label("locale"))
-    .where(Assignment.id == bindparam("p_assignment"))
-)
+# authors' language), read after the claim so an instructor's change to the policy counts.
+_POLICIES = select(Assignment.id, Assignment.grader, Assignment.due_at, Assignment.late_penalty_per_day).where(
+    Assignment.id.in_(bindparam("p_ids", expanding=True)))
+_LOCALES = select(User.id, User.locale).where(User.id.in_(bindparam("p_ids", expanding=True)))
 # Only while the claim is still ours.
 _FINISH = (
     update(Submission)
@@ -177,20 +177,20 @@ _RETRY_OR_FAIL = (
 )
 
 
-def _claim_params(submission_id: int, lease_seconds: int) -> dict[str, Any]:
+def _claim_params(lease_seconds: int) -> dict[str, Any]:
     now = utcnow()
-    return {"p_id": submission_id, "p_now": now, "p_claim": secrets.token_hex(8),
-            "p_lease": now + timedelta(seconds=lease_seconds)}
+    return {"p_now": now, "p_claim": secrets.token_hex(8), "p_lease": now + timedelta(seconds=lease_seconds)}
 
 
 def claim(session: Session, submission_id: int, lease_seconds: int = LEASE_SECONDS) -> str | None:
     """Take the job if nobody holds it; returns the claim id, or None if it is not ours to run."""
-    params = _claim_params(submission_id, lease_seconds)
+    params = {**_claim_params(lease_seconds), "p_id": submission_id}
     return str(params["p_claim"]) if _write(session, _CLAIM, params) == 1 else None
 
 
 @dataclass(frozen=True)
 class _Job:
+    id: int
     token: str
     source: str
     filename: str
@@ -202,49 +202,82 @@ class _Job:
     language: str
 
 
-def _take(session: Session, submission_id: int, lease_seconds: int = LEASE_SECONDS) -> _Job | None:
-    """Claim the job and read what grading needs, in one transaction; None if not ours."""
-    params = _claim_params(submission_id, lease_seconds)
+def _take(session: Session, submission_ids: list[int], lease_seconds: int = LEASE_SECONDS) -> list[_Job]:
+    """Claim the jobs nobody holds and read what grading needs, in one transaction."""
+    params = _claim_params(lease_seconds)
     session.flush()
     conn = session.connection()
-    row = conn.execute(_CLAIM_RETURNING, params).first()
-    if row is None:
+    rows = sorted(conn.execute(_CLAIM_MANY, {**params, "p_ids": submission_ids}).all())
+    if not rows:
         session.commit()
-        return None
-    ctx = conn.execute(_CONTEXT, {"p_assignment": row.assignment_id, "p_user": row.user_id}).one()
+        return []
+    policies = {r.id: r for r in conn.execute(_POLICIES, {"p_ids": sorted({r.assignment_id for r in rows})})}
+    locales = {r.id: r.locale for r in conn.execute(_LOCALES, {"p_ids": sorted({r.user_id for r in rows})})}
     session.commit()
-    _expire_copy(session, submission_id)
-    return _Job(str(params["p_claim"]), row.source, row.filename, row.created_at, row.deliveries,
-                ctx.grader, ctx.due_at, ctx.late_penalty_per_day,
-                ctx.locale if ctx.locale in ("ko", "en") else "ko")
+    jobs = []
+    for row in rows:
+        _expire_copy(session, row.id)
+        policy, locale = policies[row.assignment_id], locales.get(row.user_id)
+        jobs.append(_Job(row.id, str(params["p_claim"]), row.source, row.filename, row.created_at,
+                         row.deliveries, policy.grader, policy.due_at, policy.late_penalty_per_day,
+                         locale if locale in ("ko", "en") else "ko"))
+    return jobs
+
+
+def _finish_params(job: _Job, result: GradeResult) -> dict[str, Any]:
+    days = late_days(job.due_at, job.created_at)
+    factor = max(0.0, 1.0 - job.late_penalty_per_day * days)
+    raw = result.score
+    # copy=False: the dict goes straight to the JSON encoder and is dropped.
+    return {"p_id": job.id, "p_claim": job.token, "p_raw": raw,
+            "p_score": raw if factor == 1.0 else round(raw * factor, 6), "p_max": result.max_score,
+            "p_late": days, "p_result": result.to_dict(include_private=True, copy=False),
+            "p_finished": utcnow()}
 
 
 def process(session: Session, submission_id: int, runner: Runner | None = None) -> bool:
     """Claim, grade and finish one submission. Returns whether this call graded it."""
-    job = _take(session, submission_id)
-    if job is None:
-        return False
-    try:
-        result = grade_source(job.grader, job.source, filename=job.filename, runner=runner,
-                              language=job.language)
-    except Exception as exc:  # grading infrastructure failed: retry, then report
-        failed = job.deliveries >= MAX_DELIVERIES
-        _write(session, _RETRY_OR_FAIL, {
-            "p_id": submission_id, "p_claim": job.token,
-            "p_status": SubmissionStatus.ERROR if failed else SubmissionStatus.QUEUED,
-            "p_error": f"{type(exc).__name__}: {exc}"[:2000], "p_finished": utcnow() if failed else None})
-        if not failed:
-            raise
-        return False
-    days = late_days(job.due_at, job.created_at)
-    factor = max(0.0, 1.0 - job.late_penalty_per_day * days)
-    raw = result.score
-    final = raw if factor == 1.0 else round(raw * factor, 6)
-    # copy=False: the dict goes straight to the JSON encoder and is dropped.
-    return _write(session, _FINISH, {
-        "p_id": submission_id, "p_claim": job.token, "p_raw": raw, "p_score": final,
-        "p_max": result.max_score, "p_late": days,
-        "p_result": result.to_dict(include_private=True, copy=False), "p_finished": utcnow()}) == 1
+    return submission_id in process_batch(session, [submission_id], runner)
+
+
+def process_batch(session: Session, submission_ids: list[int], runner: Runner | None = None) -> set[int]:
+    """Claim, grade and finish submissions (those nobody else holds) with one claim statement
+    and one finishing transaction; returns the ids this call graded.
+
+    Grading that fails (the infrastructure, not the student's code) puts the submission back
+    in the queue, or marks it ``error`` after ``MAX_DELIVERIES``; the rest of the batch is still
+    finished, then the first retryable failure is raised for the caller to log.
+    """
+    finished: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    retry: Exception | None = None
+    for job in _take(session, submission_ids):
+        try:
+            result = grade_source(job.grader, job.source, filename=job.filename, runner=runner,
+                                  language=job.language)
+        except Exception as exc:  # grading infrastructure failed: retry, then report
+            final = job.deliveries >= MAX_DELIVERIES
+            failed.append({"p_id": job.id, "p_claim": job.token,
+                           "p_status": SubmissionStatus.ERROR if final else SubmissionStatus.QUEUED,
+                           "p_error": f"{type(exc).__name__}: {exc}"[:2000],
+                           "p_finished": utcnow() if final else None})
+            retry = retry or (None if final else exc)
+            continue
+        finished.append(_finish_params(job, result))
+    graded = set()
+    if finished or failed:
+        session.flush()
+        conn = session.connection()
+        # One statement per row (a duplicate's claim may be gone: its rowcount says so), one commit.
+        graded = {p["p_id"] for p in finished if conn.execute(_FINISH, p).rowcount == 1}
+        for params in failed:
+            conn.execute(_RETRY_OR_FAIL, params)
+        session.commit()
+        for params in finished + failed:
+            _expire_copy(session, params["p_id"])
+    if retry is not None:
+        raise retry
+    return graded
 
 
 def pending_ids(session: Session, *, stale_only: bool = False, queued_older_than: float = 0.0) -> list[int]:
