@@ -16,6 +16,7 @@ It is a benchmark-only switch: nothing in the service reads it.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -89,18 +91,40 @@ def wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def post(base: str, token: str, code: str) -> int | None:
-    req = urllib.request.Request(f"{base}/api/v1/assignments/layernorm/submissions", method="POST",
-                                 data=json.dumps({"code": code}).encode(),
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return int(json.loads(resp.read())["id"]) if resp.status == 202 else None
-    except OSError:
-        return None
+class Client:
+    """One submitting client: http.client on a connection of its own, kept alive between
+    requests like any load generator's (``keep_alive=False``: a new connection per request,
+    as separate CI jobs would open). Never retries: a POST may have been accepted already."""
+
+    def __init__(self, base: str, token: str, keep_alive: bool) -> None:
+        url = urllib.parse.urlsplit(base)
+        self.host, self.port, self.keep_alive = url.hostname or "127.0.0.1", url.port, keep_alive
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def post(self, code: str) -> int | None:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            self.conn.request("POST", "/api/v1/assignments/layernorm/submissions",
+                              json.dumps({"code": code}).encode(), self.headers)
+            resp = self.conn.getresponse()
+            body = resp.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+        if not self.keep_alive or resp.will_close:
+            self.close()
+        return int(json.loads(body)["id"]) if resp.status == 202 else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
-def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: float) -> dict[str, Any]:
+def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: float,
+             keep_alive: bool = True) -> dict[str, Any]:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
@@ -115,14 +139,16 @@ def run_load(base: str, token: str, db_url: str, n: int, clients: int, timeout: 
 
     def client() -> None:
         nonlocal failures
+        http_client = Client(base, token, keep_alive)
         for i in counter:
             t = time.time()
-            sid = post(base, token, codes[i % len(codes)])
+            sid = http_client.post(codes[i % len(codes)])
             with lock:
                 if sid is None:
                     failures += 1
                 else:
                     posted[sid] = t
+        http_client.close()
 
     start = time.time()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -173,7 +199,8 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def bench_default(n: int, clients: int, timeout: float, stub: str = "",
-                  serve_workers: int | None = None) -> dict[str, Any]:
+                  serve_workers: int | None = None, keep_alive: bool = True,
+                  serve_threads: int | None = None) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="qz-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     env = {"QUIZSVC_DATABASE_URL": db_url, "QUIZSVC_INSTANCE_PATH": str(tmp), "QUIZSVC_SUBMIT_RATE_PER_MIN": "1000000",
@@ -186,17 +213,19 @@ def bench_default(n: int, clients: int, timeout: float, stub: str = "",
         prog = [sys.executable, str(ROOT / "bench" / "stub_serve.py")]
         env["QUIZSVC_BENCH_STUB"] = stub
     opts = ["--workers", str(serve_workers)] if serve_workers else []  # else serve's default
+    opts += ["--threads", str(serve_threads)] if serve_threads else []
     procs = [subprocess.Popen([*prog, "serve", "--no-demo", "--port", str(port), *opts],
                               env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
     try:
         wait_http(f"http://127.0.0.1:{port}/health")
-        return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout)
+        return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout, keep_alive)
     finally:
         stop(procs)
         log.close()
 
 
-def bench_scaleout(n: int, clients: int, timeout: float, workers: int) -> dict[str, Any]:
+def bench_scaleout(n: int, clients: int, timeout: float, workers: int,
+                   keep_alive: bool = True) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
 
     name = f"quizsvc_bench_{uuid.uuid4().hex[:8]}"
@@ -220,7 +249,7 @@ def bench_scaleout(n: int, clients: int, timeout: float, workers: int) -> dict[s
     try:
         wait_http(f"http://127.0.0.1:{port}/health")
         time.sleep(3)  # workers connect
-        return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout)
+        return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout, keep_alive)
     finally:
         stop(procs)
         log.close()
@@ -238,18 +267,25 @@ def main() -> None:
     ap.add_argument("--setups", default="default,scaleout")
     ap.add_argument("--serve-workers", type=int, default=None,
                     help="default setup: 'quizsvc serve --workers N' (default: serve's own default)")
+    ap.add_argument("--serve-threads", type=int, default=None,
+                    help="default setup: 'quizsvc serve --threads T' (default: serve's own default)")
     ap.add_argument("--stub-grader", choices=["runner", "all"], default="",
                     help="benchmark only (default setup): replay sandbox outcomes ('runner') or whole "
                          "grades ('all') to measure the web/database/dispatch ceiling")
+    ap.add_argument("--new-connections", action="store_true",
+                    help="each request on a new connection (as separate CI jobs), instead of one "
+                         "kept-alive connection per client")
     args = ap.parse_args()
+    keep_alive = not args.new_connections
     out: dict[str, Any] = {"benchmark": "submission_throughput", "n": args.n, "clients": args.clients,
-                           "cores": os.cpu_count()}
+                           "cores": os.cpu_count(), "keep_alive": keep_alive}
     if args.stub_grader:
         out["stub_grader"] = args.stub_grader
     for setup in args.setups.split(","):
-        res = (bench_default(args.n, args.clients, args.timeout, args.stub_grader, args.serve_workers)
+        res = (bench_default(args.n, args.clients, args.timeout, args.stub_grader, args.serve_workers,
+                             keep_alive, args.serve_threads)
                if setup == "default"
-               else bench_scaleout(args.n, args.clients, args.timeout, args.workers))
+               else bench_scaleout(args.n, args.clients, args.timeout, args.workers, keep_alive))
         print(f"{setup:9} {res}", flush=True)
         out[setup] = res
     print(json.dumps(out))
