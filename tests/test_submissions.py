@@ -72,6 +72,29 @@ def test_accepted_submission_is_committed_before_202(app, client, setup):
     assert r.get_json()["status"] == "graded"
 
 
+def test_an_accepted_submission_is_held_exactly_as_stored(app, setup):
+    """submit() writes the row with one INSERT and keeps it as loaded: every column is set and
+    equals what a fresh read of the row gives."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import Session
+
+    from quizsvc.db import get_engine
+
+    with app.app_context():
+        s = get_session()
+        a = s.get(Assignment, setup["bn_id"])
+        alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
+        sub = submissions.submit(s, alice, a, REFERENCE, "mine.py", via="api", dispatcher=None)
+        state = inspect(sub)
+        columns = [c.key for c in Submission.__table__.columns]
+        assert state.persistent and not state.modified and not state.unloaded & set(columns)
+        with Session(get_engine(app)) as other:
+            stored = other.get(Submission, sub.id)
+            assert {k: getattr(sub, k) for k in columns} == {k: getattr(stored, k) for k in columns}
+        assert (sub.status, sub.filename, sub.via, sub.result) == (SubmissionStatus.QUEUED, "mine.py", "api", {})
+        assert sub.assignment is a and sub.user is alice
+
+
 def test_formats_junit_and_gradescope(client, setup):
     sid = client.post("/api/v1/assignments/batchnorm/submissions?wait=20", json={"code": "x ="},
                       headers=_auth(setup["alice"])).get_json()["id"]

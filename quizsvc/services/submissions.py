@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from quizsvc.errors import Forbidden, Invalid, TooMany, not_found
 from quizsvc.grading import grade_source
@@ -106,12 +106,32 @@ def submit(
             raise TooMany(f"1분에 {lim.per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
                           f"At most {lim.per_minute} submissions a minute; try again shortly.",
                           retry_after=60)
-    sub = Submission(assignment_id=assignment.id, user_id=actor.id, source=source, filename=name, via=via,
-                     status=SubmissionStatus.QUEUED, created_at=now)
-    session.add(sub)
-    session.commit()  # durable before anyone is told "accepted"
+    sub = _insert(session, {"assignment_id": assignment.id, "user_id": actor.id, "source": source,
+                            "filename": name, "via": via, "created_at": now})
     if dispatcher is not None:
         dispatcher.enqueue(sub.id)
+    return sub
+
+
+# A new row's columns besides what the caller sets: the model's defaults, written out.
+_NEW_ROW = {"status": SubmissionStatus.QUEUED, "started_at": None, "finished_at": None,
+            "lease_until": None, "claim": None, "deliveries": 0, "grade_count": 0, "raw_score": None,
+            "score": None, "max_score": None, "late_days": 0, "error": None}
+_TABLE: Table = Submission.__table__  # type: ignore[assignment]  # declared as a FromClause
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+
+
+def _insert(session: Session, values: dict[str, Any]) -> Submission:
+    """Accept: one INSERT, committed (durable before anyone is told "accepted"), and the row
+    attached to the session as loaded with exactly what was written. The unit of work's
+    flush and a read-back cost twice the CPU of the statement itself."""
+    row = {**_NEW_ROW, "result": {}, **values}
+    session.flush()  # as the ORM would before a statement: pending changes go first
+    row["id"] = session.connection().execute(_INSERT, row).scalar_one()
+    session.commit()
+    sub = Submission(**row)
+    make_transient_to_detached(sub)
+    session.add(sub)
     return sub
 
 
