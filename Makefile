@@ -26,7 +26,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/quizsvc serve --host $(HOST) --port $(PORT)
+	$(BIN)/quizsvc serve --host $(HOST) --port $(PORT) --access-log -
 
 lint: install-dev
 	$(BIN)/ruff check .

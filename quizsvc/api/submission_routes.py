@@ -78,7 +78,8 @@ def get_assignment(slug: str):  # type: ignore[no-untyped-def]
 
 
 def _read_submission() -> tuple[str, str]:
-    if request.files:
+    # Asking request.files of a JSON body would run werkzeug's form parser for nothing.
+    if request.mimetype == "multipart/form-data" and request.files:
         upload = request.files.get("file")
         if upload is None:
             raise Invalid("'file' 필드로 파일을 올리세요.", "Upload the file in a 'file' field.")

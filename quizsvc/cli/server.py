@@ -47,8 +47,12 @@ def _worker_started(app: Any) -> None:
     # Connections opened before the fork belong to the parent: never share them.
     dispose_engines(app, close=False)
     # Grading threads live in the worker process: start them (and re-dispatch whatever was
-    # queued or stuck before a restart) once the worker exists.
-    app.extensions["quizsvc.dispatcher"].start()
+    # queued or stuck before a restart) once the worker exists, with its sandbox pool warm.
+    # Gunicorn lets a worker accept requests only after this returns.
+    dispatcher = app.extensions["quizsvc.dispatcher"]
+    if hasattr(dispatcher, "warm_up"):
+        dispatcher.warm_up()
+    dispatcher.start()
 
 
 @main.command("serve")
@@ -59,7 +63,11 @@ def _worker_started(app: Any) -> None:
                    "machine with 2 or more cores, else 1]")
 @click.option("--threads", default=8, show_default=True, type=int, help="Request threads per worker.")
 @click.option("--no-demo", is_flag=True, help="Do not load the demo course into a new database.")
-def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool) -> None:
+@click.option("--access-log", metavar="FILE", default=None,
+              help="Log every request to FILE ('-': standard output). Off by default, as in "
+                   "gunicorn: a proxy in front usually logs requests already.")
+def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool,
+          access_log: str | None) -> None:
     """Run the service (gunicorn, threaded workers; for more, gunicorn 'quizsvc.wsgi:app').
 
     Each worker dispatches what it accepted to its own grading threads; claims are conditional
@@ -84,6 +92,9 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
         logins = None
     else:
         logins = prepare(app)
+    from quizsvc.grading import registry
+
+    registry.warm_up()  # once, here: the workers fork from this process and share it
     dispose_engines(app)  # the workers fork from here: no pooled connection may cross
     _print_logins(logins, f"http://{host}:{port}")
 
@@ -93,7 +104,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
             self.cfg.set("workers", nworkers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
+            self.cfg.set("accesslog", access_log)
             self.cfg.set("post_worker_init", lambda _worker: _worker_started(app))
 
         def load(self) -> Any:
