@@ -26,7 +26,7 @@ def require_token(scope: str) -> Callable[[F], F]:
                 raise Unauthorized("Authorization: Bearer <토큰> 헤더가 필요합니다.",
                                    "Send an 'Authorization: Bearer <token>' header.")
             token = token_svc.authenticate(get_session(), secret.strip())
-            if scope not in token.scope_list:
+            if scope not in token.scopes:
                 raise Forbidden(f"이 토큰에는 '{scope}' 권한이 없습니다.",
                                 f"This token lacks the '{scope}' scope.", required_scope=scope)
             g.api_user = token.user

@@ -76,8 +76,8 @@ def _find_statement(by_course: bool, enrolled_only: bool) -> Select[Any]:
             .where(Assignment.slug == bindparam("p_slug")))
     if by_course:
         stmt = stmt.where(Course.slug == bindparam("p_course"))
-    if enrolled_only:
-        stmt = (stmt.join(Enrollment, Enrollment.course_id == Course.id)
+    if enrolled_only:  # with the role, which the caller checks next
+        stmt = (stmt.add_columns(Enrollment.role).join(Enrollment, Enrollment.course_id == Course.id)
                 .where(Enrollment.user_id == bindparam("p_user")))
     return stmt
 
@@ -92,8 +92,14 @@ def find_for_user(session: Session, actor: User, slug: str, course_slug: str | N
     if not actor.is_admin:
         params["p_user"] = actor.id
     stmt = _find_statement(bool(course_slug), not actor.is_admin)
-    found = [a for a in session.scalars(stmt, params)
-             if a.published or course_svc.is_staff(session, actor, a.course)]
+    if actor.is_admin:
+        found = list(session.scalars(stmt, params))
+    else:
+        found = []
+        for a, role in session.execute(stmt, params):
+            course_svc.remember_role(session, actor.id, a.course_id, role)
+            if a.published or role.is_staff:
+                found.append(a)
     if not found:
         raise not_found("과제", "Assignment")
     if len(found) > 1:

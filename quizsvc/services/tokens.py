@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from quizsvc.errors import Invalid, Unauthorized, not_found
 from quizsvc.models import ApiToken, TokenScope, User, utcnow
@@ -77,20 +78,34 @@ def revoke(session: Session, actor: User, token_id: int) -> ApiToken:
     return token
 
 
-# Every API request: one indexed lookup by the secret's SHA-256, the owner loaded with it (built
-# once; no password hashing here, tokens are random enough for a plain digest).
-_BY_HASH = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == bindparam("p_hash"))
+@dataclass(frozen=True)
+class TokenAuth:
+    """Who a request's bearer token speaks for, and with which scopes."""
+
+    token_id: int
+    user: User
+    scopes: tuple[str, ...]
 
 
-def authenticate(session: Session, secret: str) -> ApiToken:
-    token = session.scalar(_BY_HASH, {"p_hash": _digest(secret)})
+# Every API request: one indexed lookup by the secret's SHA-256 that loads the owner and the
+# token's few columns (built once; no password hashing here, tokens are random enough for a
+# plain digest). The token itself is not materialised as an ORM object: nothing needs it.
+_BY_HASH = (select(User, ApiToken.id, ApiToken.scopes, ApiToken.expires_at, ApiToken.last_used_at,
+                   ApiToken.revoked_at)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("p_hash")))
+_TOUCH = update(ApiToken).where(ApiToken.id == bindparam("p_id")).values(last_used_at=bindparam("p_now"))
+
+
+def authenticate(session: Session, secret: str) -> TokenAuth:
+    row = session.execute(_BY_HASH, {"p_hash": _digest(secret)}).first()
     now = utcnow()
-    if token is None or token.revoked_at is not None:
+    if row is None or row.revoked_at is not None:
         raise Unauthorized("유효하지 않은 토큰입니다.", "Invalid or revoked token.")
-    if token.expires_at is not None and token.expires_at <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("만료된 토큰입니다.", "This token has expired.")
     # Write last_used_at at most once a minute: reads should not each cost a write.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        session.execute(_TOUCH, {"p_id": row.id, "p_now": now})
         session.commit()
-    return token
+    return TokenAuth(row.id, row.User, tuple((row.scopes or {}).get("scopes", [])))
