@@ -52,7 +52,17 @@ def _worker_started(app: Any) -> None:
     dispatcher = app.extensions["quizsvc.dispatcher"]
     if hasattr(dispatcher, "warm_up"):
         dispatcher.warm_up()
+    _freeze_heap()
     dispatcher.start()
+
+
+def _freeze_heap() -> None:
+    """Objects alive now live as long as the process: keep the collector from walking them
+    again and again (and, before a fork, from copying their pages into every worker)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 @main.command("serve")
@@ -96,6 +106,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
 
     registry.warm_up()  # once, here: the workers fork from this process and share it
     dispose_engines(app)  # the workers fork from here: no pooled connection may cross
+    _freeze_heap()
     _print_logins(logins, f"http://{host}:{port}")
 
     class Server(BaseApplication):  # type: ignore[misc]
