@@ -25,11 +25,13 @@ MAX_BATCH = 8  # submissions per claim: bounds the wait for the last result of a
 
 
 class InProcessDispatcher:
-    def __init__(self, app: Flask, workers: int | None = None, sweep_seconds: float = 30.0,
+    def __init__(self, app: Flask, workers: int | None = None, sweep_seconds: float | None = None,
                  max_batch: int = MAX_BATCH) -> None:
         self.app = app
         self.workers = workers or int(app.config.get("POOL_SIZE") or os.cpu_count() or 2)
-        self.sweep_seconds = sweep_seconds
+        # How often queued rows and expired claims are looked for (QUIZSVC_SWEEP_SECONDS, as
+        # for Celery workers; fault tests shorten it).
+        self.sweep_seconds = sweep_seconds or float(os.environ.get("QUIZSVC_SWEEP_SECONDS", "30"))
         self.max_batch = max_batch
         self._threads: list[threading.Thread] = []
         self._ready = threading.Condition()
