@@ -184,7 +184,7 @@ class Server:
     def _wipe(self) -> None:
         """Empty the private temp dir: nothing one submission wrote is left for the next.
         Usually the job dir is all there is, and empty: one rmdir, not a tree walk."""
-        with contextlib.suppress(FileNotFoundError, OSError):
+        with contextlib.suppress(OSError):
             os.rmdir(self.jobdir)  # fails if the submission left something: walked below
         for name in os.listdir(self.tmp):
             path = os.path.join(self.tmp, name)
