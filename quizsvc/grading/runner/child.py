@@ -65,8 +65,8 @@ _NPY_HEADER = re.compile(
 _npy_headers: dict[tuple[str, tuple[int, ...]], bytes] = {}
 
 
-def npy_bytes(array: np.ndarray) -> bytes:
-    array = np.ascontiguousarray(array) if array.ndim else array
+def npy_prefix(array: np.ndarray) -> bytes:
+    """The .npy magic and header of a C-contiguous array (what precedes its raw data)."""
     key = (array.dtype.str, array.shape)
     prefix = _npy_headers.get(key)
     if prefix is None:  # a job returns the same few shapes over and over
@@ -79,7 +79,7 @@ def npy_bytes(array: np.ndarray) -> bytes:
         prefix = NPY_MAGIC + struct.pack("<H", len(header_bytes)) + header_bytes
         if len(_npy_headers) < 1024:
             _npy_headers[key] = prefix
-    return prefix + array.tobytes()
+    return prefix
 
 
 _npy_layouts: dict[bytes, tuple[np.dtype, tuple[int, ...], int]] = {}
@@ -177,6 +177,23 @@ def _read_exact(fd: int, size: int) -> bytes:
 # ----- the results coming out: one stream of (kind, length, payload) frames -----------------
 
 RESULT_FRAME = struct.Struct(">cI")
+KEY_LENGTH = struct.Struct(">H")
+
+
+def _record_encoder() -> Callable[[Any], str]:
+    """json.dumps for result records, with the C encoder built once (json.dumps builds one per
+    call): records are plain, acyclic data, so no circular-reference check either."""
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:
+        return json.dumps
+    iterencode = make(None, encoder.JSONEncoder().default, encoder.encode_basestring_ascii, None,
+                      ": ", ", ", False, False, True)
+    return lambda obj: "".join(iterencode(obj, 0))
+
+
+_json_encode = _record_encoder()
 
 
 class ResultStream:
@@ -185,23 +202,32 @@ class ResultStream:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.pending: list[bytes] = []
+        self.pending = bytearray()  # one buffer, appended to in place: few allocations
         self.broken = False
 
     def array(self, key: str, array: np.ndarray) -> None:
         name = key.encode()
-        payload = struct.pack(">H", len(name)) + name + npy_bytes(array)
-        self.pending += [RESULT_FRAME.pack(b"A", len(payload)), payload]
+        array = np.ascontiguousarray(array) if array.ndim else array
+        prefix = npy_prefix(array)
+        pending = self.pending
+        pending += RESULT_FRAME.pack(b"A", KEY_LENGTH.size + len(name) + len(prefix) + array.nbytes)
+        pending += KEY_LENGTH.pack(len(name))
+        pending += name
+        pending += prefix
+        pending += array.data  # the raw bytes, copied straight into the buffer
 
     def record(self, record: dict[str, Any]) -> None:
-        payload = json.dumps(record).encode()
-        self.pending += [RESULT_FRAME.pack(b"R", len(payload)), payload]
-        data, self.pending = memoryview(b"".join(self.pending)), []
+        payload = _json_encode(record).encode()
+        self.pending += RESULT_FRAME.pack(b"R", len(payload))
+        self.pending += payload
+        data = memoryview(self.pending)
         while data and not self.broken:
             try:
                 data = data[os.write(self.fd, data):]
             except OSError:  # the submission closed or replaced our descriptor: its loss
                 self.broken = True
+        data.release()
+        self.pending.clear()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
