@@ -3,5 +3,10 @@
 from quizsvc.app import create_app
 
 app = create_app()
-# Each gunicorn worker imports this module: its dispatcher re-dispatches queued work at start.
-app.extensions["quizsvc.dispatcher"].start()
+# Each gunicorn worker imports this module: with the in-process dispatcher it warms the grading
+# caches and its sandbox pool first, then re-dispatches queued work (a Celery web tier only
+# publishes: its workers warm up themselves).
+_dispatcher = app.extensions["quizsvc.dispatcher"]
+if hasattr(_dispatcher, "warm_up"):
+    _dispatcher.warm_up()
+_dispatcher.start()
