@@ -188,3 +188,12 @@ def test_demo_loads_once_and_prints_the_logins(run, app):
     assert again.exit_code == 0 and m.group(2) in again.stdout and code in again.stdout
     with app.app_context():
         assert len(get_session().scalars(select(User)).all()) == 2
+
+
+def test_serve_refuses_bad_options_before_starting(tmp_path):
+    run = CliRunner().invoke
+    missing = tmp_path / "no-such-folder" / "access.log"
+    result = run(cli, ["serve", "--access-log", str(missing)])
+    assert result.exit_code == 2 and "cannot write" in result.output and "running at" not in result.output
+    result = run(cli, ["serve", "--workers", "0"])
+    assert result.exit_code == 2 and "at least 1" in result.output

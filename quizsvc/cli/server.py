@@ -91,6 +91,12 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
 
     if workers is not None and workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
+    if access_log not in (None, "-"):
+        try:  # refuse before starting anything, not after "running at" is printed
+            open(access_log, "a").close()  # noqa: SIM115 - only probing that it can be written
+        except OSError as exc:
+            raise click.BadParameter(f"cannot write {access_log}: {exc.strerror}",
+                                     param_hint="--access-log") from None
     nworkers = workers or _default_workers()
     app = create_app()
     if no_demo:
