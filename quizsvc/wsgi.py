@@ -7,6 +7,5 @@ app = create_app()
 # caches and its sandbox pool first, then re-dispatches queued work (a Celery web tier only
 # publishes: its workers warm up themselves).
 _dispatcher = app.extensions["quizsvc.dispatcher"]
-if hasattr(_dispatcher, "warm_up"):
-    _dispatcher.warm_up()
+_dispatcher.warm_up()
 _dispatcher.start()

@@ -50,8 +50,7 @@ def _worker_started(app: Any) -> None:
     # queued or stuck before a restart) once the worker exists, with its sandbox pool warm.
     # Gunicorn lets a worker accept requests only after this returns.
     dispatcher = app.extensions["quizsvc.dispatcher"]
-    if hasattr(dispatcher, "warm_up"):
-        dispatcher.warm_up()
+    dispatcher.warm_up()
     _freeze_heap()
     dispatcher.start()
 

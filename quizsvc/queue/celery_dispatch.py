@@ -16,6 +16,9 @@ class CeleryDispatcher:
         self.app = app
         celery_init_app(app)
 
+    def warm_up(self) -> None:
+        """Nothing to warm in the web tier: workers warm their own pools."""
+
     def start(self) -> None:
         """Nothing to start in the web tier: workers sweep for stale jobs themselves."""
 

@@ -115,17 +115,10 @@ class InProcessDispatcher:
             log.exception("grading submissions %s failed", batch)
 
     def warm_up(self) -> None:
-        """Before taking work: the grading caches and every fork server of the pool, so the
-        first submissions meet a warm grader (a server's start costs ~0.2 s of CPU)."""
-        from quizsvc.grading import registry
+        """Before taking work: the grading caches and this process's sandbox pool."""
+        from quizsvc.queue import warm_grading
 
-        registry.warm_up()
-        start = getattr(self.runner(), "start", None)  # the warm pool; the cold runner has none
-        if start is not None:
-            try:
-                start()
-            except Exception:  # each job reports it too; /health names the missing layer
-                log.exception("the grading sandbox did not start")
+        warm_grading(self.runner())
 
     def runner(self) -> Any:
         from quizsvc.grading.runner import default_runner

@@ -33,20 +33,6 @@ def sweep(app: Any) -> int:
     return len(ids)
 
 
-def _warm_up() -> None:
-    """The grading caches and the sandbox pool, before the first job is taken."""
-    from quizsvc.grading import registry
-    from quizsvc.grading.runner import default_runner
-
-    registry.warm_up()
-    start = getattr(default_runner(), "start", None)
-    if start is not None:
-        try:
-            start()
-        except Exception:  # each job reports it too
-            log.exception("the grading sandbox did not start")
-
-
 def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
     from quizsvc.queue.celery_app import QUEUE, celery_init_app
 
@@ -62,7 +48,10 @@ def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
 
     @worker_ready.connect(weak=False)
     def _ready(**_: Any) -> None:
-        _warm_up()
+        from quizsvc.grading.runner import default_runner
+        from quizsvc.queue import warm_grading
+
+        warm_grading(default_runner())  # the grading caches and the pool, before the first job
         sweep(app)  # jobs stuck when the previous workers died
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
 
