@@ -15,6 +15,8 @@ ASSIGNMENT_MODULES = (
     "batchnorm",
     "layernorm",
     "early_stopping",
+    "spatial_batchnorm",
+    "groupnorm",
 )
 
 

@@ -40,8 +40,11 @@ def test_cli_assignments_lists_slug_then_functions() -> None:
     out = CliRunner().invoke(main, ["assignments"])
     assert out.exit_code == 0
     lines = out.output.splitlines()
-    assert len(lines) == 7
+    assert len(lines) == 9
     assert "batchnorm batchnorm_forward batchnorm_backward" in lines
+    assert lines[-2:] == [
+        "spatial_batchnorm spatial_batchnorm_forward spatial_batchnorm_backward",
+        "groupnorm groupnorm_forward groupnorm_backward"]
     assert lines[0] == "penalties l1_penalty l1_penalty_grad l2_penalty l2_penalty_grad"
 
 

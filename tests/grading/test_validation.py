@@ -14,9 +14,11 @@ MISTAKES = [(label, key) for a in ASSIGNMENTS.values() for label, kind, _, key i
             if kind == "mistake"]
 
 
-def test_seven_assignments_registered_with_enough_material() -> None:
+def test_nine_assignments_registered_with_enough_material() -> None:
     assert list(ASSIGNMENTS) == ["penalties", "regularized_cost", "weight_decay", "dropout",
-                                 "batchnorm", "layernorm", "early_stopping"]
+                                 "batchnorm", "layernorm", "early_stopping",
+                                 "spatial_batchnorm", "groupnorm"]
+    assert [a.order for a in ASSIGNMENTS.values()] == list(range(1, 10))
     for assignment in ASSIGNMENTS.values():
         assert len(assignment.solutions) >= 3, assignment.slug
         assert len(assignment.mistakes) >= 4, assignment.slug
@@ -68,9 +70,16 @@ def test_gradient_check_tolerance_separates_correct_from_wrong_backward(
             if errors:
                 slug = label.split("/")[0]
                 worst_correct[slug] = max(worst_correct.get(slug, 0.0), *errors.values())
-    assert set(worst_correct) == {"penalties", "dropout", "batchnorm", "layernorm"}
-    assert all(v < 1e-7 for v in worst_correct.values()), worst_correct  # threshold: 1e-6
-    for label in ("batchnorm/mistake:dx_ignores_batch_stats", "layernorm/mistake:dx_ignores_stats"):
+    assert set(worst_correct) == {"penalties", "dropout", "batchnorm", "layernorm",
+                                  "spatial_batchnorm", "groupnorm"}
+    thresholds = {slug: {c.gradcheck.threshold for c in ASSIGNMENTS[slug].cases if c.gradcheck}
+                  for slug in worst_correct}
+    assert thresholds["batchnorm"] == thresholds["layernorm"] == {1e-6}
+    assert thresholds["spatial_batchnorm"] == thresholds["groupnorm"] == {1e-5}
+    assert all(v < 1e-7 for v in worst_correct.values()), worst_correct  # thresholds: >= 1e-6
+    for label in ("batchnorm/mistake:dx_ignores_batch_stats", "layernorm/mistake:dx_ignores_stats",
+                  "spatial_batchnorm/mistake:dx_ignores_batch_stats",
+                  "groupnorm/mistake:dx_ignores_stats"):
         case = next(c for c in graded[label].result.cases if c.metrics.get(
             "gradient_check_rel_error"))
         assert case.metrics["gradient_check_rel_error"]["x"] > 1e-3

@@ -1,4 +1,5 @@
-"""Case builders shared by the batch-norm and layer-norm assignments."""
+"""Case builders shared by the normalization assignments (batch, layer, spatial batch and group
+norm)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,16 @@ def forward_backward_case(
     prefix: str, name: str, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     params: dict[str, Any], dout: np.ndarray | None, *, points: float, visible: bool,
     summary: str, tolerance: Tolerance, running: bool, gradcheck_threshold: float | None = None,
+    extra: tuple[Any, ...] = (),
 ) -> Case:
-    """forward(x, gamma, beta, params) then, if ``dout`` is given, backward(dout, cache)."""
+    """forward(x, gamma, beta, *extra, params) then, if ``dout`` is given, backward(dout, cache).
+
+    ``extra``: plain values passed between beta and the params dict (group norm's G)."""
     forward, backward = f"{prefix}_forward", f"{prefix}_backward"
 
     def build(b: ProgramBuilder) -> list[OutputCheck] | tuple[list[OutputCheck], GradCheck]:
         fwd = b.call(forward, b.array(x), b.array(gamma), b.array(beta),
+                     *[b.value(v) for v in extra],
                      param_dict(b, params, bind="param"), select=[0],
                      state=["param"] if running else None, name="forward")
         checks = [OutputCheck("out", fwd, (0,))]
@@ -51,11 +56,44 @@ def forward_backward_case(
         check = add_gradcheck(
             b, forward,
             lambda v: [b.array(v["x"]), b.array(v["gamma"]), b.array(v["beta"]),
-                       param_dict(b, fresh)],
+                       *[b.value(e) for e in extra], param_dict(b, fresh)],
             {"x": x, "gamma": gamma, "beta": beta},
             analytic={"x": (bwd, (0,)), "gamma": (bwd, (1,)), "beta": (bwd, (2,))},
             out_path=(0,), dout=dout, select=[0], threshold=gradcheck_threshold)
         return checks, check
+
+    return value_case(name, points=points, visible=visible, summary=summary, build=build,
+                      tolerance=tolerance)
+
+
+def running_sequence_case(
+    prefix: str, name: str, batches: list[np.ndarray], x_test: np.ndarray, gamma: np.ndarray,
+    beta: np.ndarray, params: dict[str, Any], *, points: float, visible: bool, summary: str,
+    tolerance: Tolerance,
+) -> Case:
+    """Train steps sharing one bn_param dict (``params`` at the first), then test mode with the
+    running statistics they left."""
+    forward = f"{prefix}_forward"
+
+    def build(b: ProgramBuilder) -> list[OutputCheck]:
+        checks = []
+        for step, batch in enumerate(batches):
+            param = param_dict(b, params, bind="bnp") if step == 0 else b.object("bnp")
+            call = b.call(forward, b.array(batch), b.array(gamma), b.array(beta),
+                          param, select=[0], state=["bnp"], name=f"train{step}")
+            checks += [OutputCheck(f"out (train step {step + 1})", call, (0,)),
+                       OutputCheck(f"running_mean (after step {step + 1})", call,
+                                   state(b, "bnp", "running_mean")),
+                       OutputCheck(f"running_var (after step {step + 1})", call,
+                                   state(b, "bnp", "running_var"))]
+        call = b.call(forward, b.array(x_test), b.array(gamma), b.array(beta),
+                      b.object("bnp", mode=b.value("test")), select=[0], state=["bnp"],
+                      name="test")
+        return checks + [OutputCheck("out (test mode)", call, (0,)),
+                         OutputCheck("running_mean (after test)", call,
+                                     state(b, "bnp", "running_mean")),
+                         OutputCheck("running_var (after test)", call,
+                                     state(b, "bnp", "running_var"))]
 
     return value_case(name, points=points, visible=visible, summary=summary, build=build,
                       tolerance=tolerance)

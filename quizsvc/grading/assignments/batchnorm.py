@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
-from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for, value_case
-from quizsvc.grading.assignments._norm import forward_backward_case, param_dict, state
-from quizsvc.grading.cases import Case, OutputCheck
+from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
+from quizsvc.grading.assignments._norm import forward_backward_case, running_sequence_case
+from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner.inprocess import namespace_of
 from reference import batchnorm
 
@@ -39,30 +38,10 @@ def _sequence_case(name: str, *, points: float, visible: bool, summary: str) -> 
     batches = [r.normal(loc=2.0, scale=3.0, size=(8, 4)) for _ in range(3)]
     x_test = r.normal(loc=2.0, scale=3.0, size=(5, 4))
     gamma, beta = r.uniform(0.5, 2.0, size=4), r.normal(size=4)
-
-    def build(b: ProgramBuilder) -> list[OutputCheck]:
-        checks = []
-        for step, batch in enumerate(batches):
-            param = (param_dict(b, {"mode": "train", "momentum": 0.8, "eps": 1e-3}, bind="bnp")
-                     if step == 0 else b.object("bnp"))
-            call = b.call("batchnorm_forward", b.array(batch), b.array(gamma), b.array(beta),
-                          param, select=[0], state=["bnp"], name=f"train{step}")
-            checks += [OutputCheck(f"out (train step {step + 1})", call, (0,)),
-                       OutputCheck(f"running_mean (after step {step + 1})", call,
-                                   state(b, "bnp", "running_mean")),
-                       OutputCheck(f"running_var (after step {step + 1})", call,
-                                   state(b, "bnp", "running_var"))]
-        call = b.call("batchnorm_forward", b.array(x_test), b.array(gamma), b.array(beta),
-                      b.object("bnp", mode=b.value("test")), select=[0], state=["bnp"],
-                      name="test")
-        return checks + [OutputCheck("out (test mode)", call, (0,)),
-                         OutputCheck("running_mean (after test)", call,
-                                     state(b, "bnp", "running_mean")),
-                         OutputCheck("running_var (after test)", call,
-                                     state(b, "bnp", "running_var"))]
-
-    return value_case(name, points=points, visible=visible, summary=summary, build=build,
-                      tolerance=TOLERANCE)
+    return running_sequence_case("batchnorm", name, batches, x_test, gamma, beta,
+                                 {"mode": "train", "momentum": 0.8, "eps": 1e-3},
+                                 points=points, visible=visible, summary=summary,
+                                 tolerance=TOLERANCE)
 
 
 def build_cases() -> list[Case]:
