@@ -90,6 +90,19 @@ def wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def wait_ready(log: Path, workers: int | None, seconds: float = 60) -> None:
+    """Until every worker of ``quizsvc serve`` has logged that it takes requests."""
+    from quizsvc.cli.server import READY, default_workers
+
+    workers = workers or default_workers()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count(READY) >= workers:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"not every worker of {workers} became ready; see {log}")
+
+
 class Client:
     """One submitting client on a socket of its own, kept alive between requests (as wrk's
     connections are; ``keep_alive=False``: a new connection per request, as separate CI jobs
@@ -252,6 +265,9 @@ def bench_default(n: int, clients: int, timeout: float, stub: str = "",
                               env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)]
     try:
         wait_http(f"http://127.0.0.1:{port}/health")
+        # /health answers as soon as one worker is warm; clients that connect before the others
+        # are would all keep their connection to that one. Measure the steady state instead.
+        wait_ready(tmp / "serve.log", serve_workers)
         return run_load(f"http://127.0.0.1:{port}", token, db_url, n, clients, timeout, keep_alive)
     finally:
         stop(procs)

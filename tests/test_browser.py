@@ -137,3 +137,80 @@ def test_instructor_creates_and_publishes_a_quiz(page: Any, demo: dict[str, Any]
     page.click("text=브라우저 퀴즈")
     page.click("#toggle-publish")
     assert page.locator("#quiz-status").inner_text() == "open"
+
+
+def _course_assignment(session: Any, course: Any, grader: str) -> Any:
+    from quizsvc.models import Assignment
+    from quizsvc.services.assignments import ensure_course_assignments
+
+    ensure_course_assignments(session, course)
+    return next(a for a in session.query(Assignment).filter_by(course_id=course.id)
+                if a.grader == grader)
+
+
+def test_student_submits_code_in_the_editor_and_sees_the_grade_arrive(
+        page: Any, demo: dict[str, Any], session: Any, live_server: str) -> None:
+    from quizsvc.grading import registry
+
+    suite = registry.get("groupnorm")
+    assignment = _course_assignment(session, demo["course"], "groupnorm")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    _login(page, "alice@example.com")
+    page.click(f"text={demo['course'].title}")
+    page.click(f"text={assignment.title}")
+    page.wait_for_url(f"**/assignments/{assignment.id}")
+    # The statement (Markdown + math), the signatures and the starter code are on the page, and
+    # the code box is a CodeMirror editor with Python highlighting, from our own /static.
+    assert "groupnorm_forward(x, gamma, beta, G, gn_param)" in page.inner_text("dl.facts")
+    assert page.locator(".statement math").count() >= 1
+    editor = page.locator(".CodeMirror")
+    assert editor.count() == 1
+    assert "def groupnorm_forward" in editor.inner_text()
+    assert page.locator(".CodeMirror .cm-keyword").count() >= 1  # highlighted
+    assert all(url.startswith(live_server) for url in requested), requested
+    page.evaluate("src => document.querySelector('.CodeMirror').CodeMirror.setValue(src)",
+                  suite.solutions[0].source)
+    page.click("#submit-code")
+    page.wait_for_url("**/submissions/*")
+    # The page polls and shows the grade by itself: nobody reloads it here.
+    page.wait_for_selector("#score", timeout=30_000)
+    assert page.inner_text("#score") == "14 / 14"
+    assert page.locator("#cases tr.pass").count() == len(suite.cases)
+    assert page.locator("#cases tr.fail").count() == 0
+    # In Korean, as the student reads the rest of the page.
+    assert page.inner_text("#sub-status") == "채점 완료"
+    assert page.inner_text("#cases tr.pass >> nth=-1 >> .case-message") == "통과"
+    _shot(page, "student-code-graded")
+    page.goto(f"/assignments/{assignment.id}")
+    assert page.inner_text("#kept-score") == "14 / 14"
+
+
+def test_uploaded_notebook_with_a_known_mistake_gets_a_korean_diagnosis(
+        page: Any, demo: dict[str, Any], session: Any, tmp_path: Path) -> None:
+    import json
+
+    from quizsvc.grading import registry
+
+    suite = registry.get("groupnorm")
+    mistake = next(m for m in suite.mistakes if m.key == "instance_norm")
+    assignment = _course_assignment(session, demo["course"], "groupnorm")
+    notebook = tmp_path / "groupnorm.ipynb"
+    notebook.write_text(json.dumps({
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# 그룹 정규화"]},
+                  {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                   "source": mistake.source.splitlines(keepends=True)}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    _login(page, "bob@example.com")
+    page.goto(f"/assignments/{assignment.id}")
+    page.set_input_files("input[type=file][name=file]", str(notebook))
+    page.click("#submit-code")
+    page.wait_for_url("**/submissions/*")
+    page.wait_for_selector("#score", timeout=30_000)
+    score, top = page.inner_text("#score").split(" / ")
+    assert top == "14" and float(score) < 14
+    diagnosis = page.inner_text("section.diagnosis")
+    assert mistake.title["ko"] in diagnosis  # the student's locale is Korean
+    assert page.locator("#cases tr.fail").count() >= 1
+    assert "groupnorm.ipynb" in page.inner_text("details summary >> nth=-1")
+    _shot(page, "student-notebook-diagnosis")

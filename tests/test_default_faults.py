@@ -20,6 +20,7 @@ from live import (
     wait_for_health,
 )
 
+from quizsvc.cli.server import READY
 from quizsvc.grading import registry
 
 BIN = Path(sys.executable).parent
@@ -41,8 +42,11 @@ def test_serve_killed_mid_burst_loses_nothing_and_grades_once(tmp_path: Path) ->
     argv = [str(BIN / "quizsvc"), "serve", "--no-demo", "--port", str(port), "--workers", "1"]
 
     def serve() -> subprocess.Popen[bytes]:
+        before = log.read_text(errors="replace").count(READY) if log.exists() else 0
         p = start_process(procs, env, argv, log)
         wait_for_health(base, 60, log)
+        # The worker said it was warm (sandbox pool up) before it answered anything.
+        assert log.read_text(errors="replace").count(READY) == before + 1
         return p
 
     try:

@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from world import form_post, logged_in, start_web_attempt
 
+from quizsvc.grading.assignment import LANGUAGES
+from quizsvc.grading.registry import all_assignments
 from quizsvc.rendering import markdown_inline, markdown_to_html
 
 XSS = [
@@ -89,6 +91,16 @@ def test_inline_rendering_drops_the_paragraph():
     assert markdown_inline("$x$ **y**").startswith('<span class="math inline">')
     assert markdown_inline("plain") == "plain"
     assert markdown_inline("a\n\nb").count("<p>") == 2
+
+
+def test_every_assignment_statement_renders_its_math():
+    for slug, assignment in all_assignments().items():
+        assert set(assignment.statement) == set(LANGUAGES)
+        for lang, text in assignment.statement.items():
+            out = markdown_to_html(text)
+            assert "<math" in out, (slug, lang)
+            assert "math-error" not in out, (slug, lang, out)
+            assert "$" not in out, (slug, lang)  # no unmatched delimiter left as text
 
 
 # --- in the app ----------------------------------------------------------------------------

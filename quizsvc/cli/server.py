@@ -32,7 +32,7 @@ def _print_logins(logins: Any, url: str) -> None:
     click.echo(f"    course join code: {logins.join_code}\n")
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
     import os
 
     # One Python process uses at most one core (the GIL): a second lets accepting, judging and
@@ -41,7 +41,12 @@ def _default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _worker_started(app: Any) -> None:
+READY = "ready: taking requests"  # logged once per worker (benchmarks and tests wait for it)
+
+
+def _worker_started(app: Any, worker: Any) -> None:
+    import os
+
     from quizsvc.db import dispose_engines
 
     # Connections opened before the fork belong to the parent: never share them.
@@ -53,6 +58,8 @@ def _worker_started(app: Any) -> None:
     dispatcher.warm_up()
     _freeze_heap()
     dispatcher.start()
+    # Gunicorn's "Booting worker" comes at the fork; this says when the worker is warm.
+    worker.log.info("Worker %s %s", os.getpid(), READY)
 
 
 def _freeze_heap() -> None:
@@ -96,7 +103,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
         except OSError as exc:
             raise click.BadParameter(f"cannot write {access_log}: {exc.strerror}",
                                      param_hint="--access-log") from None
-    nworkers = workers or _default_workers()
+    nworkers = workers or default_workers()
     app = create_app()
     if no_demo:
         from quizsvc import migrate
@@ -121,7 +128,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", access_log)
-            self.cfg.set("post_worker_init", lambda _worker: _worker_started(app))
+            self.cfg.set("post_worker_init", lambda worker: _worker_started(app, worker))
 
         def load(self) -> Any:
             return app

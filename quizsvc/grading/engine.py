@@ -9,7 +9,7 @@ from quizsvc.grading.assignment import Assignment, Mistake
 from quizsvc.grading.cases import Case, ExtractError, Verdict
 from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.notebook import NotebookError, extract_code
-from quizsvc.grading.result import HIDDEN_MESSAGES, CaseResult, Diagnosis, GradeResult
+from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 
 STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
@@ -70,10 +70,11 @@ def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: obj
     private = {"message": verdict.message, "metrics": verdict.metrics,
                "signature": list(verdict.signature)}
     if not case.visible:
-        message = HIDDEN_MESSAGES.get(verdict.problem, HIDDEN_MESSAGES["values"])
+        message = hidden_message(verdict.problem, language)
         return CaseResult(case.name, verdict.passed, case.points if verdict.passed else 0.0,
                           case.points, False, message, hint, key, {}, private)
-    lines = [f"{case.summary}: " + ("passed" if verdict.passed else verdict.message)]
+    lines = [f"{case.summary}: " + (hidden_message(None, language) if verdict.passed
+                                     else verdict.message)]
     metrics = dict(verdict.metrics)
     if case.gradcheck is not None:
         feedback, errors = case.gradcheck.feedback(outcome)

@@ -10,19 +10,40 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-HIDDEN_MESSAGES = {
-    None: "passed",
-    "values": "failed: the output differs from the expected values",
-    "shape": "failed: the output has the wrong shape",
-    "dtype": "failed: the output has a non-numeric dtype",
-    "type": "failed: the output has the wrong type",
-    "nonfinite": "failed: the output contains NaN or infinite values",
-    "exception": "failed: your code raised an exception",
-    "timeout": "failed: time limit exceeded",
-    "not_run": "failed: not run (the submission stopped earlier)",
-    "property": "failed: the output does not have the required properties",
-    "load": "failed: the submission could not be loaded",
+# What a hidden case says, in the student's language: never more than the kind of failure.
+HIDDEN_MESSAGES: dict[str, dict[str | None, str]] = {
+    "en": {
+        None: "passed",
+        "values": "failed: the output differs from the expected values",
+        "shape": "failed: the output has the wrong shape",
+        "dtype": "failed: the output has a non-numeric dtype",
+        "type": "failed: the output has the wrong type",
+        "nonfinite": "failed: the output contains NaN or infinite values",
+        "exception": "failed: your code raised an exception",
+        "timeout": "failed: time limit exceeded",
+        "not_run": "failed: not run (the submission stopped earlier)",
+        "property": "failed: the output does not have the required properties",
+        "load": "failed: the submission could not be loaded",
+    },
+    "ko": {
+        None: "통과",
+        "values": "실패: 출력값이 기대값과 다릅니다",
+        "shape": "실패: 출력의 모양(shape)이 다릅니다",
+        "dtype": "실패: 출력의 dtype이 숫자형이 아닙니다",
+        "type": "실패: 출력의 타입이 다릅니다",
+        "nonfinite": "실패: 출력에 NaN 또는 무한대 값이 있습니다",
+        "exception": "실패: 코드에서 예외가 발생했습니다",
+        "timeout": "실패: 시간 제한을 넘었습니다",
+        "not_run": "실패: 실행되지 않았습니다 (제출물이 그 전에 멈췄습니다)",
+        "property": "실패: 출력이 요구되는 성질을 만족하지 않습니다",
+        "load": "실패: 제출물을 불러오지 못했습니다",
+    },
 }
+
+
+def hidden_message(problem: str | None, language: str) -> str:
+    messages = HIDDEN_MESSAGES.get(language, HIDDEN_MESSAGES["en"])
+    return messages.get(problem, messages["values"])
 
 
 def _plain(value: Any) -> Any:

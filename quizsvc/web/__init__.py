@@ -70,6 +70,14 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["md_inline"] = markdown_inline
     app.jinja_env.filters["tr"] = tr
 
+    @app.template_filter("status_label")
+    def _status_label(status: Any) -> str:
+        """A submission's status in the reader's language (the badge's class keeps the value)."""
+        labels = {"queued": _("queued"), "running": _("grading"), "graded": _("graded"),
+                  "error": _("error")}
+        value = getattr(status, "value", status)
+        return labels.get(value, value)
+
     @app.template_filter("dt")
     def _dt(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"

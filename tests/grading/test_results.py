@@ -37,7 +37,7 @@ def test_hidden_cases_do_not_leak_inputs_errors_or_output() -> None:
                        json.dumps(result.to_gradescope(), ensure_ascii=False), result.to_table()]
     for case in hidden:
         assert case.metrics == {}
-        assert case.message in HIDDEN_MESSAGES.values()
+        assert case.message in HIDDEN_MESSAGES["en"].values()
         assert MARKER in case.private["message"]  # kept for instructors only
     for text in student_outputs:
         hidden_part = "".join(
@@ -55,9 +55,15 @@ def test_wrong_values_in_hidden_cases_show_no_numbers() -> None:
     failing_hidden = [c for c in result.cases if not c.visible and not c.passed]
     assert failing_hidden
     for case in failing_hidden:
-        assert case.message == HIDDEN_MESSAGES["values"] and case.metrics == {}
+        assert case.message == HIDDEN_MESSAGES["en"]["values"] and case.metrics == {}
         assert "expected" in case.private["message"]
         assert not any(ch.isdigit() for ch in case.message)
+    # In the student's language: Korean students read why a hidden case failed in Korean.
+    korean = grade_source("batchnorm", mistake.source, language="ko")
+    messages = {c.name: c.message for c in korean.cases if not c.visible}
+    assert {messages[c.name] for c in failing_hidden} == {"실패: 출력값이 기대값과 다릅니다"}
+    assert set(messages.values()) <= set(HIDDEN_MESSAGES["ko"].values())
+    assert HIDDEN_MESSAGES["ko"].keys() == HIDDEN_MESSAGES["en"].keys()
 
 
 def _result(points: list[tuple[float, float, bool]]) -> GradeResult:
