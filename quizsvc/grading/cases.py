@@ -8,12 +8,24 @@ as feedback only.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from quizsvc.grading.checks import Comparison, Tolerance, check_array, check_number, describe
-from quizsvc.grading.protocol import Program
+from quizsvc.grading.checks import (
+    Comparison,
+    Label,
+    Tolerance,
+    check_array,
+    check_number,
+    describe,
+    indexed,
+    named,
+)
+from quizsvc.grading.protocol import CallOutcome, Program
+from quizsvc.grading.result import NO_TEXT, Text
 from quizsvc.grading.runner import RunOutcome
 
 PathItem = int | str
@@ -27,9 +39,11 @@ class OutputCheck:
     ``path`` indexes the returned value (``(0,)`` = first item of a returned tuple); a path
     starting with ``"state"`` reads an object sent back after the call (``("state", "bnp",
     "running_mean")``).
+    ``label`` names the output in messages (an identifier, or an English/Korean pair) and,
+    in English, keys its metrics.
     """
 
-    label: str
+    label: Label
     call: str
     path: tuple[PathItem, ...] = ()
     kind: OutputKind = "array"
@@ -39,26 +53,112 @@ class OutputCheck:
 @dataclass
 class Verdict:
     passed: bool
-    message: str = ""
+    text: Text = NO_TEXT  # what went wrong, for the student (visible cases only)
     problem: str | None = None  # category shown for hidden cases instead of the message
     metrics: dict[str, Any] = field(default_factory=dict)
     signature: tuple[str, ...] = ()  # property cases: the properties that failed
     features: dict[str, float] = field(default_factory=dict)  # property cases: observed rates
 
+    @property
+    def message(self) -> str:
+        """The English message (instructor-only fields)."""
+        return self.text.en
+
 
 class ExtractError(Exception):
-    def __init__(self, message: str, problem: str) -> None:
-        super().__init__(message)
-        self.message, self.problem = message, problem
+    """An output that cannot be read. ``text`` may be given as a function that builds it:
+    diagnosis raises many of these and reads none."""
+
+    def __init__(self, text: Text | Callable[[], Text], problem: str) -> None:
+        super().__init__(problem)
+        self._text, self.problem = text, problem
+
+    @property
+    def text(self) -> Text:
+        if not isinstance(self._text, Text):
+            self._text = self._text()
+        return self._text
+
+    @property
+    def message(self) -> str:
+        return self.text.en
+
+    def __str__(self) -> str:
+        return self.text.en
 
 
-def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what: str) -> Any:
+# The runner and the sandbox report what happened to a call, or to the whole run, in English
+# (they run apart from the grader and know nothing of languages). Their known texts, in
+# Korean; any other text (a Python exception's, say) stays as it is.
+_LOCALISED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), ko) for p, ko in [
+    (r"time limit: the call ran longer than (\S+) s", "시간 제한: 호출이 {0}초 넘게 실행되었습니다"),
+    (r"memory limit exceeded \((\d+) MiB\)", "메모리 제한({0} MiB)을 넘었습니다"),
+    (r"time limit while loading the submission", "제출물을 불러오는 중에 시간 제한을 넘었습니다"),
+    (r"time limit exceeded \((\S+) s wall clock\): the submission was stopped after (\S+) s",
+     "시간 제한 초과(실제 시간 {0}초): 제출물을 {1}초 후에 중단했습니다"),
+    (r"time limit exceeded \((\S+) s CPU\)", "시간 제한 초과(CPU 시간 {0}초)"),
+    (r"the submission's process was killed by (\S+)",
+     "제출물의 프로세스가 {0} 신호로 종료되었습니다"),
+    (r"the submission's process exited with code (-?\d+)",
+     "제출물의 프로세스가 종료되었습니다 (종료 코드 {0})"),
+    (r"the submission's process ended before all calls had run",
+     "모든 호출이 실행되기 전에 제출물의 프로세스가 끝났습니다"),
+    (r"the sandbox could not confine the submission; it was not run",
+     "샌드박스가 제출물을 격리하지 못해 실행하지 않았습니다"),
+    (r"the submission's sandbox was stopped \((.*)\)", "제출물의 샌드박스가 중단되었습니다 ({0})"),
+    (r"not run: the submission's process had already stopped",
+     "실행되지 않음: 제출물의 프로세스가 이미 멈췄습니다"),
+    (r"not run: the submission could not be loaded \((.*)\)",
+     "실행되지 않음: 제출물을 불러오지 못했습니다 ({0})"),
+    (r"(.*) during this call", "{0} (이 호출 중)"),
+    (r"LookupError: function (.*) is not defined in the submission",
+     "LookupError: 제출물에 {0} 함수가 정의되어 있지 않습니다"),
+    (r"LookupError: this call needs the result of (.*), which failed",
+     "LookupError: 이 호출에 필요한 {0}의 결과가 없습니다 (그 호출이 실패했습니다)"),
+    (r"ImportError: importing (.*) is not allowed in a submission",
+     "ImportError: 제출물에서는 {0} 모듈을 import할 수 없습니다"),
+    (r"SyntaxError: not a valid \.ipynb notebook: (.*)",
+     "SyntaxError: 올바른 .ipynb 노트북이 아닙니다: {0}"),
+    (r"ignored (\d+) IPython magic/shell line\(s\) \(% or !\)",
+     "IPython 매직/셸 줄 {0}개를 무시했습니다 (% 또는 !)"),
+]]
+
+
+def localised(text: str) -> Text:
+    """A text from the runner, the sandbox or the notebook reader, in both languages."""
+    for pattern, ko in _LOCALISED:
+        match = pattern.fullmatch(text)
+        if match:
+            return Text(text, ko.format(*(localised(g).ko for g in match.groups())))
+    return Text(text, text)
+
+
+def call_error(result: CallOutcome | None) -> Text:
+    """Why a call has no value: its exception, a time limit, not run..."""
+    if result is None:
+        return Text("not run", "실행되지 않았습니다")
+    return _error_text(result.error or "", result.kind)
+
+
+@functools.lru_cache(maxsize=256)  # a failing call is read by several checks and cases
+def _error_text(error: str, kind: str | None) -> Text:
+    text = localised(error)
+    if kind in (None, "exception") and text.ko == text.en:  # a Python exception's own text
+        return Text(error, f"예외가 발생했습니다. {error}")
+    return text
+
+
+def _call_failed(what: Label, result: CallOutcome | None) -> Text:
+    trace = f"\n{result.traceback.rstrip()}" if result and result.traceback else ""
+    name, error = named(what), call_error(result)
+    return Text(f"{name.en}: {error.en}{trace}", f"{name.ko}: {error.ko}{trace}")
+
+
+def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what: Label) -> Any:
     result = outcome.outcomes.get(call_id)
     if result is None or not result.ok:
-        error = result.error if result else "not run"
         kind = (result.kind if result else None) or "exception"
-        trace = f"\n{result.traceback.rstrip()}" if result and result.traceback else ""
-        raise ExtractError(f"{what}: {error}{trace}", kind)
+        raise ExtractError(lambda: _call_failed(what, result), kind)
     value: Any = result.value
     items = list(path)
     if items and items[0] == "state":
@@ -66,14 +166,22 @@ def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what:
     for item in items:
         if isinstance(item, int):
             if not isinstance(value, tuple | list):
-                raise ExtractError(f"{what}: expected a tuple, got {describe(value)}", "type")
+                name, got = named(what), describe(value)
+                raise ExtractError(Text(f"{name.en}: expected a tuple, got {got.en}",
+                                        f"{name.ko}: tuple이어야 하는데 {got.ko}입니다"), "type")
             if item >= len(value):
-                raise ExtractError(f"{what}: expected a tuple with at least {item + 1} items, "
-                                   f"got {len(value)}", "type")
+                name = named(what)
+                raise ExtractError(Text(
+                    f"{name.en}: expected a tuple with at least {item + 1} items, "
+                    f"got {len(value)}",
+                    f"{name.ko}: 항목이 {item + 1}개 이상인 tuple이어야 하는데 "
+                    f"{len(value)}개입니다"), "type")
             value = value[item]
         else:
             if not isinstance(value, dict) or item not in value:
-                raise ExtractError(f"{what}: {item!r} is missing", "type")
+                name = named(what)
+                raise ExtractError(Text(f"{name.en}: {item!r} is missing",
+                                        f"{name.ko}: {item!r} 키가 없습니다"), "type")
             value = value[item]
     return value
 
@@ -89,14 +197,18 @@ def compare_output(check: OutputCheck, actual: Any, expected: Any, default: Tole
                             diagnosing=diagnosing, quick=quick)
     # "arrays": a list (or tuple) of arrays, one per layer
     if not isinstance(actual, list | tuple):
-        return Comparison(False, "type", f"{check.label}: expected a list of "
-                          f"{len(expected)} arrays, got {describe(actual)}")
+        name, got = named(check.label), describe(actual)
+        return Comparison(False, "type", Text(
+            f"{name.en}: expected a list of {len(expected)} arrays, got {got.en}",
+            f"{name.ko}: 배열 {len(expected)}개의 list여야 하는데 {got.ko}입니다"))
     if len(actual) != len(expected):
-        return Comparison(False, "shape", f"{check.label}: expected {len(expected)} arrays, "
-                          f"got {len(actual)}")
+        name = named(check.label)
+        return Comparison(False, "shape", Text(
+            f"{name.en}: expected {len(expected)} arrays, got {len(actual)}",
+            f"{name.ko}: 배열이 {len(expected)}개여야 하는데 {len(actual)}개입니다"))
     metrics: dict[str, Any] = {}
     for i, (a, b) in enumerate(zip(actual, expected, strict=True)):
-        result = check_array(a, b, tol, f"{check.label}[{i}]", diagnosing=diagnosing,
+        result = check_array(a, b, tol, indexed(check.label, i), diagnosing=diagnosing,
                              quick=quick)
         metrics[f"[{i}]"] = result.metrics
         if not result.ok:
@@ -112,7 +224,7 @@ class Case:
     name: str
     points: float
     visible: bool
-    summary: str  # what the case exercises, in plain words (shown for visible cases)
+    summary: Text  # what the case exercises, in plain words (shown for visible cases)
     program: Program
     checks: list[OutputCheck] = field(default_factory=list)
     judge: PropertyJudge | None = None  # property cases (no comparison with the reference)
@@ -132,16 +244,17 @@ class Case:
             try:
                 got = extract(outcome, check.call, check.path, check.label)
             except ExtractError as exc:
-                failures.append(Comparison(False, exc.problem, exc.message))
+                failures.append(Comparison(False, exc.problem, exc.text))
                 continue
             result = compare_output(check, got, want, self.tolerance, diagnosing=diagnosing)
-            metrics[check.label] = result.metrics
+            metrics[str(check.label)] = result.metrics
             if not result.ok:
                 failures.append(result)
         if not failures:
             return Verdict(True, metrics=metrics)
-        message = "; ".join(dict.fromkeys(f.message for f in failures[:3]))
-        return Verdict(False, message, failures[0].problem, metrics)
+        texts = {f.text.en: f.text for f in failures[:3]}  # the same message once
+        text = Text.join("; ", list(texts.values()))
+        return Verdict(False, text, failures[0].problem, metrics)
 
     def _wanted(self, expected: RunOutcome) -> list[Any]:
         """The checks' expected values, extracted once per ``expected`` outcome (the reference's

@@ -4,6 +4,9 @@ Shape and dtype are checked BEFORE values because ``np.allclose`` broadcasts (a 
 "match" a zero matrix). Values pass when ``|a - b| <= atol + rtol * |b|`` with b the reference
 (numpy.isclose semantics); the CS231n relative error ``max |a-b| / max(1e-8, |a|+|b|)`` is
 reported alongside.
+
+Every message is built in English and Korean at once (:class:`Text`), from the same formatted
+numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from typing import Any
 import numpy as np
 
 from quizsvc.grading.protocol import Number, Opaque, Unsupported
+from quizsvc.grading.result import NO_TEXT, Text
+
+# What a message calls an output: an identifier ("dx"), or an English/Korean pair for a label
+# with words in it ("out (train step 1)"). Korean messages say "출력 dx".
+Label = str | Text
 
 
 @dataclass(frozen=True)
@@ -27,20 +35,61 @@ class Tolerance:
 class Comparison:
     ok: bool
     problem: str | None = None  # type | dtype | shape | nonfinite | values
-    message: str = ""
+    text: Text = NO_TEXT
     metrics: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def message(self) -> str:
+        """The English message (instructor-only fields, tests)."""
+        return self.text.en
 
-def describe(value: Any) -> str:
+
+def named(label: Label) -> Text:
+    """The label as messages start: ``dx`` / ``출력 dx``."""
+    if isinstance(label, str):
+        return Text(label, f"출력 {label}")
+    return Text(label.en, f"출력 {label.ko}")
+
+
+def indexed(label: Label, index: int) -> Label:
+    if isinstance(label, str):
+        return f"{label}[{index}]"
+    return Text(f"{label.en}[{index}]", f"{label.ko}[{index}]")
+
+
+_ZERO_D = "0-d ndarray of "  # check_number's type name for a 0-d array
+
+
+def describe(value: Any) -> Text:
     if isinstance(value, np.ndarray):
-        return f"ndarray of shape {value.shape} and dtype {value.dtype}"
+        return Text(f"ndarray of shape {value.shape} and dtype {value.dtype}",
+                    f"모양 {value.shape}, dtype {value.dtype}인 ndarray")
     if isinstance(value, Number):
-        return f"{value.type_name} {value.value!r}"
-    if isinstance(value, Opaque | Unsupported):
-        return getattr(value, "type_name", "") or getattr(value, "description", "?")
+        en = f"{value.type_name} {value.value!r}"
+        if value.type_name.startswith(_ZERO_D):
+            return Text(en, f"0차원 ndarray({value.type_name[len(_ZERO_D):]}) {value.value!r}")
+        return Text(en, en)
     if isinstance(value, tuple | list):
-        return f"{type(value).__name__} of length {len(value)}"
-    return type(value).__name__
+        kind = type(value).__name__
+        return Text(f"{kind} of length {len(value)}", f"길이 {len(value)}인 {kind}")
+    if isinstance(value, Opaque | Unsupported):
+        name = getattr(value, "type_name", "") or getattr(value, "description", "?")
+    else:
+        name = type(value).__name__
+    return Text(name, name)
+
+
+def wrong_type(label: Label, shape: tuple[int, ...], actual: Any) -> Text:
+    """Not an ndarray where one of ``shape`` was expected."""
+    name, got = named(label), describe(actual)
+    return Text(f"{name.en}: expected an ndarray of shape {shape}, got {got.en}",
+                f"{name.ko}: 모양 {shape}인 ndarray여야 하는데 {got.ko}입니다")
+
+
+def wrong_shape(label: Label, expected: tuple[int, ...], actual: tuple[int, ...]) -> Text:
+    name = named(label)
+    return Text(f"{name.en}: expected shape {expected}, got {actual}",
+                f"{name.ko}: 모양(shape)이 {expected}이어야 하는데 {actual}입니다")
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -53,7 +102,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 SMALL_ARRAY = 64  # up to this many entries, plain Python floats beat a dozen NumPy calls
 
 
-def compare_arrays(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label: str, *,
+def compare_arrays(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label: Label, *,
                    equal_nan: bool = False) -> Comparison:
     a, b = _float64(actual), _float64(expected)
     return (_compare_small(a, b, tol, label, equal_nan)
@@ -64,7 +113,7 @@ def _float64(array: np.ndarray) -> np.ndarray:
     return array if array.dtype == np.float64 else array.astype(np.float64)
 
 
-def _compare_small(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: str, equal_nan: bool
+def _compare_small(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: Label, equal_nan: bool
                    ) -> Comparison | None:
     """The NumPy path's result, computed with the same IEEE operations on Python floats for a
     small array; None when it does not apply (large or broadcasting arrays, or, unless
@@ -119,7 +168,7 @@ def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:
     return index[::-1]
 
 
-def _compare_numpy(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: str,
+def _compare_numpy(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: Label,
                    equal_nan: bool) -> Comparison:
     with np.errstate(all="ignore"):
         diff = np.abs(a - b)
@@ -141,15 +190,19 @@ def _compare_numpy(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: str,
     return Comparison(False, "values", _values_message(label, a, b, metrics), metrics)
 
 
-def _values_message(label: str, a: np.ndarray, b: np.ndarray, metrics: dict[str, Any]) -> str:
+def _values_message(label: Label, a: np.ndarray, b: np.ndarray, metrics: dict[str, Any]
+                    ) -> Text:
     idx = tuple(metrics["worst_index"])
-    return (f"{label}: {metrics['mismatches']} of {metrics['size']} entries differ (max abs "
-            f"error {metrics['max_abs_error']:.3g}, max rel error "
-            f"{metrics['max_rel_error']:.3g}); worst at index {list(idx)}: expected "
-            f"{b[idx]:.8g}, got {a[idx]:.8g}")
+    name, bad, size = named(label), metrics["mismatches"], metrics["size"]
+    abs_err, rel_err = f"{metrics['max_abs_error']:.3g}", f"{metrics['max_rel_error']:.3g}"
+    where, want, got = list(idx), f"{b[idx]:.8g}", f"{a[idx]:.8g}"
+    return Text(f"{name.en}: {bad} of {size} entries differ (max abs error {abs_err}, max rel "
+                f"error {rel_err}); worst at index {where}: expected {want}, got {got}",
+                f"{name.ko}: {size}개 중 {bad}개 값이 다릅니다 (최대 절대 오차 {abs_err}, 최대 "
+                f"상대 오차 {rel_err}). 가장 큰 차이는 인덱스 {where}: 기대값 {want}, 제출값 {got}")
 
 
-def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: str, *,
+def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: Label, *,
                 diagnosing: bool = False, quick: bool = False) -> Comparison:
     """A student's array output against the reference (or a variant's, when diagnosing).
 
@@ -158,32 +211,37 @@ def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: str, *
     scalar = actual.ndim == 0 if isinstance(actual, np.ndarray) else (
         isinstance(actual, Number) and np.ndim(actual.value) == 0)
     if scalar and expected.ndim != 0:
-        return Comparison(False, "type", f"{label}: expected an ndarray of shape "
-                          f"{expected.shape}, got a scalar ({describe(actual)})")
+        name, got = named(label), describe(actual)
+        return Comparison(False, "type", Text(
+            f"{name.en}: expected an ndarray of shape {expected.shape}, got a scalar ({got.en})",
+            f"{name.ko}: 모양 {expected.shape}인 ndarray여야 하는데 스칼라({got.ko})입니다"))
     if not isinstance(actual, np.ndarray):
-        return Comparison(False, "type", f"{label}: expected an ndarray of shape "
-                          f"{expected.shape}, got {describe(actual)}")
+        return Comparison(False, "type", wrong_type(label, expected.shape, actual))
     if actual.dtype.kind not in "iuf":
-        return Comparison(False, "dtype", f"{label}: expected a real numeric dtype, "
-                          f"got {actual.dtype}")
+        name = named(label)
+        return Comparison(False, "dtype", Text(
+            f"{name.en}: expected a real numeric dtype, got {actual.dtype}",
+            f"{name.ko}: dtype이 실수형 숫자여야 하는데 {actual.dtype}입니다"))
     if actual.shape != expected.shape:
-        return Comparison(False, "shape", f"{label}: expected shape {expected.shape}, "
-                          f"got {actual.shape}", {"shape": list(actual.shape)})
+        return Comparison(False, "shape", wrong_shape(label, expected.shape, actual.shape),
+                          {"shape": list(actual.shape)})
     a, b = _float64(actual), _float64(expected)
     small = None if quick else _compare_small(a, b, tol, label, diagnosing)
     if small is not None:  # not diagnosing: every entry is finite
         return small
     if not diagnosing and not np.all(np.isfinite(actual)):
         bad = int(actual.size - np.count_nonzero(np.isfinite(actual)))
-        return Comparison(False, "nonfinite", f"{label}: {bad} entries are NaN or infinite",
-                          {"nonfinite": bad})
+        name = named(label)
+        return Comparison(False, "nonfinite", Text(
+            f"{name.en}: {bad} entries are NaN or infinite",
+            f"{name.ko}: {bad}개 값이 NaN 또는 무한대입니다"), {"nonfinite": bad})
     if quick:
         ok = _all_close(a, b, tol, diagnosing)
         return Comparison(ok, None if ok else "values")
     return _compare_numpy(a, b, tol, label, diagnosing)
 
 
-def check_number(actual: Any, expected: Any, tol: Tolerance, label: str, *,
+def check_number(actual: Any, expected: Any, tol: Tolerance, label: Label, *,
                  integer: bool = False, diagnosing: bool = False, quick: bool = False
                  ) -> Comparison:
     """A scalar output: a Python/NumPy number (a 0-d ndarray is accepted for floats)."""
@@ -191,20 +249,30 @@ def check_number(actual: Any, expected: Any, tol: Tolerance, label: str, *,
     if isinstance(actual, np.ndarray) and actual.ndim == 0 and not integer:
         actual = Number(actual.item(), f"0-d ndarray of {actual.dtype}")
     if not isinstance(actual, Number) or isinstance(actual.value, bool):
-        shape_hint = (" (use float(...) or .item() to return a plain number)"
-                      if isinstance(actual, np.ndarray) else "")
-        return Comparison(False, "type", f"{label}: expected a number, got "
-                          f"{describe(actual)}{shape_hint}")
+        name, got = named(label), describe(actual)
+        array = isinstance(actual, np.ndarray)
+        return Comparison(False, "type", Text(
+            f"{name.en}: expected a number, got {got.en}"
+            + (" (use float(...) or .item() to return a plain number)" if array else ""),
+            f"{name.ko}: 숫자여야 하는데 {got.ko}입니다"
+            + (" (float(...)나 .item()으로 일반 숫자를 반환하세요)" if array else "")))
     if integer:
+        name = named(label)
         if not isinstance(actual.value, int):
-            return Comparison(False, "type", f"{label}: expected an int, got {describe(actual)}")
-        ok = actual.value == exp
-        message = "" if ok else f"{label}: expected {exp}, got {actual.value}"
-        return Comparison(ok, None if ok else "values", message)
+            got = describe(actual)
+            return Comparison(False, "type", Text(f"{name.en}: expected an int, got {got.en}",
+                                                  f"{name.ko}: int여야 하는데 {got.ko}입니다"))
+        if actual.value == exp:
+            return Comparison(True)
+        return Comparison(False, "values", Text(f"{name.en}: expected {exp}, got {actual.value}",
+                                                f"{name.ko}: 기대값 {exp}, 제출값 {actual.value}"))
     result = check_array(np.asarray(float(actual.value)), np.asarray(float(exp)), tol, label,
                          diagnosing=diagnosing, quick=quick)
     result.metrics.pop("worst_index", None)
-    if result.problem == "values":
-        result.message = (f"{label}: expected {float(exp):.10g}, got {float(actual.value):.10g} "
-                          f"(abs error {abs(float(actual.value) - float(exp)):.3g})")
+    if result.problem == "values" and not quick:
+        name = named(label)
+        want, have = f"{float(exp):.10g}", f"{float(actual.value):.10g}"
+        error = f"{abs(float(actual.value) - float(exp)):.3g}"
+        result.text = Text(f"{name.en}: expected {want}, got {have} (abs error {error})",
+                           f"{name.ko}: 기대값 {want}, 제출값 {have} (절대 오차 {error})")
     return result

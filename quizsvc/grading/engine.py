@@ -6,10 +6,10 @@ import time
 
 from quizsvc.grading import registry
 from quizsvc.grading.assignment import Assignment, Mistake
-from quizsvc.grading.cases import Case, ExtractError, Verdict
+from quizsvc.grading.cases import Case, ExtractError, Verdict, localised
 from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.notebook import NotebookError, extract_code
-from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, hidden_message
+from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 
 STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
@@ -24,13 +24,17 @@ def grade_source(
     include_hidden: bool = True,
     language: str = "en",
 ) -> GradeResult:
-    """Grade ``source`` (a .py text, or an .ipynb document when ``filename`` ends in .ipynb)."""
+    """Grade ``source`` (a .py text, or an .ipynb document when ``filename`` ends in .ipynb).
+
+    Every student-facing text is in ``language``, "en" or "ko" (instructor-only ``private``
+    fields stay English)."""
     started = time.perf_counter()
     assignment = registry.get(slug)
-    notes: list[str] = []
+    notes: list[Text] = []
     if filename.endswith(".ipynb"):
         try:
-            source, notes = extract_code(source)
+            source, notebook_notes = extract_code(source)
+            notes = [localised(note) for note in notebook_notes]
         except NotebookError as exc:
             source = f"raise SyntaxError({str(exc)!r})\n"
         filename = filename[: -len(".ipynb")] + ".py"
@@ -50,17 +54,19 @@ def grade_source(
         for e in explanations
     ]
     notes.extend(_run_notes(outcome))
-    return GradeResult(slug, language, results, diagnoses, notes,
+    return GradeResult(slug, language, results, diagnoses, [n.get(language) for n in notes],
                        seconds=time.perf_counter() - started)
 
 
 def _judge(case: Case, outcome: RunOutcome, assignment: Assignment) -> Verdict:
     if outcome.load_error:
-        return Verdict(False, f"could not load the submission: {outcome.load_error}", "load")
+        error = localised(outcome.load_error)
+        return Verdict(False, Text(f"could not load the submission: {error.en}",
+                                   f"제출물을 불러오지 못했습니다: {error.ko}"), "load")
     try:
         return case.evaluate(outcome, assignment.expected)
     except ExtractError as exc:  # only property judges get here
-        return Verdict(False, exc.message, exc.problem)
+        return Verdict(False, exc.text, exc.problem)
 
 
 def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: object,
@@ -73,23 +79,23 @@ def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: obj
         message = hidden_message(verdict.problem, language)
         return CaseResult(case.name, verdict.passed, case.points if verdict.passed else 0.0,
                           case.points, False, message, hint, key, {}, private)
-    lines = [f"{case.summary}: " + (hidden_message(None, language) if verdict.passed
-                                     else verdict.message)]
+    said = hidden_message(None, language) if verdict.passed else verdict.text.get(language)
+    lines = [f"{case.summary.get(language)}: {said}"]
     metrics = dict(verdict.metrics)
     if case.gradcheck is not None:
         feedback, errors = case.gradcheck.feedback(outcome)
         if errors:
             metrics["gradient_check_rel_error"] = errors
         if feedback and not verdict.passed:
-            lines.append(feedback)
+            lines.append(feedback.get(language))
     printed = _printed(case, outcome)
     if printed:
-        lines.append(printed)
+        lines.append(printed.get(language))
     return CaseResult(case.name, verdict.passed, case.points if verdict.passed else 0.0,
                       case.points, True, "\n".join(lines), hint, key, metrics, private)
 
 
-def _printed(case: Case, outcome: RunOutcome) -> str:
+def _printed(case: Case, outcome: RunOutcome) -> Text | None:
     chunks, total = [], 0
     for call in case.program.calls:
         result = outcome.outcomes.get(call["id"])
@@ -97,21 +103,28 @@ def _printed(case: Case, outcome: RunOutcome) -> str:
             chunks.append(result.stdout)
             total += result.stdout_chars
     if not total:
-        return ""
+        return None
     text = "".join(chunks)[:STDOUT_SHOWN]
-    more = f" (showing {len(text)} of {total} characters)" if total > len(text) else ""
-    return f"Your code printed{more}:\n{text}"
+    if total > len(text):
+        return Text(f"Your code printed (showing {len(text)} of {total} characters):\n{text}",
+                    f"코드가 출력한 내용 (전체 {total}자 중 {len(text)}자만 표시):\n{text}")
+    return Text(f"Your code printed:\n{text}", f"코드가 출력한 내용:\n{text}")
 
 
-def _run_notes(outcome: RunOutcome) -> list[str]:
+def _run_notes(outcome: RunOutcome) -> list[Text]:
     notes = []
     if outcome.load_error:
-        notes.append(f"the submission could not be loaded: {outcome.load_error}")
+        error = localised(outcome.load_error)
+        notes.append(Text(f"the submission could not be loaded: {error.en}",
+                          f"제출물을 불러오지 못했습니다: {error.ko}"))
         if outcome.load_traceback:
-            notes.append(outcome.load_traceback.rstrip())
+            trace = outcome.load_traceback.rstrip()
+            notes.append(Text(trace, trace))
     if outcome.aborted:
-        notes.append(outcome.aborted)
+        notes.append(localised(outcome.aborted))
     if outcome.stdout_chars > len(outcome.stdout):
-        notes.append(f"your code printed {outcome.stdout_chars} characters outside the test "
-                     "calls; output is capped")
+        notes.append(Text(f"your code printed {outcome.stdout_chars} characters outside the "
+                          "test calls; output is capped",
+                          f"테스트 호출 밖에서 코드가 {outcome.stdout_chars}자를 출력했습니다. "
+                          "출력은 앞부분만 보관합니다"))
     return notes

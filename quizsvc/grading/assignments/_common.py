@@ -12,6 +12,7 @@ from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck
 from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.result import Text
 
 F32_TOLERANCE = Tolerance(rtol=1e-4, atol=1e-5)  # float32 inputs, computed in float32 or 64
 
@@ -23,7 +24,7 @@ def rng_for(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, *name.encode()])
 
 
-def value_case(name: str, *, points: float, visible: bool, summary: str, build: Build,
+def value_case(name: str, *, points: float, visible: bool, summary: Text, build: Build,
                tolerance: Tolerance) -> Case:
     builder = ProgramBuilder(name)
     built = build(builder)

@@ -12,6 +12,7 @@ from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck, add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.result import Text
 
 
 def param_dict(b: ProgramBuilder, params: dict[str, Any], *, bind: str | None = None
@@ -28,7 +29,7 @@ def state(b: ProgramBuilder, name: str, key: str) -> tuple[str, str, str]:
 def forward_backward_case(
     prefix: str, name: str, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     params: dict[str, Any], dout: np.ndarray | None, *, points: float, visible: bool,
-    summary: str, tolerance: Tolerance, running: bool, gradcheck_threshold: float | None = None,
+    summary: Text, tolerance: Tolerance, running: bool, gradcheck_threshold: float | None = None,
     extra: tuple[Any, ...] = (),
 ) -> Case:
     """forward(x, gamma, beta, *extra, params) then, if ``dout`` is given, backward(dout, cache).
@@ -68,7 +69,7 @@ def forward_backward_case(
 
 def running_sequence_case(
     prefix: str, name: str, batches: list[np.ndarray], x_test: np.ndarray, gamma: np.ndarray,
-    beta: np.ndarray, params: dict[str, Any], *, points: float, visible: bool, summary: str,
+    beta: np.ndarray, params: dict[str, Any], *, points: float, visible: bool, summary: Text,
     tolerance: Tolerance,
 ) -> Case:
     """Train steps sharing one bn_param dict (``params`` at the first), then test mode with the
@@ -81,19 +82,23 @@ def running_sequence_case(
             param = param_dict(b, params, bind="bnp") if step == 0 else b.object("bnp")
             call = b.call(forward, b.array(batch), b.array(gamma), b.array(beta),
                           param, select=[0], state=["bnp"], name=f"train{step}")
-            checks += [OutputCheck(f"out (train step {step + 1})", call, (0,)),
-                       OutputCheck(f"running_mean (after step {step + 1})", call,
-                                   state(b, "bnp", "running_mean")),
-                       OutputCheck(f"running_var (after step {step + 1})", call,
-                                   state(b, "bnp", "running_var"))]
+            n = step + 1
+            checks += [OutputCheck(Text(f"out (train step {n})", f"out (학습 {n}단계)"),
+                                   call, (0,)),
+                       OutputCheck(Text(f"running_mean (after step {n})",
+                                        f"running_mean ({n}단계 후)"),
+                                   call, state(b, "bnp", "running_mean")),
+                       OutputCheck(Text(f"running_var (after step {n})",
+                                        f"running_var ({n}단계 후)"),
+                                   call, state(b, "bnp", "running_var"))]
         call = b.call(forward, b.array(x_test), b.array(gamma), b.array(beta),
                       b.object("bnp", mode=b.value("test")), select=[0], state=["bnp"],
                       name="test")
-        return checks + [OutputCheck("out (test mode)", call, (0,)),
-                         OutputCheck("running_mean (after test)", call,
-                                     state(b, "bnp", "running_mean")),
-                         OutputCheck("running_var (after test)", call,
-                                     state(b, "bnp", "running_var"))]
+        return checks + [OutputCheck(Text("out (test mode)", "out (테스트 모드)"), call, (0,)),
+                         OutputCheck(Text("running_mean (after test)", "running_mean (테스트 후)"),
+                                     call, state(b, "bnp", "running_mean")),
+                         OutputCheck(Text("running_var (after test)", "running_var (테스트 후)"),
+                                     call, state(b, "bnp", "running_var"))]
 
     return value_case(name, points=points, visible=visible, summary=summary, build=build,
                       tolerance=tolerance)

@@ -9,6 +9,7 @@ from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case, running_sequence_case
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
+from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
 from reference import batchnorm
 
@@ -19,7 +20,7 @@ TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)
 GRADCHECK_THRESHOLD = 1e-6
 
 
-def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool, summary: str,
+def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool, summary: Text,
         backward: bool = True, gradcheck: bool = False, tolerance: Tolerance = TOLERANCE) -> Case:
     r = rng_for(SEED, name + "/affine")
     d: int = x.shape[1]  # ndarray.shape is tuple[Any, ...]; Any picks the scalar overloads
@@ -32,7 +33,7 @@ def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool,
                                  gradcheck_threshold=GRADCHECK_THRESHOLD if gradcheck else None)
 
 
-def _sequence_case(name: str, *, points: float, visible: bool, summary: str) -> Case:
+def _sequence_case(name: str, *, points: float, visible: bool, summary: Text) -> Case:
     """Three train steps sharing one bn_param dict, then test mode with the running stats."""
     r = rng_for(SEED, name)
     batches = [r.normal(loc=2.0, scale=3.0, size=(8, 4)) for _ in range(3)]
@@ -64,26 +65,32 @@ def build_cases() -> list[Case]:
     return [
         _fb("worked_example", np.array([[10.0], [20.0], [30.0], [40.0]]), {"mode": "train"},
             points=1, visible=True, backward=False,
-            summary="x = [10, 20, 30, 40] as one feature, train mode, default eps/momentum"),
+            summary=Text("x = [10, 20, 30, 40] as one feature, train mode, default eps/momentum",
+                         "특성 하나인 x = [10, 20, 30, 40], 학습 모드, 기본 eps/momentum")),
         _fb("train_forward_backward", rng("fb").normal(5, 3, size=(4, 3)), {"mode": "train"},
             points=3, visible=True, gradcheck=True,
-            summary="train mode 4x3, forward, running stats and backward"),
+            summary=Text("train mode 4x3, forward, running stats and backward",
+                         "학습 모드 4x3: 순전파, 이동 통계, 역전파")),
         _sequence_case("running_stats_then_test", points=3, visible=True,
-                       summary="3 train steps sharing bn_param (momentum 0.8, eps 1e-3), "
-                               "then test mode"),
+                       summary=Text("3 train steps sharing bn_param (momentum 0.8, eps 1e-3), "
+                                    "then test mode",
+                                    "bn_param을 공유하는 학습 3단계 (momentum 0.8, eps 1e-3) 후 "
+                                    "테스트 모드")),
         _fb("constant_columns", constant, {"mode": "train"}, points=2, visible=False,
-            summary="constant and nearly constant columns"),
+            summary=Text("constant and nearly constant columns", "상수인 열과 거의 상수인 열")),
         _fb("large_offsets", large, {"mode": "train"}, points=2, visible=False,
-            summary="large and negative values"),
+            summary=Text("large and negative values", "크고 음수인 값")),
         _fb("float32", rng("f32").normal(1, 2, size=(10, 5)).astype(np.float32),
             {"mode": "train"}, points=1, visible=False, tolerance=F32_TOLERANCE,
-            summary="float32 inputs"),
+            summary=Text("float32 inputs", "float32 입력")),
         _fb("non_square", rng("ns").normal(-2, 0.5, size=(16, 7)), non_square_params, points=2,
-            visible=False, summary="16x7, given running stats, momentum 0.5, eps 1e-2"),
+            visible=False, summary=Text("16x7, given running stats, momentum 0.5, eps 1e-2",
+                                        "16x7, 주어진 이동 통계, momentum 0.5, eps 1e-2")),
         _fb("test_mode_small_variance", rng("tm").normal(size=(6, 5)), test_params, points=2,
-            visible=False, backward=False, summary="test mode with small running variances"),
+            visible=False, backward=False, summary=Text("test mode with small running variances",
+                                                        "이동 분산이 작은 테스트 모드")),
         _fb("batch_of_one", rng("one").normal(size=(1, 4)), {"mode": "train"}, points=1,
-            visible=False, summary="a batch of one example"),
+            visible=False, summary=Text("a batch of one example", "예제 하나로 된 배치")),
     ]
 
 

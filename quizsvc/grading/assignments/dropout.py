@@ -9,9 +9,10 @@ import numpy as np
 from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
 from quizsvc.grading.assignments._common import mistake, rng_for
 from quizsvc.grading.cases import Case, ExtractError, Verdict, extract
-from quizsvc.grading.checks import Tolerance, describe
+from quizsvc.grading.checks import Tolerance, named, wrong_shape, wrong_type
 from quizsvc.grading.gradcheck import add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.result import Text
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_of
 from quizsvc.grading.stats import binomial_interval
@@ -38,12 +39,13 @@ def _array(outcome: RunOutcome, call: str, path: tuple[int, ...], label: str,
            shape: tuple[int, ...]) -> np.ndarray:
     value = extract(outcome, call, path, label)
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
-        raise ExtractError(f"{label}: expected an ndarray of shape {shape}, got "
-                           f"{describe(value)}", "type")
+        raise ExtractError(wrong_type(label, shape, value), "type")
     if value.shape != shape:
-        raise ExtractError(f"{label}: expected shape {shape}, got {value.shape}", "shape")
+        raise ExtractError(wrong_shape(label, shape, value.shape), "shape")
     if not np.all(np.isfinite(value)):
-        raise ExtractError(f"{label}: contains NaN or infinite values", "nonfinite")
+        name = named(label)
+        raise ExtractError(Text(f"{name.en}: contains NaN or infinite values",
+                                f"{name.ko}: NaN 또는 무한대 값이 있습니다"), "nonfinite")
     return value.astype(np.float64)
 
 
@@ -56,19 +58,19 @@ def _guarded(judge: Callable[[RunOutcome], Verdict]) -> Callable[[RunOutcome], V
         try:
             return judge(outcome)
         except ExtractError as exc:
-            return Verdict(False, exc.message, exc.problem, signature=(f"error:{exc.problem}",))
+            return Verdict(False, exc.text, exc.problem, signature=(f"error:{exc.problem}",))
     return run
 
 
-def _verdict(failed: list[tuple[str, str]], features: dict[str, float]) -> Verdict:
+def _verdict(failed: list[tuple[str, Text]], features: dict[str, float]) -> Verdict:
     if not failed:
         return Verdict(True, features=features, metrics=dict(features))
-    return Verdict(False, "; ".join(m for _, m in failed), "property", dict(features),
+    return Verdict(False, Text.join("; ", [m for _, m in failed]), "property", dict(features),
                    tuple(sorted(k for k, _ in failed)), features)
 
 
 def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, visible: bool,
-                summary: str, backward: bool = True, gradcheck: bool = False) -> Case:
+                summary: Text, backward: bool = True, gradcheck: bool = False) -> Case:
     b = ProgramBuilder(name)
     seed = int(rng_for(SEED, name + "/seed").integers(2**31))
     fwd = b.call("dropout_forward", b.array(x), b.value(keep_prob), b.value(True), b.rng(seed),
@@ -90,24 +92,35 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
         kept = out != 0
         n_kept, n = int(kept.sum()), kept.size
         features = {"kept_fraction": n_kept / n}
-        failed: list[tuple[str, str]] = []
+        failed: list[tuple[str, Text]] = []
         if n_kept:
             out_kept, x_kept = out[kept], x[kept]  # boolean indexing is costly: once each
             ratio = out_kept / x_kept
             features["scale"] = float(np.median(ratio) * keep_prob)
             if not _close(out_kept, x_kept / keep_prob, rtol):
-                failed.append(("kept_values", "kept entries must equal x / keep_prob (median "
-                               f"out/x is {np.median(ratio):.4g}, expected {1 / keep_prob:.4g})"))
+                median, want = f"{np.median(ratio):.4g}", f"{1 / keep_prob:.4g}"
+                failed.append(("kept_values", Text(
+                    f"kept entries must equal x / keep_prob (median out/x is {median}, "
+                    f"expected {want})",
+                    f"남긴 원소의 값은 x / keep_prob이어야 합니다 (out/x의 중앙값 {median}, "
+                    f"기대값 {want})")))
         shared = x.shape[0] > 1 and n_kept not in (0, n) and bool(np.all(kept == kept[0]))
         if shared:
-            failed.append(("shared_mask", "every example got the same mask: draw one "
-                           "independent value per entry, of shape x.shape"))
+            failed.append(("shared_mask", Text(
+                "every example got the same mask: draw one independent value per entry, of "
+                "shape x.shape",
+                "모든 예제가 같은 마스크를 받았습니다. 원소마다 독립적인 난수를 x.shape 모양으로 "
+                "뽑으세요")))
         else:
             low, high = binomial_interval(n, keep_prob)
             if not low <= n_kept <= high:
-                failed.append(("kept_fraction", f"kept {n_kept} of {n} entries "
-                               f"({n_kept / n:.3f}); with keep_prob={keep_prob} expected "
-                               f"between {max(low, 0) / n:.3f} and {min(high, n) / n:.3f}"))
+                rate = f"{n_kept / n:.3f}"
+                lo, hi = f"{max(low, 0) / n:.3f}", f"{min(high, n) / n:.3f}"
+                failed.append(("kept_fraction", Text(
+                    f"kept {n_kept} of {n} entries ({rate}); with keep_prob={keep_prob} "
+                    f"expected between {lo} and {hi}",
+                    f"{n}개 중 {n_kept}개를 남겼습니다 ({rate}). keep_prob={keep_prob}이면 "
+                    f"{lo}에서 {hi} 사이여야 합니다")))
         if bwd:
             dx = _array(outcome, bwd, (), "dx", x.shape)
             if not _close(dx, dout * kept / keep_prob, rtol):
@@ -117,15 +130,17 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
                                                        * keep_prob)
                 if n_kept < n:
                     features["backward_dropped_zero"] = float(np.mean(dx[~kept] == 0))
-                failed.append(("backward_mask", "dx must be dout * mask / keep_prob with the "
-                               "forward pass's mask"))
+                failed.append(("backward_mask", Text(
+                    "dx must be dout * mask / keep_prob with the forward pass's mask",
+                    "dx는 순전파의 마스크를 그대로 써서 계산해야 합니다: dx = dout * mask / "
+                    "keep_prob")))
         return _verdict(failed, features)
 
     return Case(name, points, visible, summary, b.program, judge=_guarded(judge),
                 feature_tol=FEATURE_TOL, gradcheck=check)
 
 
-def _test_mode_case(name: str, *, points: float, visible: bool, summary: str) -> Case:
+def _test_mode_case(name: str, *, points: float, visible: bool, summary: Text) -> Case:
     b = ProgramBuilder(name)
     x = _nonzero_inputs(name, (20, 10))
     dout = rng_for(SEED, name + "/dout").normal(size=x.shape)
@@ -138,10 +153,15 @@ def _test_mode_case(name: str, *, points: float, visible: bool, summary: str) ->
         features = {"test_scale": float(np.median(out / x))}
         failed = []
         if not _close(out, x, TOLERANCE.rtol):
-            failed.append(("test_not_identity", "in test mode (train=False) out must equal x: "
-                           f"no mask and no scaling (median out/x is {np.median(out / x):.4g})"))
+            median = f"{np.median(out / x):.4g}"
+            failed.append(("test_not_identity", Text(
+                "in test mode (train=False) out must equal x: no mask and no scaling (median "
+                f"out/x is {median})",
+                "테스트 모드(train=False)에서는 out이 x와 같아야 합니다. 마스크도 스케일링도 "
+                f"없습니다 (out/x의 중앙값 {median})")))
         if not _close(_array(outcome, bwd, (), "dx", x.shape), dout, TOLERANCE.rtol):
-            failed.append(("test_backward", "in test mode dx must equal dout"))
+            failed.append(("test_backward", Text("in test mode dx must equal dout",
+                                                 "테스트 모드에서는 dx가 dout과 같아야 합니다")))
         return _verdict(failed, features)
 
     return Case(name, points, visible, summary, b.program, judge=_guarded(judge),
@@ -149,7 +169,7 @@ def _test_mode_case(name: str, *, points: float, visible: bool, summary: str) ->
 
 
 def _pair_case(name: str, *, same_generator: bool, points: float, visible: bool,
-               summary: str) -> Case:
+               summary: Text) -> Case:
     """Two training calls on the same x: with ONE generator the masks must differ (fresh mask
     per call); with two generators seeded alike they must agree (the mask comes from rng)."""
     b = ProgramBuilder(name)
@@ -162,11 +182,16 @@ def _pair_case(name: str, *, same_generator: bool, points: float, visible: bool,
         first, second = (_array(outcome, c, (0,), "out", x.shape) for c in calls)
         same = bool(np.array_equal(first != 0, second != 0))
         if same_generator and same:
-            return _verdict([("same_mask_each_call", "two calls drew the same mask: draw a "
-                              "fresh mask from rng on every call")], {})
+            return _verdict([("same_mask_each_call", Text(
+                "two calls drew the same mask: draw a fresh mask from rng on every call",
+                "두 번의 호출이 같은 마스크를 뽑았습니다. 호출할 때마다 rng로 새 마스크를 "
+                "뽑으세요"))], {})
         if not same_generator and not same:
-            return _verdict([("ignores_rng", "two generators seeded alike gave different "
-                              "masks: draw the mask from the rng argument, not np.random")], {})
+            return _verdict([("ignores_rng", Text(
+                "two generators seeded alike gave different masks: draw the mask from the rng "
+                "argument, not np.random",
+                "같은 시드의 두 생성기가 서로 다른 마스크를 만들었습니다. np.random이 아니라 "
+                "rng 인자로 마스크를 뽑으세요"))], {})
         return _verdict([], {})
 
     return Case(name, points, visible, summary, b.program, judge=_guarded(judge),
@@ -177,25 +202,35 @@ def build_cases() -> list[Case]:
     return [
         _train_case("train_statistics", _nonzero_inputs("train", (300, 40)), 0.8, points=2,
                     visible=True, backward=False,
-                    summary="train mode, keep_prob=0.8, 300x40: kept fraction, scaling, masks"),
+                    summary=Text("train mode, keep_prob=0.8, 300x40: kept fraction, scaling, "
+                                 "masks",
+                                 "학습 모드, keep_prob=0.8, 300x40: 남기는 비율, 스케일링, 마스크")),
         _train_case("backward_reuses_mask", _nonzero_inputs("bwd", (6, 5)), 0.7, points=2,
                     visible=True, gradcheck=True,
-                    summary="train mode, keep_prob=0.7, backward uses the forward mask"),
+                    summary=Text("train mode, keep_prob=0.7, backward uses the forward mask",
+                                 "학습 모드, keep_prob=0.7, 역전파가 순전파의 마스크를 사용")),
         _test_mode_case("test_mode_identity", points=1, visible=True,
-                        summary="test mode: forward and backward are the identity"),
+                        summary=Text("test mode: forward and backward are the identity",
+                                     "테스트 모드: 순전파와 역전파가 항등 함수")),
         _pair_case("fresh_masks", same_generator=True, points=1, visible=True,
-                   summary="two calls with the same Generator draw different masks"),
+                   summary=Text("two calls with the same Generator draw different masks",
+                                "같은 Generator로 두 번 호출하면 마스크가 서로 다름")),
         _pair_case("mask_from_rng", same_generator=False, points=1, visible=True,
-                   summary="two Generators seeded alike give the same mask"),
+                   summary=Text("two Generators seeded alike give the same mask",
+                                "같은 시드의 Generator 두 개는 같은 마스크를 만듦")),
         _train_case("float32_half", _nonzero_inputs("f32", (200, 50)).astype(np.float32), 0.5,
-                    points=2, visible=False, summary="float32, keep_prob=0.5"),
+                    points=2, visible=False, summary=Text("float32, keep_prob=0.5",
+                                                          "float32 입력, keep_prob=0.5")),
         _train_case("large_negative_low_keep",
                     _nonzero_inputs("neg", (400, 30), 1.0, 1000.0, negative=True), 0.3,
-                    points=2, visible=False, summary="large negative values, keep_prob=0.3"),
+                    points=2, visible=False, summary=Text("large negative values, keep_prob=0.3",
+                                                          "큰 음수 값, keep_prob=0.3")),
         _train_case("keep_all", _nonzero_inputs("all", (30, 20)), 1.0, points=1, visible=False,
-                    summary="keep_prob=1: nothing dropped"),
+                    summary=Text("keep_prob=1: nothing dropped",
+                                 "keep_prob=1: 아무것도 버리지 않음")),
         _train_case("one_wide_example", _nonzero_inputs("wide", (1, 3000)), 0.6, points=1,
-                    visible=False, backward=False, summary="a batch of one wide example"),
+                    visible=False, backward=False, summary=Text("a batch of one wide example",
+                                                                "특성이 많은 예제 하나로 된 배치")),
     ]
 
 

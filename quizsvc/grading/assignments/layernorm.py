@@ -9,6 +9,7 @@ from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
+from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
 from reference import layernorm
 
@@ -18,7 +19,7 @@ TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)
 GRADCHECK_THRESHOLD = 1e-6  # correct code: ~1e-10..1e-8
 
 
-def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool, summary: str,
+def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool, summary: Text,
         backward: bool = True, gradcheck: bool = False, tolerance: Tolerance = TOLERANCE,
         unit_affine: bool = False) -> Case:
     r = rng_for(SEED, name + "/affine")
@@ -43,21 +44,24 @@ def build_cases() -> list[Case]:
     return [
         _fb("worked_example", np.array([[5.0, 7.0, 9.0]]), {}, points=1, visible=True,
             backward=False, unit_affine=True,
-            summary="x = [5, 7, 9], gamma = 1, beta = 0, default eps"),
+            summary=Text("x = [5, 7, 9], gamma = 1, beta = 0, default eps",
+                         "x = [5, 7, 9], gamma = 1, beta = 0, 기본 eps")),
         _fb("forward_backward", rng("fb").normal(1, 2, size=(4, 5)), {}, points=3,
-            visible=True, gradcheck=True, summary="4x5, forward and backward"),
+            visible=True, gradcheck=True, summary=Text("4x5, forward and backward",
+                                                       "4x5, 순전파와 역전파")),
         _fb("explicit_eps", rng("eps").normal(size=(3, 6)), {"eps": 1e-3}, points=1,
-            visible=True, summary="3x6 with ln_param = {'eps': 1e-3}"),
+            visible=True, summary=Text("3x6 with ln_param = {'eps': 1e-3}",
+                                       "3x6 입력, ln_param = {'eps': 1e-3}")),
         _fb("batch_of_one", rng("one").normal(3, 1, size=(1, 8)), {}, points=2, visible=False,
-            summary="a batch of one example"),
+            summary=Text("a batch of one example", "예제 하나로 된 배치")),
         _fb("large_negative", rng("large").normal(-1e6, 3.0, size=(5, 4)), {}, points=2,
-            visible=False, summary="large negative values"),
+            visible=False, summary=Text("large negative values", "큰 음수 값")),
         _fb("constant_row", constant_row, {}, points=1, visible=False,
-            summary="an example whose features are all equal"),
+            summary=Text("an example whose features are all equal", "모든 특성 값이 같은 예제")),
         _fb("float32", rng("f32").normal(size=(6, 7)).astype(np.float32), {}, points=1,
-            visible=False, tolerance=F32_TOLERANCE, summary="float32 inputs"),
+            visible=False, tolerance=F32_TOLERANCE, summary=Text("float32 inputs", "float32 입력")),
         _fb("tall", rng("tall").normal(size=(9, 2)), {"eps": 1e-2}, points=1, visible=False,
-            summary="9x2, eps 1e-2"),
+            summary=Text("9x2, eps 1e-2", "9x2 입력, eps 1e-2")),
     ]
 
 

@@ -16,6 +16,7 @@ from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
 from reference import penalties
 
@@ -26,7 +27,7 @@ GRADCHECK_THRESHOLD = 1e-6  # correct code measures <= 1e-9 (the penalties are a
 
 
 def _case(name: str, weights: list[np.ndarray], lam: float, m: int, *, points: float,
-          visible: bool, summary: str, gradcheck: bool = False,
+          visible: bool, summary: Text, gradcheck: bool = False,
           tolerance: Tolerance = TOLERANCE) -> Case:
     def build(b: ProgramBuilder):  # type: ignore[no-untyped-def]
         l1 = b.call("l1_penalty", arrays_arg(b, weights), b.value(lam), name="l1")
@@ -68,19 +69,22 @@ def build_cases() -> list[Case]:
     f32 = [r.normal(size=(3, 5)).astype(np.float32), r.normal(size=(5, 5)).astype(np.float32)]
     return [
         _case("worked_example", [np.array([[3.0, -4.0, 0.5]])], 1.0, 3, points=1, visible=True,
-              summary="one 1x3 layer [3, -4, 0.5], lam=1, m=3"),
+              summary=Text("one 1x3 layer [3, -4, 0.5], lam=1, m=3",
+                           "1x3 층 하나 [3, -4, 0.5], lam=1, m=3")),
         _case("two_layers", two, 0.7, 5, points=2, visible=True, gradcheck=True,
-              summary="two layers (3x4, 4x2), lam=0.7, m=5"),
+              summary=Text("two layers (3x4, 4x2), lam=0.7, m=5",
+                           "층 2개 (3x4, 4x2), lam=0.7, m=5")),
         _case("exact_zeros", [zeros], 0.3, 4, points=1, visible=True,
-              summary="a 3x3 layer with exact zeros (subgradient 0 there)"),
+              summary=Text("a 3x3 layer with exact zeros (subgradient 0 there)",
+                           "정확히 0인 원소가 있는 3x3 층 (그 위치의 부분기울기는 0)")),
         _case("three_layers", three, 1.3, 7, points=2, visible=False,
-              summary="three non-square layers"),
+              summary=Text("three non-square layers", "정사각이 아닌 층 3개")),
         _case("large_negative", large, 0.01, 64, points=2, visible=False,
-              summary="large and negative weights"),
+              summary=Text("large and negative weights", "크고 음수인 가중치")),
         _case("float32", f32, 0.5, 3, points=1, visible=False, tolerance=F32_TOLERANCE,
-              summary="float32 weights"),
+              summary=Text("float32 weights", "float32 가중치")),
         _case("single_weight", [np.array([[-2.5]])], 2.0, 1, points=1, visible=False,
-              summary="a single 1x1 layer, m=1"),
+              summary=Text("a single 1x1 layer, m=1", "1x1 층 하나, m=1")),
     ]
 
 

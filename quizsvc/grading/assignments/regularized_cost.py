@@ -9,6 +9,7 @@ from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for,
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
 from reference import penalties
 
@@ -30,7 +31,7 @@ def _data(name: str, sizes: list[int], m: int, dtype: type = np.float64
 
 
 def _case(name: str, sizes: list[int], m: int, lambd: float, *, points: float, visible: bool,
-          summary: str, dtype: type = np.float64) -> Case:
+          summary: Text, dtype: type = np.float64) -> Case:
     a_l, y, params = _data(name, sizes, m, dtype)
 
     def build(b: ProgramBuilder) -> list[OutputCheck]:
@@ -47,16 +48,20 @@ def _case(name: str, sizes: list[int], m: int, lambd: float, *, points: float, v
 def build_cases() -> list[Case]:
     return [
         _case("two_layers", [3, 4, 1], 5, 0.7, points=2, visible=True,
-              summary="2 layers (3-4-1), m=5, lambd=0.7"),
+              summary=Text("2 layers (3-4-1), m=5, lambd=0.7",
+                           "2층 신경망 (3-4-1), m=5, lambd=0.7")),
         _case("three_layers", [4, 5, 3, 1], 8, 0.1, points=2, visible=True,
-              summary="3 layers (4-5-3-1), m=8, lambd=0.1"),
+              summary=Text("3 layers (4-5-3-1), m=8, lambd=0.1",
+                           "3층 신경망 (4-5-3-1), m=8, lambd=0.1")),
         _case("four_layers", [6, 5, 4, 3, 1], 12, 1.5, points=2, visible=False,
-              summary="4 layers"),
-        _case("one_example", [2, 3, 1], 1, 0.4, points=1, visible=False, summary="m = 1"),
+              summary=Text("4 layers", "4층 신경망")),
+        _case("one_example", [2, 3, 1], 1, 0.4, points=1, visible=False, summary=Text("m = 1",
+                                                                                      "예제 하나 "
+                                                                                      "(m = 1)")),
         _case("strong_lambda", [5, 2, 1], 30, 25.0, points=1, visible=False,
-              summary="large lambd"),
+              summary=Text("large lambd", "큰 lambd")),
         _case("float32", [3, 3, 1], 6, 0.5, points=1, visible=False, dtype=np.float32,
-              summary="float32 inputs"),
+              summary=Text("float32 inputs", "float32 입력")),
     ]
 
 

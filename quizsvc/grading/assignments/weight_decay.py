@@ -9,6 +9,7 @@ from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for,
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import ProgramBuilder
+from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
 from reference import penalties
 
@@ -18,7 +19,7 @@ TOLERANCE = Tolerance(rtol=1e-6, atol=1e-9)
 
 
 def _case(name: str, shape: tuple[int, int], lr: float, lambd: float, m: int, *, points: float,
-          visible: bool, summary: str, scale: float = 1.0, dtype: type = np.float64) -> Case:
+          visible: bool, summary: Text, scale: float = 1.0, dtype: type = np.float64) -> Case:
     r = rng_for(SEED, name)
     w: np.ndarray = (r.normal(size=shape) * scale).astype(dtype)
     dw: np.ndarray = (r.normal(size=shape) * scale).astype(dtype)
@@ -36,16 +37,18 @@ def _case(name: str, shape: tuple[int, int], lr: float, lambd: float, m: int, *,
 def build_cases() -> list[Case]:
     return [
         _case("small", (3, 3), 0.1, 0.7, 5, points=1, visible=True,
-              summary="3x3, lr=0.1, lambd=0.7, m=5"),
+              summary=Text("3x3, lr=0.1, lambd=0.7, m=5", "3x3 행렬, lr=0.1, lambd=0.7, m=5")),
         _case("non_square", (2, 6), 0.5, 2.0, 8, points=1, visible=True,
-              summary="2x6, lr=0.5, lambd=2, m=8"),
+              summary=Text("2x6, lr=0.5, lambd=2, m=8", "2x6 행렬, lr=0.5, lambd=2, m=8")),
         _case("large_values", (5, 4), 0.01, 3.0, 10, points=2, visible=False, scale=1e4,
-              summary="large and negative values"),
-        _case("one_example", (4, 1), 0.3, 0.9, 1, points=1, visible=False, summary="m = 1"),
+              summary=Text("large and negative values", "크고 음수인 값")),
+        _case("one_example", (4, 1), 0.3, 0.9, 1, points=1, visible=False, summary=Text("m = 1",
+                                                                                        "예제 하나 "
+                                                                                        "(m = 1)")),
         _case("strong_decay", (3, 7), 0.9, 40.0, 64, points=1, visible=False,
-              summary="large lr*lambd"),
+              summary=Text("large lr*lambd", "큰 lr*lambd")),
         _case("float32", (6, 3), 0.2, 1.1, 9, points=1, visible=False, dtype=np.float32,
-              summary="float32 inputs"),
+              summary=Text("float32 inputs", "float32 입력")),
     ]
 
 
