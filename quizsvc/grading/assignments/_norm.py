@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.assignments._common import value_case
+from quizsvc.grading.assignments._common import rng_for, value_case
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck, add_gradcheck
@@ -68,12 +68,18 @@ def forward_backward_case(
 
 
 def running_sequence_case(
-    prefix: str, name: str, batches: list[np.ndarray], x_test: np.ndarray, gamma: np.ndarray,
-    beta: np.ndarray, params: dict[str, Any], *, points: float, visible: bool, summary: Text,
+    prefix: str, name: str, seed: int, batch_shape: tuple[int, ...],
+    test_shape: tuple[int, ...], *, points: float, visible: bool, summary: Text,
     tolerance: Tolerance,
 ) -> Case:
-    """Train steps sharing one bn_param dict (``params`` at the first), then test mode with the
-    running statistics they left."""
+    """Three train steps sharing one bn_param dict (momentum 0.8, eps 1e-3 at the first), then
+    test mode with the running statistics they left; inputs drawn from ``seed`` and ``name``,
+    one gamma/beta entry per channel (axis 1)."""
+    r = rng_for(seed, name)
+    batches = [r.normal(loc=2.0, scale=3.0, size=batch_shape) for _ in range(3)]
+    x_test = r.normal(loc=2.0, scale=3.0, size=test_shape)
+    gamma, beta = r.uniform(0.5, 2.0, size=batch_shape[1]), r.normal(size=batch_shape[1])
+    params = {"mode": "train", "momentum": 0.8, "eps": 1e-3}
     forward = f"{prefix}_forward"
 
     def build(b: ProgramBuilder) -> list[OutputCheck]:

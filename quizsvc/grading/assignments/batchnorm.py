@@ -33,18 +33,6 @@ def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool,
                                  gradcheck_threshold=GRADCHECK_THRESHOLD if gradcheck else None)
 
 
-def _sequence_case(name: str, *, points: float, visible: bool, summary: Text) -> Case:
-    """Three train steps sharing one bn_param dict, then test mode with the running stats."""
-    r = rng_for(SEED, name)
-    batches = [r.normal(loc=2.0, scale=3.0, size=(8, 4)) for _ in range(3)]
-    x_test = r.normal(loc=2.0, scale=3.0, size=(5, 4))
-    gamma, beta = r.uniform(0.5, 2.0, size=4), r.normal(size=4)
-    return running_sequence_case("batchnorm", name, batches, x_test, gamma, beta,
-                                 {"mode": "train", "momentum": 0.8, "eps": 1e-3},
-                                 points=points, visible=visible, summary=summary,
-                                 tolerance=TOLERANCE)
-
-
 def build_cases() -> list[Case]:
     def rng(name: str) -> np.random.Generator:
         return rng_for(SEED, name)
@@ -71,11 +59,12 @@ def build_cases() -> list[Case]:
             points=3, visible=True, gradcheck=True,
             summary=Text("train mode 4x3, forward, running stats and backward",
                          "학습 모드 4x3: 순전파, 이동 통계, 역전파")),
-        _sequence_case("running_stats_then_test", points=3, visible=True,
-                       summary=Text("3 train steps sharing bn_param (momentum 0.8, eps 1e-3), "
-                                    "then test mode",
-                                    "bn_param을 공유하는 학습 3단계 (momentum 0.8, eps 1e-3) 후 "
-                                    "테스트 모드")),
+        running_sequence_case("batchnorm", "running_stats_then_test", SEED, (8, 4), (5, 4),
+                              points=3, visible=True, tolerance=TOLERANCE,
+                              summary=Text("3 train steps sharing bn_param (momentum 0.8, eps 1e-3), "
+                                           "then test mode",
+                                           "bn_param을 공유하는 학습 3단계 (momentum 0.8, eps 1e-3) 후 "
+                                           "테스트 모드")),
         _fb("constant_columns", constant, {"mode": "train"}, points=2, visible=False,
             summary=Text("constant and nearly constant columns", "상수인 열과 거의 상수인 열")),
         _fb("large_offsets", large, {"mode": "train"}, points=2, visible=False,

@@ -38,18 +38,6 @@ def _fb(name: str, x: np.ndarray, params: dict, *, points: float, visible: bool,
         gradcheck_threshold=GRADCHECK_THRESHOLD if gradcheck else None)
 
 
-def _sequence_case(name: str, *, points: float, visible: bool, summary: Text) -> Case:
-    """Three train steps sharing one bn_param dict, then test mode with the running stats."""
-    r = rng_for(SEED, name)
-    batches = [r.normal(loc=2.0, scale=3.0, size=(2, 3, 2, 3)) for _ in range(3)]
-    x_test = r.normal(loc=2.0, scale=3.0, size=(2, 3, 2, 2))
-    gamma, beta = r.uniform(0.5, 2.0, size=3), r.normal(size=3)
-    return running_sequence_case("spatial_batchnorm", name, batches, x_test, gamma, beta,
-                                 {"mode": "train", "momentum": 0.8, "eps": 1e-3},
-                                 points=points, visible=visible, summary=summary,
-                                 tolerance=TOLERANCE)
-
-
 def build_cases() -> list[Case]:
     def rng(name: str) -> np.random.Generator:
         return rng_for(SEED, name)
@@ -83,11 +71,12 @@ def build_cases() -> list[Case]:
             {"mode": "train"}, points=3, visible=True, gradcheck=True,
             summary=Text("train mode 2x3x4x5, forward, running stats and backward",
                          "학습 모드 2x3x4x5: 순전파, 이동 통계, 역전파")),
-        _sequence_case("running_stats_then_test", points=3, visible=True,
-                       summary=Text("3 train steps (2x3x2x3) sharing bn_param (momentum 0.8, "
-                                    "eps 1e-3), then test mode on 2x3x2x2",
-                                    "bn_param을 공유하는 학습 3단계 (2x3x2x3, momentum 0.8, eps "
-                                    "1e-3) 후 2x3x2x2로 테스트 모드")),
+        running_sequence_case("spatial_batchnorm", "running_stats_then_test", SEED, (2, 3, 2, 3), (2, 3, 2, 2),
+                              points=3, visible=True, tolerance=TOLERANCE,
+                              summary=Text("3 train steps (2x3x2x3) sharing bn_param (momentum 0.8, "
+                                           "eps 1e-3), then test mode on 2x3x2x2",
+                                           "bn_param을 공유하는 학습 3단계 (2x3x2x3, momentum 0.8, eps "
+                                           "1e-3) 후 2x3x2x2로 테스트 모드")),
         _fb("constant_channels", constant, {"mode": "train"}, points=2, visible=False,
             summary=Text("a constant and a nearly constant channel",
                          "상수인 채널과 거의 상수인 채널")),
