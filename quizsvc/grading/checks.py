@@ -115,13 +115,13 @@ def _size1_axes(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label:
                        f"값도 다릅니다 ({result.text.ko})"))
         return Comparison(False, "size1_axes", Text(
             f"{name.en}: {values.en}; shape {got} where {want} is expected. The shapes differ "
-            f"only by size-1 axes, but this assignment requires exactly {want} (drop "
+            f"only by axes of size 1, but this assignment requires exactly {want} (drop "
             "keepdims=True, or reshape)",
             f"{name.ko}: {values.ko}, 모양(shape)이 {want}이어야 하는데 {got}입니다. 크기 1인 "
             f"축만 다르지만 이 과제는 정확히 {want}를 요구합니다 (keepdims=True를 빼거나 "
             "reshape하세요)"), result.metrics)
     note = Text(f"{name.en}: values right; shape {got} where {want} is expected (accepted: "
-                "the shapes differ only by size-1 axes)",
+                "the shapes differ only by axes of size 1)",
                 f"{name.ko}: 값은 맞습니다. 모양(shape)이 {want}이어야 하는데 {got}입니다 (크기 "
                 "1인 축만 다르므로 인정합니다)")
     if result.ok:

@@ -52,10 +52,10 @@ HIDDEN_MESSAGES: dict[str, dict[str | None, str]] = {
         "load": "failed: the submission could not be loaded",
         "modified": "failed: your code modified an input array in place",
         "shared": "failed: the returned array shares memory with an input; return a new array",
-        "size1_axes": "failed: an output's shape differs from the expected one by size-1 axes, "
+        "size1_axes": "failed: an output's shape differs from the expected one by axes of size 1, "
                       "and this assignment requires the exact shape",
         "passed:size1_axes": "passed (an output's shape differs from the expected one only by "
-                             "size-1 axes: accepted)",
+                             "axes of size 1: accepted)",
     },
     "ko": {
         None: "통과",
