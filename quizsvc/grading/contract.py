@@ -58,14 +58,20 @@ class Contract:
                        ) -> list[Comparison]:
         """The broken promises of ``calls`` (one message per function and argument)."""
         failures: dict[str, Comparison] = {}
+        functions = {c["id"]: str(c["fn"]) for c in calls}
         for call in calls:
             result = outcomes.get(call["id"])
-            if result is None or not (result.modified or result.shared):
+            if result is None or not (result.modified or result.shared or result.modified_via):
                 continue
             fn = str(call["fn"])
             for path in result.modified:
                 if self._root(fn, path) not in self.mutable.get(fn, ()):
                     text = self._modified(fn, path)
+                    failures.setdefault(text.en, Comparison(False, "modified", text))
+            for earlier, *rest in result.modified_via:
+                owner, path = functions.get(str(earlier)), tuple(rest)
+                if owner and path and self._root(owner, path) not in self.mutable.get(owner, ()):
+                    text = self._modified_via(fn, owner, path)
                     failures.setdefault(text.en, Comparison(False, "modified", text))
             if fn in self.new_arrays:
                 for path in result.shared:
@@ -98,6 +104,16 @@ class Contract:
             f"{fn}이(가) 인자 {name.ko}을(를) 제자리에서(in place) 바꿨습니다. 호출한 쪽의 "
             f"입력은 바뀌면 안 됩니다. 새 배열로 계산하거나({root} -= mu 대신 "
             f"{root} = {root} - mu) 복사본({root} = {root}.copy())으로 작업하세요")
+
+    def _modified_via(self, fn: str, owner: str, path: tuple[int | str, ...]) -> Text:
+        name = self._name(owner, path)
+        return Text(
+            f"{fn} modified {name.en}, the argument of {owner}, in place through {owner}'s "
+            "result (its cache): the caller's inputs must stay unchanged, also after the call "
+            f"that got them. Keep a copy in the cache, or compute new arrays in {fn}",
+            f"{fn}이(가) {owner}의 결과(cache)를 통해 {owner}의 인자 {name.ko}을(를) "
+            "제자리에서(in place) 바꿨습니다. 호출한 쪽의 입력은 그 입력을 받은 호출이 끝난 뒤에도 "
+            f"바뀌면 안 됩니다. cache에 복사본을 넣거나 {fn}에서 새 배열로 계산하세요")
 
     def _shared(self, fn: str, path: tuple[int | str, ...]) -> Text:
         name = self._name(fn, path)

@@ -134,6 +134,7 @@ class CallOutcome:
     # those the call changed in place, and those its returned arrays share memory with.
     modified: tuple[tuple[int | str, ...], ...] = ()
     shared: tuple[tuple[int | str, ...], ...] = ()
+    modified_via: tuple[tuple[int | str, ...], ...] = ()  # (earlier call id, *path)
 
 
 MAX_PATHS = 32
@@ -190,6 +191,7 @@ def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> Call
             state={str(k): decode_value(v, arrays) for k, v in state.items()},
             modified=decode_paths(record.get("modified")),
             shared=decode_paths(record.get("shared")),
+            modified_via=decode_paths(record.get("modified_via")),
             stdout=stdout,
             stdout_chars=stdout_chars,
             seconds=seconds,

@@ -274,3 +274,40 @@ def test_every_statement_states_the_contract_it_is_graded_by() -> None:
         strict = assignment.shape_policy == "strict"
         assert ("**Shapes are exact here.**" in en) == strict, slug
         assert ("**모양은 정확해야 합니다.**" in ko) == strict, slug
+
+
+def test_a_backward_that_changes_the_cached_input_of_its_forward_fails() -> None:
+    """The caller's x must stay unchanged after forward too: a backward that works in place on
+    the x it finds in the cache changes the caller's array."""
+    source = '''
+import numpy as np
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    eps = ln_param.get("eps", 1e-5)
+    mu = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    out = gamma * (x - mu) / np.sqrt(var + eps) + beta
+    return out, (x, gamma, mu, var, eps)
+
+
+def layernorm_backward(dout, cache):
+    x, gamma, mu, var, eps = cache
+    D = x.shape[1]
+    x -= mu  # in place, on the caller's x
+    x_hat = x / np.sqrt(var + eps)
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dx = (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+          - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True)) / (D * np.sqrt(var + eps))
+    return dx, dgamma, dbeta
+'''
+    result = grade_source("layernorm", source)
+    case = next(c for c in result.cases if c.name == "forward_backward")
+    assert not case.passed
+    assert ("layernorm_backward modified x, the argument of layernorm_forward, in place through "
+            "layernorm_forward's result") in case.message
+    assert "worked_example" not in _failing(result)  # forward only: nothing changed x
+    fixed = source.replace("    x -= mu  # in place, on the caller's x\n", "    x = x - mu\n")
+    assert grade_source("layernorm", fixed).all_passed

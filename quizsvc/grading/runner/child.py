@@ -24,8 +24,10 @@ bound object, with optional item assignments first, e.g. ``mode = "test"``); any
 ``select`` keeps only those items of a returned tuple (the rest, like caches, become opaque);
 ``state`` names bound objects to send back after the call (the mutated bn_param).
 A record says which argument arrays (and lists or dicts) the call changed in place
-(``"modified": [path...]``, a path like ``[0]`` or ``[2, "W1"]``) and, for a call with
-``"fresh": true``, which of them its returned arrays share memory with (``"shared"``).
+(``"modified": [path...]``, a path like ``[0]`` or ``[2, "W1"]``), which arguments of an
+earlier call it changed through that call's result (``"modified_via": [[call_id, *path]...]``)
+and, for a call with ``"fresh": true``, which arguments its returned arrays share memory with
+(``"shared"``).
 """
 
 from __future__ import annotations
@@ -333,9 +335,10 @@ def _unchanged(value: Any, before: Any) -> bool:
     if isinstance(before, np.ndarray):  # the job's read-only input, which the call got a copy of
         if value.shape != before.shape or value.dtype != before.dtype:
             return False
-        if value.nbytes <= 1 << 16:  # byte for byte (~0.2 us for a batch-norm input)
-            return value.tobytes() == before.tobytes()
-        return bool(np.array_equal(value, before, equal_nan=True))  # without two big copies
+        if value.nbytes <= 1 << 16 or value.itemsize not in (1, 2, 4, 8):
+            return value.tobytes() == before.tobytes()  # ~0.2 us for a batch-norm input
+        bits = np.dtype(f"u{value.itemsize}")  # bit patterns (NaN is NaN), no big copies
+        return bool(np.array_equal(value.view(bits), before.view(bits)))
     if isinstance(before, dict):  # a container: the same keys, holding the same objects
         return value.keys() == before.keys() and all(value[k] is before[k] for k in before)
     return len(value) == len(before) and all(a is b for a, b in zip(value, before, strict=False))
@@ -393,6 +396,10 @@ def execute_calls(
     """
     results: dict[str, Any] = {}
     objects: dict[str, Any] = {}
+    # The arguments of calls whose result (a cache) a later call gets: that later call can
+    # reach them through it (a backward that does x -= mu on the cached x).
+    reused = {a["result"] for c in calls for a in c.get("args", ()) if "result" in a}
+    kept: dict[str, Watched] = {}
     for call in calls:
         record: dict[str, Any] = {"id": call["id"]}
         captured = capture() if capture else None
@@ -416,6 +423,12 @@ def execute_calls(
             results[call["id"]] = value
             record["ok"] = True
             _input_report(value, call.get("select"), bool(call.get("fresh")), watched, record)
+            via = [[a["result"], *path] for a in call.get("args", ()) if "result" in a
+                   for path, arg, before in kept.get(a["result"], ()) if not _unchanged(arg, before)]
+            if via:
+                record["modified_via"] = via  # [earlier call id, *path in its arguments]
+            if call["id"] in reused:
+                kept[call["id"]] = watched
             record["value"] = _encode_result(value, call.get("select"), call["id"], sink)
             record["state"] = {
                 name: _encode(objects.get(name), f"{call['id']}.state.{name}", sink)
