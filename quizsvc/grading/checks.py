@@ -253,7 +253,9 @@ def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: Label,
     """
     scalar = actual.ndim == 0 if isinstance(actual, np.ndarray) else (
         isinstance(actual, Number) and np.ndim(actual.value) == 0)
-    if scalar and expected.ndim != 0:
+    if scalar and expected.size == 1 and expected.ndim != 0:  # (1, 1) squeezed: axes only
+        actual = actual if isinstance(actual, np.ndarray) else np.asarray(actual.value)
+    elif scalar and expected.ndim != 0:
         name, got = named(label), describe(actual)
         return Comparison(False, "type", Text(
             f"{name.en}: expected an ndarray of shape {expected.shape}, got a scalar ({got.en})",

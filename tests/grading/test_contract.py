@@ -311,3 +311,13 @@ def layernorm_backward(dout, cache):
     assert "worked_example" not in _failing(result)  # forward only: nothing changed x
     fixed = source.replace("    x -= mu  # in place, on the caller's x\n", "    x = x - mu\n")
     assert grade_source("layernorm", fixed).all_passed
+
+
+def test_a_squeezed_gradient_of_a_row_layer_gets_full_marks_with_a_note() -> None:
+    source = _solution("penalties", "loops").replace("lam / m * W for", "lam / m * np.squeeze(W) for")
+    assert source != _solution("penalties", "loops")
+    result = grade_source("penalties", source)
+    assert result.all_passed, result.to_table()
+    case = next(c for c in result.cases if c.name == "worked_example")
+    assert ("l2_penalty_grad[0]: values right; shape (3,) where (1, 3) is expected (accepted"
+            in case.message)
