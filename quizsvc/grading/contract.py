@@ -58,7 +58,7 @@ class Contract:
                        ) -> list[Comparison]:
         """The broken promises of ``calls`` (one message per function and argument)."""
         failures: dict[str, Comparison] = {}
-        functions = {c["id"]: str(c["fn"]) for c in calls}
+        functions: dict[str, str] = {}
         for call in calls:
             result = outcomes.get(call["id"])
             if result is None or not (result.modified or result.shared or result.modified_via):
@@ -69,6 +69,7 @@ class Contract:
                     text = self._modified(fn, path)
                     failures.setdefault(text.en, Comparison(False, "modified", text))
             for earlier, *rest in result.modified_via:
+                functions = functions or {c["id"]: str(c["fn"]) for c in calls}
                 owner, path = functions.get(str(earlier)), tuple(rest)
                 if owner and path and self._root(owner, path) not in self.mutable.get(owner, ()):
                     text = self._modified_via(fn, owner, path)
