@@ -100,11 +100,11 @@ class Contract:
         root = self._root(fn, path) or "x"
         return Text(
             f"{fn} modified its argument {name.en} in place: the caller's inputs must stay "
-            f"unchanged. Compute into new arrays ({root} = {root} - mu, not {root} -= mu) or "
+            f"unchanged. Compute into new arrays ({root} = {root} * c, not {root} *= c) or "
             f"work on a copy ({root} = {root}.copy())",
             f"{fn}이(가) 인자 {name.ko}을(를) 제자리에서(in place) 바꿨습니다. 호출한 쪽의 "
-            f"입력은 바뀌면 안 됩니다. 새 배열로 계산하거나({root} -= mu 대신 "
-            f"{root} = {root} - mu) 복사본({root} = {root}.copy())으로 작업하세요")
+            f"입력은 바뀌면 안 됩니다. 새 배열로 계산하거나({root} *= c 대신 "
+            f"{root} = {root} * c) 복사본({root} = {root}.copy())으로 작업하세요")
 
     def _modified_via(self, fn: str, owner: str, path: tuple[int | str, ...]) -> Text:
         name = self._name(owner, path)
