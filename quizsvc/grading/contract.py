@@ -9,6 +9,10 @@
   from ``keepdims=True`` where ``(D,)`` is expected) is named as such and, by the assignment's
   policy, accepted with a note ("lenient", the default, as the course notebooks' own checks
   accept it) or failed with that explanation ("strict").
+
+The child's report is trusted only in the submission's disfavour: it could hide its own
+mutation by rewriting its records, which gains it nothing but escaping this rule (its values
+are still compared here); it cannot make another submission fail.
 """
 
 from __future__ import annotations
