@@ -347,10 +347,11 @@ def _unchanged(value: Any, before: Any) -> bool:
 def _input_report(value: Any, select: list[int] | None, fresh: bool, watched: Watched,
                   record: dict[str, Any]) -> None:
     """Which arguments the call changed in place and, for a call marked ``fresh``, which of
-    them its result shares memory with; the grader decides which of these break the assignment's contract (a bn_param dict
-    is there to be updated). A submission could hide its own mutation by overwriting these
-    fields, which gains it nothing but escaping a penalty for a rule its values would not
-    show: acceptable, since the comparison proper happens on the grader's side."""
+    them its result shares memory with; the grader decides which of these break the
+    assignment's contract (a bn_param dict is there to be updated). A submission could hide
+    its own mutation by overwriting these fields, which gains it nothing but escaping a
+    penalty for a rule its values would not show: acceptable, since the comparison proper
+    happens on the grader's side."""
     modified = [list(path) for path, arg, before in watched if not _unchanged(arg, before)]
     if modified:
         record["modified"] = modified
@@ -424,7 +425,8 @@ def execute_calls(
             record["ok"] = True
             _input_report(value, call.get("select"), bool(call.get("fresh")), watched, record)
             via = [[a["result"], *path] for a in call.get("args", ()) if "result" in a
-                   for path, arg, before in kept.get(a["result"], ()) if not _unchanged(arg, before)]
+                   for path, arg, before in kept.get(a["result"], ())
+                   if not _unchanged(arg, before)]
             if via:
                 record["modified_via"] = via  # [earlier call id, *path in its arguments]
             if call["id"] in reused:
