@@ -10,6 +10,7 @@ from typing import Any
 
 from quizsvc.grading.cases import Case, Verdict
 from quizsvc.grading.checks import Tolerance
+from quizsvc.grading.contract import Contract, ShapePolicy
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
@@ -71,6 +72,10 @@ class Assignment:
     tolerance: Tolerance
     conventions: dict[str, Any] = field(default_factory=dict)
     order: int = 0
+    # The contract beyond the values (see contract.py); each statement says the same.
+    mutable: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fn -> params it may change
+    new_arrays: tuple[str, ...] = ()  # functions whose returned arrays must not share memory
+    shape_policy: ShapePolicy = "lenient"  # an output's size-1 axes: a note, or a failure
 
     @cached_property
     def statement(self) -> dict[str, str]:
@@ -90,11 +95,21 @@ class Assignment:
         return [f.name for f in self.functions]
 
     @cached_property
+    def contract(self) -> Contract:
+        return Contract.of([f.signature for f in self.functions], mutable=self.mutable,
+                           new_arrays=self.new_arrays, shapes=self.shape_policy)
+
+    @cached_property
     def cases(self) -> list[Case]:
         cases = self.build_cases()
         names = [c.name for c in cases]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.slug}: duplicate case names")
+        for case in cases:
+            case.contract = self.contract
+            for call in case.program.calls:  # the child checks memory sharing where asked
+                if call["fn"] in self.contract.new_arrays:
+                    call["fresh"] = True
         return cases
 
     @cached_property

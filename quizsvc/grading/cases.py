@@ -24,6 +24,7 @@ from quizsvc.grading.checks import (
     indexed,
     named,
 )
+from quizsvc.grading.contract import NO_CONTRACT, Contract
 from quizsvc.grading.protocol import CallOutcome, Program
 from quizsvc.grading.result import NO_TEXT, Text
 from quizsvc.grading.runner import RunOutcome
@@ -58,6 +59,7 @@ class Verdict:
     metrics: dict[str, Any] = field(default_factory=dict)
     signature: tuple[str, ...] = ()  # property cases: the properties that failed
     features: dict[str, float] = field(default_factory=dict)  # property cases: observed rates
+    note: Text = NO_TEXT  # a passing case's remark (a shape accepted up to size-1 axes)
 
     @property
     def message(self) -> str:
@@ -187,11 +189,12 @@ def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what:
 
 
 def compare_output(check: OutputCheck, actual: Any, expected: Any, default: Tolerance, *,
-                   diagnosing: bool = False, quick: bool = False) -> Comparison:
+                   diagnosing: bool = False, quick: bool = False, strict_shape: bool = False
+                   ) -> Comparison:
     tol = check.tol or default
     if check.kind == "array":
         return check_array(actual, expected, tol, check.label, diagnosing=diagnosing,
-                           quick=quick)
+                           quick=quick, strict_shape=strict_shape)
     if check.kind in ("number", "int"):
         return check_number(actual, expected, tol, check.label, integer=check.kind == "int",
                             diagnosing=diagnosing, quick=quick)
@@ -207,13 +210,16 @@ def compare_output(check: OutputCheck, actual: Any, expected: Any, default: Tole
             f"{name.en}: expected {len(expected)} arrays, got {len(actual)}",
             f"{name.ko}: 배열이 {len(expected)}개여야 하는데 {len(actual)}개입니다"))
     metrics: dict[str, Any] = {}
+    notes = []
     for i, (a, b) in enumerate(zip(actual, expected, strict=True)):
         result = check_array(a, b, tol, indexed(check.label, i), diagnosing=diagnosing,
-                             quick=quick)
+                             quick=quick, strict_shape=strict_shape)
         metrics[f"[{i}]"] = result.metrics
         if not result.ok:
             return result
-    return Comparison(True, metrics=metrics)
+        if result.note.en:
+            notes.append(result.note)
+    return Comparison(True, metrics=metrics, note=Text.join("; ", notes) if notes else NO_TEXT)
 
 
 PropertyJudge = Callable[[RunOutcome], Verdict]
@@ -231,29 +237,42 @@ class Case:
     feature_tol: dict[str, float] = field(default_factory=dict)
     gradcheck: Any = None  # a gradcheck.GradCheck, feedback only
     tolerance: Tolerance = field(default_factory=Tolerance)
+    contract: Contract = NO_CONTRACT  # the assignment's (set when it builds its cases)
     _wanted_cache: tuple[RunOutcome, list[Any]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     def evaluate(self, outcome: RunOutcome, expected: RunOutcome, *,
                  diagnosing: bool = False) -> Verdict:
+        broken = self.contract.input_failures(self.program.calls, outcome.outcomes)
         if self.judge is not None:
-            return self.judge(outcome)
+            verdict = self.judge(outcome)
+            if not broken:
+                return verdict
+            said = [b.text for b in broken[:3]] + ([] if verdict.passed else [verdict.text])
+            return Verdict(False, Text.join("; ", said), broken[0].problem, verdict.metrics,
+                           verdict.signature, verdict.features)
         metrics: dict[str, Any] = {}
-        failures: list[Comparison] = []
+        failures: list[Comparison] = list(broken)
+        notes: list[Text] = []
+        strict = self.contract.shapes == "strict"
         for check, want in zip(self.checks, self._wanted(expected), strict=True):
             try:
                 got = extract(outcome, check.call, check.path, check.label)
             except ExtractError as exc:
                 failures.append(Comparison(False, exc.problem, exc.text))
                 continue
-            result = compare_output(check, got, want, self.tolerance, diagnosing=diagnosing)
+            result = compare_output(check, got, want, self.tolerance, diagnosing=diagnosing,
+                                    strict_shape=strict)
             metrics[str(check.label)] = result.metrics
             if not result.ok:
                 failures.append(result)
+            elif result.note.en:
+                notes.append(result.note)
+        note = Text.join("; ", notes) if notes else NO_TEXT
         if not failures:
-            return Verdict(True, metrics=metrics)
+            return Verdict(True, metrics=metrics, note=note)
         texts = {f.text.en: f.text for f in failures[:3]}  # the same message once
-        text = Text.join("; ", list(texts.values()))
+        text = Text.join("; ", list(texts.values()) + notes)
         return Verdict(False, text, failures[0].problem, metrics)
 
     def _wanted(self, expected: RunOutcome) -> list[Any]:
@@ -297,6 +316,6 @@ class Case:
             except ExtractError:
                 return False
             if not compare_output(check, got, want, self.tolerance, diagnosing=True,
-                                  quick=True).ok:
+                                  quick=True, strict_shape=self.contract.shapes == "strict").ok:
                 return False
         return True

@@ -34,9 +34,10 @@ class Tolerance:
 @dataclass
 class Comparison:
     ok: bool
-    problem: str | None = None  # type | dtype | shape | nonfinite | values
+    problem: str | None = None  # type | dtype | shape | size1_axes | nonfinite | values
     text: Text = NO_TEXT
     metrics: dict[str, Any] = field(default_factory=dict)
+    note: Text = NO_TEXT  # said even when it passes (a shape accepted up to size-1 axes)
 
     @property
     def message(self) -> str:
@@ -90,6 +91,45 @@ def wrong_shape(label: Label, expected: tuple[int, ...], actual: tuple[int, ...]
     name = named(label)
     return Text(f"{name.en}: expected shape {expected}, got {actual}",
                 f"{name.ko}: 모양(shape)이 {expected}이어야 하는데 {actual}입니다")
+
+
+def size1_axes_only(actual: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """The shapes differ, but only by axes of size 1: (1, 3) and (3,), (3, 1) and (1, 3)."""
+    return actual != expected and ([n for n in actual if n != 1]
+                                   == [n for n in expected if n != 1])
+
+
+def _size1_axes(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label: Label,
+                strict: bool, diagnosing: bool, quick: bool) -> Comparison:
+    """An output of the right size whose shape differs only by size-1 axes (keepdims=True):
+    its values are compared as reshaped, and the shape is named either way."""
+    result = check_array(actual.reshape(expected.shape), expected, tol, label,
+                         diagnosing=diagnosing, quick=quick)
+    result.metrics["shape"] = list(actual.shape)
+    if quick:
+        return result if not strict else Comparison(False, "size1_axes")
+    name, got, want = named(label), actual.shape, expected.shape
+    if strict:
+        values = (Text("values right", "값은 맞지만") if result.ok else
+                  Text(f"values wrong too ({result.text.en})",
+                       f"값도 다릅니다 ({result.text.ko})"))
+        return Comparison(False, "size1_axes", Text(
+            f"{name.en}: {values.en}; shape {got} where {want} is expected. The shapes differ "
+            f"only by axes of size 1, but this assignment requires exactly {want} (drop "
+            "keepdims=True, or reshape)",
+            f"{name.ko}: {values.ko}, 모양(shape)이 {want}이어야 하는데 {got}입니다. 크기 1인 "
+            f"축만 다르지만 이 과제는 정확히 {want}를 요구합니다 (keepdims=True를 빼거나 "
+            "reshape하세요)"), result.metrics)
+    note = Text(f"{name.en}: values right; shape {got} where {want} is expected (accepted: "
+                "the shapes differ only by axes of size 1)",
+                f"{name.ko}: 값은 맞습니다. 모양(shape)이 {want}이어야 하는데 {got}입니다 (크기 "
+                "1인 축만 다르므로 인정합니다)")
+    if result.ok:
+        result.note = note
+    else:
+        result.text = Text(f"{result.text.en} (shape {got} accepted as {want})",
+                           f"{result.text.ko} (모양 {got}는 {want}로 인정)")
+    return result
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -203,14 +243,19 @@ def _values_message(label: Label, a: np.ndarray, b: np.ndarray, metrics: dict[st
 
 
 def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: Label, *,
-                diagnosing: bool = False, quick: bool = False) -> Comparison:
+                diagnosing: bool = False, quick: bool = False, strict_shape: bool = False
+                ) -> Comparison:
     """A student's array output against the reference (or a variant's, when diagnosing).
 
     ``quick``: only ``ok`` and ``problem`` count (diagnosis); values get no metrics or message.
+    ``strict_shape``: a shape that differs only by size-1 axes fails (with that explanation)
+    instead of passing with a note.
     """
     scalar = actual.ndim == 0 if isinstance(actual, np.ndarray) else (
         isinstance(actual, Number) and np.ndim(actual.value) == 0)
-    if scalar and expected.ndim != 0:
+    if scalar and expected.size == 1 and expected.ndim != 0:  # (1, 1) squeezed: axes only
+        actual = actual if isinstance(actual, np.ndarray) else np.asarray(actual.value)
+    elif scalar and expected.ndim != 0:
         name, got = named(label), describe(actual)
         return Comparison(False, "type", Text(
             f"{name.en}: expected an ndarray of shape {expected.shape}, got a scalar ({got.en})",
@@ -222,6 +267,8 @@ def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: Label,
         return Comparison(False, "dtype", Text(
             f"{name.en}: expected a real numeric dtype, got {actual.dtype}",
             f"{name.ko}: dtype이 실수형 숫자여야 하는데 {actual.dtype}입니다"))
+    if size1_axes_only(actual.shape, expected.shape):
+        return _size1_axes(actual, expected, tol, label, strict_shape, diagnosing, quick)
     if actual.shape != expected.shape:
         return Comparison(False, "shape", wrong_shape(label, expected.shape, actual.shape),
                           {"shape": list(actual.shape)})

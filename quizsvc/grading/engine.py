@@ -73,13 +73,16 @@ def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: obj
                  language: str) -> CaseResult:
     hint = getattr(mistake, "hint", {}).get(language, "") if mistake else ""
     key = getattr(mistake, "key", None)
-    private = {"message": verdict.message, "metrics": verdict.metrics,
+    private = {"message": verdict.message or verdict.note.en, "metrics": verdict.metrics,
                "signature": list(verdict.signature)}
     if not case.visible:
-        message = hidden_message(verdict.problem, language)
+        problem = "passed:size1_axes" if verdict.passed and verdict.note.en else verdict.problem
+        message = hidden_message(problem, language)
         return CaseResult(case.name, verdict.passed, case.points if verdict.passed else 0.0,
                           case.points, False, message, hint, key, {}, private)
     said = hidden_message(None, language) if verdict.passed else verdict.text.get(language)
+    if verdict.passed and verdict.note.en:
+        said = f"{said}; {verdict.note.get(language)}"
     lines = [f"{case.summary.get(language)}: {said}"]
     metrics = dict(verdict.metrics)
     if case.gradcheck is not None:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from quizsvc.grading.cases import ExtractError, PathItem, extract
+from quizsvc.grading.checks import size1_axes_only
 from quizsvc.grading.protocol import Number, ProgramBuilder
 from quizsvc.grading.result import Text
 from quizsvc.grading.runner import RunOutcome
@@ -58,8 +59,11 @@ class GradCheck:
             with np.errstate(all="ignore"):
                 for param, (call, path) in self.analytic.items():
                     analytic = extract(outcome, call, path, param)
-                    if (not isinstance(analytic, np.ndarray) or analytic.dtype.kind not in "iuf"
-                            or analytic.shape != self.shapes[param]):
+                    if not isinstance(analytic, np.ndarray) or analytic.dtype.kind not in "iuf":
+                        return None
+                    if size1_axes_only(analytic.shape, self.shapes[param]):  # keepdims=True
+                        analytic = analytic.reshape(self.shapes[param])
+                    if analytic.shape != self.shapes[param]:
                         return None
                     grad = analytic.astype(np.float64)
                     errors[param] = max(

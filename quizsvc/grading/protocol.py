@@ -130,6 +130,26 @@ class CallOutcome:
     stdout: str = ""
     stdout_chars: int = 0
     seconds: float = 0.0
+    # Argument paths ((0,) the first argument, (0, 1) its item 1, (2, "W1") a dict entry):
+    # those the call changed in place, and those its returned arrays share memory with.
+    modified: tuple[tuple[int | str, ...], ...] = ()
+    shared: tuple[tuple[int | str, ...], ...] = ()
+    modified_via: tuple[tuple[int | str, ...], ...] = ()  # (earlier call id, *path)
+
+
+MAX_PATHS = 32
+
+
+def decode_paths(enc: Any) -> tuple[tuple[int | str, ...], ...]:
+    """Argument paths reported by the child; anything malformed is dropped."""
+    if not isinstance(enc, list):
+        return ()
+    paths = []
+    for path in enc[:MAX_PATHS]:
+        if (isinstance(path, list) and 0 < len(path) <= 8
+                and all(isinstance(p, int | str) and not isinstance(p, bool) for p in path)):
+            paths.append(tuple(str(p)[:100] if isinstance(p, str) else p for p in path))
+    return tuple(paths)
 
 
 def decode_value(enc: Any, arrays: dict[str, np.ndarray]) -> Any:
@@ -169,6 +189,9 @@ def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> Call
             ok=True,
             value=decode_value(record.get("value"), arrays),
             state={str(k): decode_value(v, arrays) for k, v in state.items()},
+            modified=decode_paths(record.get("modified")),
+            shared=decode_paths(record.get("shared")),
+            modified_via=decode_paths(record.get("modified_via")),
             stdout=stdout,
             stdout_chars=stdout_chars,
             seconds=seconds,

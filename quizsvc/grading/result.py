@@ -50,6 +50,12 @@ HIDDEN_MESSAGES: dict[str, dict[str | None, str]] = {
         "not_run": "failed: not run (the submission stopped earlier)",
         "property": "failed: the output does not have the required properties",
         "load": "failed: the submission could not be loaded",
+        "modified": "failed: your code modified an input array in place",
+        "shared": "failed: the returned array shares memory with an input; return a new array",
+        "size1_axes": "failed: an output's shape differs from the expected one by axes of size 1, "
+                      "and this assignment requires the exact shape",
+        "passed:size1_axes": "passed (an output's shape differs from the expected one only by "
+                             "axes of size 1: accepted)",
     },
     "ko": {
         None: "통과",
@@ -63,6 +69,11 @@ HIDDEN_MESSAGES: dict[str, dict[str | None, str]] = {
         "not_run": "실패: 실행되지 않았습니다 (제출물이 그 전에 멈췄습니다)",
         "property": "실패: 출력이 요구되는 성질을 만족하지 않습니다",
         "load": "실패: 제출물을 불러오지 못했습니다",
+        "modified": "실패: 코드가 입력 배열을 제자리에서(in place) 바꿨습니다",
+        "shared": "실패: 반환한 배열이 입력과 메모리를 공유합니다. 새 배열을 반환하세요",
+        "size1_axes": "실패: 출력의 모양(shape)이 크기 1인 축만큼 다르고, 이 과제는 정확한 "
+                      "모양을 요구합니다",
+        "passed:size1_axes": "통과 (출력의 모양이 크기 1인 축만 달라서 인정했습니다)",
     },
 }
 

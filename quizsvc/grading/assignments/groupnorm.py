@@ -176,5 +176,6 @@ ASSIGNMENT = Assignment(
                  "gamma": "shape (1, C, 1, 1), dgamma and dbeta too",
                  "eps": "inside the sqrt, default 1e-5, from gn_param",
                  "variance": "population (divide by C // G * H * W)", "mode": "none"},
+    shape_policy="strict",  # the statement requires gamma, dgamma, dbeta of (1, C, 1, 1)
     order=9,
 )

@@ -65,6 +65,9 @@ def build_cases() -> list[Case]:
     three = [r.normal(size=(5, 3)), r.normal(size=(2, 5)), r.normal(size=(1, 2))]
     r = rng("large")
     large = [r.uniform(-1e3, 1e3, size=(4, 6)), -np.abs(r.normal(size=(6, 2))) * 500]
+    r = rng("tiny")
+    tiny = [r.choice([-1.0, 1.0], size=shape) * 10.0 ** r.uniform(-9, -6, size=shape)
+            for shape in [(6, 1), (1, 4)]]
     r = rng("float32")
     f32 = [r.normal(size=(3, 5)).astype(np.float32), r.normal(size=(5, 5)).astype(np.float32)]
     return [
@@ -85,6 +88,11 @@ def build_cases() -> list[Case]:
               summary=Text("float32 weights", "float32 가중치")),
         _case("single_weight", [np.array([[-2.5]])], 2.0, 1, points=1, visible=False,
               summary=Text("a single 1x1 layer, m=1", "1x1 층 하나, m=1")),
+        # The L1 subgradient is lam * sign(W) however small W is: a "safe" W / (|W| + 1e-8)
+        # is off here by up to 90%, and right to 1e-8 on weights of size 1.
+        _case("tiny_weights", tiny, 1.5, 2, points=1, visible=False,
+              summary=Text("a column and a row layer with tiny weights (1e-9 to 1e-6)",
+                           "아주 작은 가중치(1e-9 ~ 1e-6)로 된 열 하나, 행 하나짜리 층")),
     ]
 
 

@@ -31,8 +31,12 @@ def _data(name: str, sizes: list[int], m: int, dtype: type = np.float64
 
 
 def _case(name: str, sizes: list[int], m: int, lambd: float, *, points: float, visible: bool,
-          summary: Text, dtype: type = np.float64) -> Case:
+          summary: Text, dtype: type = np.float64,
+          probabilities: tuple[list[float], list[float]] | None = None) -> Case:
+    """``probabilities``: (A_L, Y) given instead of drawn (m is then their length)."""
     a_l, y, params = _data(name, sizes, m, dtype)
+    if probabilities is not None:
+        a_l, y = (np.array([values], dtype=dtype) for values in probabilities)
 
     def build(b: ProgramBuilder) -> list[OutputCheck]:
         call = b.call("compute_cost_with_regularization", b.array(a_l), b.array(y),
@@ -62,6 +66,15 @@ def build_cases() -> list[Case]:
               summary=Text("large lambd", "큰 lambd")),
         _case("float32", [3, 3, 1], 6, 0.5, points=1, visible=False, dtype=np.float32,
               summary=Text("float32 inputs", "float32 입력")),
+        # The legal edges 0 < A < 1: a log(A + 1e-8) or a clip to [1e-8, 1 - 1e-8] is off
+        # here (by log(1.1) at A = 1e-7), while draws from (0.05, 0.95) never show it.
+        _case("extreme_probabilities", [3, 2, 1], 6, 0.3, points=1, visible=True,
+              probabilities=([1e-10, 1e-7, 1 - 1e-7, 1 - 1e-10, 1e-12, 0.5],
+                             [1.0, 1.0, 0.0, 1.0, 0.0, 1.0]),
+              summary=Text("probabilities near 0 and 1 (A_L from 1e-12 to 1 - 1e-10), "
+                           "confidently right and wrong",
+                           "0과 1에 가까운 확률 (A_L이 1e-12부터 1 - 1e-10까지), 확신하며 맞히고 "
+                           "틀린 예측")),
     ]
 
 

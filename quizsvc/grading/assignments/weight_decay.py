@@ -97,5 +97,6 @@ ASSIGNMENT = Assignment(
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
     conventions={"update": "(1 - lr*lambd/m) * W - lr * dW", "dW": "unregularised gradient"},
+    new_arrays=("weight_decay_update",),
     order=3,
 )

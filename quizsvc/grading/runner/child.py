@@ -23,6 +23,11 @@ bound object, with optional item assignments first, e.g. ``mode = "test"``); any
 ``"bind": name`` so a later call can pass the same object again (a bn_param dict, a Generator).
 ``select`` keeps only those items of a returned tuple (the rest, like caches, become opaque);
 ``state`` names bound objects to send back after the call (the mutated bn_param).
+A record says which argument arrays (and lists or dicts) the call changed in place
+(``"modified": [path...]``, a path like ``[0]`` or ``[2, "W1"]``), which arguments of an
+earlier call it changed through that call's result (``"modified_via": [[call_id, *path]...]``)
+and, for a call with ``"fresh": true``, which arguments its returned arrays share memory with
+(``"shared"``).
 """
 
 from __future__ import annotations
@@ -241,17 +246,31 @@ class CallTimeLimit(BaseException):
 ArraySink = Callable[[str, np.ndarray], None]
 
 
-def _decode(arg: Any, arrays: Any, results: dict[str, Any], objects: dict[str, Any]) -> Any:
+# (path of an argument, the object the call got, what it must still be or hold afterwards)
+Watched = list[tuple[tuple[Any, ...], Any, Any]]
+
+
+def _decode(arg: Any, arrays: Any, results: dict[str, Any], objects: dict[str, Any],
+            watch: Watched | None = None, path: tuple[Any, ...] = ()) -> Any:
     if "array" in arg:
-        value: Any = np.array(arrays[arg["array"]], copy=True)
+        original = arrays[arg["array"]]
+        value: Any = np.array(original, copy=True)
+        if watch is not None:
+            watch.append((path, value, original))
     elif "value" in arg:
         value = arg["value"]
     elif "rng" in arg:
         value = np.random.default_rng(int(arg["rng"]))
     elif "dict" in arg:
-        value = {k: _decode(v, arrays, results, objects) for k, v in arg["dict"].items()}
+        value = {k: _decode(v, arrays, results, objects, watch, (*path, k))
+                 for k, v in arg["dict"].items()}
+        if watch is not None:
+            watch.append((path, value, dict(value)))
     elif "list" in arg:
-        value = [_decode(v, arrays, results, objects) for v in arg["list"]]
+        value = [_decode(v, arrays, results, objects, watch, (*path, i))
+                 for i, v in enumerate(arg["list"])]
+        if watch is not None:
+            watch.append((path, value, list(value)))
     elif "result" in arg:
         if arg["result"] not in results:
             raise LookupError(f"this call needs the result of {arg['result']!r}, which failed")
@@ -312,6 +331,43 @@ def _encode_result(value: Any, select: list[int] | None, key: str, sink: ArraySi
     return {"tuple" if isinstance(value, tuple) else "list": items, "length": len(value)}
 
 
+def _unchanged(value: Any, before: Any) -> bool:
+    if isinstance(before, np.ndarray):  # the job's read-only input, which the call got a copy of
+        if value.shape != before.shape or value.dtype != before.dtype:
+            return False
+        if value.nbytes <= 1 << 16 or value.itemsize not in (1, 2, 4, 8):
+            return value.tobytes() == before.tobytes()  # ~0.2 us for a batch-norm input
+        bits = np.dtype(f"u{value.itemsize}")  # bit patterns (NaN is NaN), no big copies
+        return bool(np.array_equal(value.view(bits), before.view(bits)))
+    if isinstance(before, dict):  # a container: the same keys, holding the same objects
+        return value.keys() == before.keys() and all(value[k] is before[k] for k in before)
+    return len(value) == len(before) and all(a is b for a, b in zip(value, before, strict=False))
+
+
+def _input_report(value: Any, select: list[int] | None, fresh: bool, watched: Watched,
+                  record: dict[str, Any]) -> None:
+    """Which arguments the call changed in place and, for a call marked ``fresh``, which of
+    them its result shares memory with; the grader decides which of these break the
+    assignment's contract (a bn_param dict is there to be updated). A submission could hide
+    its own mutation by overwriting these fields, which gains it nothing but escaping a
+    penalty for a rule its values would not show: acceptable, since the comparison proper
+    happens on the grader's side."""
+    modified = [list(path) for path, arg, before in watched if not _unchanged(arg, before)]
+    if modified:
+        record["modified"] = modified
+    if not fresh:
+        return
+    returned = list(value[:MAX_ITEMS]) if isinstance(value, tuple | list) else [value]
+    if select is not None and isinstance(value, tuple | list):
+        returned = [v for i, v in enumerate(returned) if i in select]  # not the caches
+    outputs = [v for v in returned if type(v) is np.ndarray]
+    shared = [list(path) for path, arg, before in watched
+              if isinstance(before, np.ndarray)
+              and any(np.may_share_memory(out, arg) for out in outputs)]
+    if shared:
+        record["shared"] = shared
+
+
 def _short_error(exc: BaseException) -> str:
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return text[:ERROR_KEEP]
@@ -341,6 +397,10 @@ def execute_calls(
     """
     results: dict[str, Any] = {}
     objects: dict[str, Any] = {}
+    # The arguments of calls whose result (a cache) a later call gets: that later call can
+    # reach them through it (a backward that does x -= mu on the cached x).
+    reused = {a["result"] for c in calls for a in c.get("args", ()) if "result" in a}
+    kept: dict[str, Watched] = {}
     for call in calls:
         record: dict[str, Any] = {"id": call["id"]}
         captured = capture() if capture else None
@@ -349,8 +409,11 @@ def execute_calls(
             func = namespace.get(call["fn"])
             if not callable(func):
                 raise LookupError(f"function {call['fn']!r} is not defined in the submission")
-            args = [_decode(a, arrays, results, objects) for a in call.get("args", [])]
-            kwargs = {k: _decode(a, arrays, results, objects) for k, a in call.get("kwargs", {}).items()}
+            watched: Watched = []
+            args = [_decode(a, arrays, results, objects, watched, (i,))
+                    for i, a in enumerate(call.get("args", []))]
+            kwargs = {k: _decode(a, arrays, results, objects, watched, (k,))
+                      for k, a in call.get("kwargs", {}).items()}
             if call_seconds:
                 signal.setitimer(signal.ITIMER_REAL, call_seconds)
             try:
@@ -360,6 +423,14 @@ def execute_calls(
                     signal.setitimer(signal.ITIMER_REAL, 0)
             results[call["id"]] = value
             record["ok"] = True
+            _input_report(value, call.get("select"), bool(call.get("fresh")), watched, record)
+            via = [[a["result"], *path] for a in call.get("args", ()) if "result" in a
+                   for path, arg, before in kept.get(a["result"], ())
+                   if not _unchanged(arg, before)]
+            if via:
+                record["modified_via"] = via  # [earlier call id, *path in its arguments]
+            if call["id"] in reused:
+                kept[call["id"]] = watched
             record["value"] = _encode_result(value, call.get("select"), call["id"], sink)
             record["state"] = {
                 name: _encode(objects.get(name), f"{call['id']}.state.{name}", sink)
