@@ -272,3 +272,17 @@ def test_answers_after_the_close_are_refused_and_not_stored(live: Live) -> None:
         answers = [r.answer for r in s.scalars(select(Response).where(Response.attempt_id == attempt))]
     assert a is not None and a.status == AttemptStatus.IN_PROGRESS
     assert answers == [{"value": "b"}]
+
+
+# --- what the live server says about itself --------------------------------------------------
+
+
+def test_the_live_server_sends_no_server_banner_and_its_security_headers(live: Live) -> None:
+    status, _, headers = call(live, "capped", "GET", "/me")
+    assert status == 200
+    with urllib.request.urlopen(f"{live.base}/login", timeout=10) as page:
+        page_headers = page.headers
+    for h in (headers, page_headers):
+        assert h.get_all("Server") is None, h.get_all("Server")
+        assert h["Cache-Control"] == "no-store"
+        assert h["Strict-Transport-Security"] == "max-age=31536000"  # QUIZSVC_SESSION_COOKIE_SECURE=1
