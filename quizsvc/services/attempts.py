@@ -58,7 +58,7 @@ class ItemFeedback:
 @dataclass
 class AttemptResult:
     attempt: Attempt
-    score: float | None
+    score: float | None  # None until feedback is due (after_close)
     max_score: float
     feedback_visible: bool
     items: list[ItemFeedback] = field(default_factory=list)
@@ -297,9 +297,15 @@ def submit_attempt(
 
 
 def feedback_visible(quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
+    """Whether scores, keys and explanations may be shown (to staff always)."""
     if staff or quiz.feedback_policy == FeedbackPolicy.IMMEDIATE:
         return True
     return quiz.has_closed(now or utcnow())
+
+
+def scores_visible(session: Session, actor: User, quiz: Quiz) -> bool:
+    """Whether ``actor`` may see the scores of the quiz's attempts now."""
+    return feedback_visible(quiz, course_svc.is_staff(session, actor, quiz.course))
 
 
 def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptResult:
@@ -310,7 +316,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
     visible = feedback_visible(quiz, staff)
     result = AttemptResult(
         attempt=attempt,
-        score=attempt.score,
+        score=attempt.score if visible else None,
         max_score=attempt.max_score or 0.0,
         feedback_visible=visible,
         feedback_available_at=None if visible else quiz.closes_at,
