@@ -61,6 +61,10 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'",
         )
+        if request.endpoint != "static":  # pages, API answers and exports are someone's own data
+            resp.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers should stay on it
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
     @app.before_request

@@ -188,9 +188,11 @@ def test_feedback_after_close(w, app):
     form_post(client, f"/attempts/{attempt_id}", {**form_data(right), "action": "submit"})
     page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     total = sum(i["points"] for i in w.items(quiz_id))
-    assert f'id="score">{total:g} / {total:g}</p>' in page  # the score is shown at once
+    # Not even the score before the close date (two attempts' totals would tell right from wrong).
+    assert f'id="score">— / {total:g}</p>' in page
+    assert f"{total:g} / {total:g}" not in client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
     assert 'class="explanation"' not in page and "feedback correct" not in page
-    assert "정답과 해설은 퀴즈 마감" in page and "공개됩니다" in page
+    assert "점수와 정답, 해설은 퀴즈 마감" in page and "공개됩니다" in page
     assert 'class="key"' not in page  # no key before the close date
     # course staff see the per-item marking and keys at once
     ta = logged_in(app, "ta")
@@ -202,6 +204,8 @@ def test_feedback_after_close(w, app):
     page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert page.count('class="explanation"') == len(right)
     assert page.count("feedback correct") == len(right)
+    assert f'id="score">{total:g} / {total:g}</p>' in page
+    assert f"{total:g} / {total:g}" in client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
 
 
 def test_option_order_is_per_student_and_stable(w, app):

@@ -58,7 +58,10 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "integer"}, "quiz_id": {"type": "integer"}, "user_id": {"type": "integer"},
         "number": {"type": "integer"}, "status": {"type": "string", "enum": ["in_progress", "submitted"]},
         "started_at": {"type": "string", "format": "date-time"}, "submitted_at": NULLABLE_TIME,
-        "score": {"type": ["number", "null"]}, "max_score": {"type": ["number", "null"]},
+        "score": {"type": ["number", "null"],
+                  "description": "Null until submitted, and for a student until feedback is due "
+                                 "(feedback_policy after_close: the close date)."},
+        "max_score": {"type": ["number", "null"]},
         "items": {"type": "array", "items": _ref("Item")}}},
     "Item": {"type": "object", "required": ["id", "key", "type", "points", "prompt", "options"], "properties": {
         "id": {"type": "integer"}, "key": {"type": "string"},
@@ -76,7 +79,9 @@ SCHEMAS: dict[str, Any] = {
                     "propertyNames": {"pattern": "^[0-9]+$"},
                     "description": "Item id (as a string) -> answer. Omitted items count as unanswered."}}},
     "Result": {"type": "object", "required": ["attempt", "max_score", "feedback_visible", "items"], "properties": {
-        "attempt": _ref("Attempt"), "score": {"type": ["number", "null"]}, "max_score": {"type": "number"},
+        "attempt": _ref("Attempt"),
+        "score": {"type": ["number", "null"], "description": "Null until feedback_visible."},
+        "max_score": {"type": "number"},
         "feedback_visible": {"type": "boolean"}, "feedback_available_at": NULLABLE_TIME,
         "items": {"type": "array", "items": {"type": "object", "required": ["item_id", "score", "correct"],
                   "properties": {

@@ -81,7 +81,8 @@ def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
     q = quiz_svc.get_quiz(session, quiz_id)
     attempts = attempt_svc.attempts_of(session, api_user(), q)
     body = quiz_json(q)
-    body["attempts"] = [attempt_json(a) for a in attempts]
+    visible = attempt_svc.scores_visible(session, api_user(), q)
+    body["attempts"] = [attempt_json(a, score_visible=visible) for a in attempts]
     return jsonify(body)
 
 
@@ -105,7 +106,7 @@ def start_attempt(quiz_id: int):  # type: ignore[no-untyped-def]
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
-    body = attempt_json(a)
+    body = attempt_json(a, score_visible=attempt_svc.scores_visible(session, api_user(), a.quiz))
     body["items"] = [item_json(v) for v in attempt_svc.attempt_items(session, api_user(), a)]
     return jsonify(body)
 

@@ -30,11 +30,13 @@ def quiz_json(quiz: Quiz) -> dict[str, Any]:
     }
 
 
-def attempt_json(attempt: Attempt) -> dict[str, Any]:
+def attempt_json(attempt: Attempt, *, score_visible: bool = True) -> dict[str, Any]:
+    """``score_visible=False`` (feedback after the close date): the score is null until then."""
     return {
         "id": attempt.id, "quiz_id": attempt.quiz_id, "user_id": attempt.user_id, "number": attempt.number,
         "status": attempt.status.value, "started_at": iso(attempt.started_at),
-        "submitted_at": iso(attempt.submitted_at), "score": attempt.score, "max_score": attempt.max_score,
+        "submitted_at": iso(attempt.submitted_at), "score": attempt.score if score_visible else None,
+        "max_score": attempt.max_score,
     }
 
 
@@ -49,7 +51,7 @@ def item_json(view: ItemView) -> dict[str, Any]:
 
 def result_json(result: AttemptResult) -> dict[str, Any]:
     return {
-        "attempt": attempt_json(result.attempt),
+        "attempt": attempt_json(result.attempt, score_visible=result.feedback_visible),
         "score": result.score,
         "max_score": result.max_score,
         "feedback_visible": result.feedback_visible,

@@ -94,6 +94,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
 
     from quizsvc.app import create_app
     from quizsvc.db import dispose_engines
+    from quizsvc.server_banner import drop_server_header
 
     if workers is not None and workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
@@ -133,6 +134,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
         def load(self) -> Any:
             return app
 
+    drop_server_header()
     Server().run()
 
 

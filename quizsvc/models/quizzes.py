@@ -20,7 +20,9 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 class FeedbackPolicy(enum.StrEnum):
     IMMEDIATE = "immediate"  # score, keys and explanations right after submitting
-    AFTER_CLOSE = "after_close"  # score now; keys and explanations once the quiz has closed
+    # Nothing that tells right from wrong before the close date: not even the score (answering
+    # b, then a, and comparing the two totals would).
+    AFTER_CLOSE = "after_close"  # score, keys and explanations once the quiz has closed
 
 
 class AttemptStatus(enum.StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from quizsvc.quiz.base import QuestionType
 
 _TYPES: dict[str, QuestionType] = {}
@@ -32,14 +34,21 @@ def all_types() -> dict[str, QuestionType]:
 
 
 _loaded = False
+_loading = threading.Lock()
 
 
 def _load_builtin() -> None:
+    """Register the built-in types on first use. ``_loaded`` turns true only once they are all
+    registered: a request thread that saw it true early met an empty registry (a 500 on the
+    first concurrent requests a fresh worker took)."""
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    from quizsvc.quiz.types import multi_select, numeric, single_choice, vector
+    with _loading:
+        if _loaded:
+            return
+        from quizsvc.quiz.types import multi_select, numeric, single_choice, vector
 
-    for module in (single_choice, multi_select, numeric, vector):
-        register(module.TYPE)
+        for module in (single_choice, multi_select, numeric, vector):
+            register(module.TYPE)
+        _loaded = True

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -58,7 +58,7 @@ class ItemFeedback:
 @dataclass
 class AttemptResult:
     attempt: Attempt
-    score: float | None
+    score: float | None  # None until feedback is due (after_close)
     max_score: float
     feedback_visible: bool
     items: list[ItemFeedback] = field(default_factory=list)
@@ -186,13 +186,9 @@ def _is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []
 
 
-def save_answers(
-    session: Session, actor: User, attempt: Attempt, answers: dict[int, Any], *, allow_blank: bool = True
-) -> None:
-    """Parse and store answers. Any unreadable answer raises ``Invalid`` with a message per item
-    and nothing is stored, so a typo never costs an attempt or a saved answer."""
-    _require_own_open(session, actor, attempt)
-    items = {item.id: item for item in _items(session, attempt.quiz)}
+def _parse_answers(attempt: Attempt, items: dict[int, Item], answers: dict[int, Any],
+                   allow_blank: bool) -> dict[int, Any]:
+    """Every answer parsed, or ``Invalid`` with a message per unreadable item."""
     parsed: dict[int, Any] = {}
     errors: dict[str, Localized] = {}
     for item_id, raw in answers.items():
@@ -211,13 +207,53 @@ def save_answers(
     if errors:
         raise Invalid("읽을 수 없는 답이 있습니다. 고친 뒤 다시 제출하세요.",
                       "Some answers could not be read; fix them and submit again.", errors=errors)
-    existing = {r.item_id: r for r in attempt.responses}
+    return parsed
+
+
+# Saving and submitting both start by writing the attempt's row while it is in progress: on
+# PostgreSQL that locks the row, on SQLite it takes the one write lock. A save and a submit of
+# the same attempt therefore take turns: a save that comes second finds the attempt submitted
+# and stores nothing, and a submit scores exactly the answers it stores (a save used to slip in
+# after the scoring, so the stored answer was not the one scored).
+_HOLD_OPEN = (update(Attempt).where(Attempt.id == bindparam("p_id"), Attempt.status == AttemptStatus.IN_PROGRESS)
+              .values(status=Attempt.status).execution_options(synchronize_session=False))
+_SUBMIT = (update(Attempt).where(Attempt.id == bindparam("p_id"), Attempt.status == AttemptStatus.IN_PROGRESS)
+           .values(status=AttemptStatus.SUBMITTED, submitted_at=bindparam("p_now"))
+           .execution_options(synchronize_session=False))
+
+
+def _hold(session: Session, attempt: Attempt, stmt: Any, **params: Any) -> None:
+    """Run one of the statements above; if the attempt was no longer in progress, roll back."""
+    if not session.execute(stmt, {"p_id": attempt.id, **params}).rowcount:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
+
+
+def _store_answers(session: Session, attempt: Attempt, parsed: dict[int, Any]) -> dict[int, Response]:
+    """Write parsed answers (holding the attempt, see above); returns every stored response,
+    read after the hold, by item id."""
+    stored = {r.item_id: r for r in session.scalars(
+        select(Response).where(Response.attempt_id == attempt.id).execution_options(populate_existing=True))}
     for item_id, value in parsed.items():
-        resp = existing.get(item_id)
+        resp = stored.get(item_id)
         if resp is None:
-            session.add(Response(attempt_id=attempt.id, item_id=item_id, answer={"value": value}))
+            stored[item_id] = resp = Response(attempt_id=attempt.id, item_id=item_id, answer={"value": value})
+            session.add(resp)
         else:
             resp.answer = {"value": value}
+    return stored
+
+
+def save_answers(
+    session: Session, actor: User, attempt: Attempt, answers: dict[int, Any], *, allow_blank: bool = True
+) -> None:
+    """Parse and store answers. Any unreadable answer raises ``Invalid`` with a message per item
+    and nothing is stored, so a typo never costs an attempt or a saved answer."""
+    _require_own_open(session, actor, attempt)
+    items = {item.id: item for item in _items(session, attempt.quiz)}
+    parsed = _parse_answers(attempt, items, answers, allow_blank)
+    _hold(session, attempt, _HOLD_OPEN)
+    _store_answers(session, attempt, parsed)
     try:
         session.commit()
     except IntegrityError:
@@ -229,24 +265,15 @@ def save_answers(
 def submit_attempt(
     session: Session, actor: User, attempt: Attempt, answers: dict[int, Any] | None = None
 ) -> AttemptResult:
-    if answers:
-        save_answers(session, actor, attempt, answers)
-    else:
-        _require_own_open(session, actor, attempt)
-    # Claim the attempt first: of two concurrent submits only one moves it on.
-    now = utcnow()
-    claimed = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
-        .values(status=AttemptStatus.SUBMITTED, submitted_at=now)
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
-    session.refresh(attempt)
-    responses = {r.item_id: r for r in attempt.responses}
+    """Store the answers sent along, if any, and score the attempt, in one transaction that
+    starts by moving it on: of concurrent submits only one stores and scores anything."""
+    _require_own_open(session, actor, attempt)
+    items = _items(session, attempt.quiz)
+    parsed = _parse_answers(attempt, {item.id: item for item in items}, answers or {}, True)
+    _hold(session, attempt, _SUBMIT, p_now=utcnow())
+    responses = _store_answers(session, attempt, parsed)
     total = max_total = 0.0
-    for item in _items(session, attempt.quiz):
+    for item in items:
         variant = variant_for(item, attempt.user_id, attempt.quiz.shuffle_options)
         resp = responses.get(item.id)
         if resp is None:
@@ -265,13 +292,20 @@ def submit_attempt(
     attempt.score = round(total, 6)
     attempt.max_score = max_total
     session.commit()
+    session.refresh(attempt)
     return attempt_result(session, actor, attempt)
 
 
 def feedback_visible(quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
+    """Whether scores, keys and explanations may be shown (to staff always)."""
     if staff or quiz.feedback_policy == FeedbackPolicy.IMMEDIATE:
         return True
     return quiz.has_closed(now or utcnow())
+
+
+def scores_visible(session: Session, actor: User, quiz: Quiz) -> bool:
+    """Whether ``actor`` may see the scores of the quiz's attempts now."""
+    return feedback_visible(quiz, course_svc.is_staff(session, actor, quiz.course))
 
 
 def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptResult:
@@ -282,7 +316,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
     visible = feedback_visible(quiz, staff)
     result = AttemptResult(
         attempt=attempt,
-        score=attempt.score,
+        score=attempt.score if visible else None,
         max_score=attempt.max_score or 0.0,
         feedback_visible=visible,
         feedback_available_at=None if visible else quiz.closes_at,

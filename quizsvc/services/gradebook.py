@@ -43,12 +43,24 @@ class Gradebook:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["name", "email", *[f"{c.title} (/{c.max_score:g})" for c in self.columns], "total"])
+        writer.writerow(["name", "email", *[_text_cell(f"{c.title} (/{c.max_score:g})") for c in self.columns],
+                         "total"])
         for user, scores in self.rows:
-            writer.writerow([user.name, user.email,
+            writer.writerow([_text_cell(user.name), _text_cell(user.email),
                              *["" if scores[c.key] is None else f"{scores[c.key]:g}" for c in self.columns],
                              f"{self.total(scores):g}"])
         return out.getvalue()
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (=HYPERLINK(...) in a display name would run in the instructor's spreadsheet). OWASP's advice
+# for CSV injection: start such a cell with an apostrophe, which makes it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(text: str) -> str:
+    """A cell of text that people typed (names, e-mails, titles), safe from evaluation."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def gradebook(session: Session, actor: User, course: Course) -> Gradebook:

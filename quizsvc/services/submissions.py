@@ -75,14 +75,6 @@ def late_days(due_at: datetime | None, at: datetime) -> int:
     return math.ceil((at - due_at) / timedelta(days=1))
 
 
-# The statements a submission always runs, built once (each is immutable and thread-safe):
-# building one per call costs more CPU than SQLite takes to run it.
-_COUNT_OWN = select(func.count()).select_from(Submission).where(
-    Submission.assignment_id == bindparam("p_assignment"), Submission.user_id == bindparam("p_user"))
-_COUNT_RECENT = select(func.count()).select_from(Submission).where(  # ix_submissions_user_created
-    Submission.user_id == bindparam("p_user"), Submission.created_at > bindparam("p_since"))
-
-
 def submit(
     session: Session, actor: User, assignment: Assignment, source: str, filename: str = "solution.py",
     *, via: str = "web", dispatcher: Dispatcher | None = None, limits: Limits | None = None,
@@ -90,24 +82,16 @@ def submit(
     staff = require_visible(session, actor, assignment)
     now = utcnow()
     name = _validate_source(source, filename)
-    if not staff:
+    row = {"assignment_id": assignment.id, "user_id": actor.id, "source": source, "filename": name,
+           "via": via, "created_at": now}
+    if staff:
+        sub = _insert(session, row)
+    else:
         if assignment.opens_at and now < assignment.opens_at:
             raise Forbidden("아직 제출할 수 없는 과제입니다.", "This assignment is not open yet.")
         if assignment.closes_at and now >= assignment.closes_at:
             raise Forbidden("제출이 마감되었습니다.", "Submissions for this assignment have closed.")
-        if assignment.max_submissions is not None:
-            used = session.scalar(_COUNT_OWN, {"p_assignment": assignment.id, "p_user": actor.id})
-            if (used or 0) >= assignment.max_submissions:
-                raise Forbidden(f"제출 가능 횟수({assignment.max_submissions}회)를 모두 사용했습니다.",
-                                f"You have used all {assignment.max_submissions} submissions.")
-        lim = limits or Limits()
-        recent = session.scalar(_COUNT_RECENT, {"p_user": actor.id, "p_since": now - timedelta(minutes=1)})
-        if (recent or 0) >= lim.per_minute:
-            raise TooMany(f"1분에 {lim.per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
-                          f"At most {lim.per_minute} submissions a minute; try again shortly.",
-                          retry_after=60)
-    sub = _insert(session, {"assignment_id": assignment.id, "user_id": actor.id, "source": source,
-                            "filename": name, "via": via, "created_at": now})
+        sub = _insert_within_limits(session, row, assignment.max_submissions, (limits or Limits()).per_minute)
     if dispatcher is not None:
         dispatcher.enqueue(sub.id)
     return sub
@@ -118,7 +102,35 @@ _NEW_ROW = {"status": SubmissionStatus.QUEUED, "started_at": None, "finished_at"
             "lease_until": None, "claim": None, "deliveries": 0, "grade_count": 0, "raw_score": None,
             "score": None, "max_score": None, "late_days": 0, "error": None}
 _TABLE: Table = Submission.__table__  # type: ignore[assignment]  # declared as a FromClause
+# The statements a submission always runs, built once (each is immutable and thread-safe):
+# building one per call costs more CPU than SQLite takes to run it.
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+
+# A student's submission is stored only if the database, at the moment it stores it, counts
+# fewer than the limits: one INSERT ... SELECT ... WHERE (count) < limit. A count read earlier
+# and checked in Python let concurrent requests through together (30 at once against a limit
+# of 3 stored 10). SQLite runs a writing statement holding its one write lock, which the
+# statement takes before it reads. PostgreSQL (READ COMMITTED) would let two such statements
+# both count 2; so the student's row is locked first (FOR NO KEY UPDATE: it does not hold up
+# rows that merely reference the student), the student's submissions take turns, and each
+# statement's snapshot, taken after the lock, sees those committed before it.
+_LOCK_STUDENT = select(User.id).where(User.id == bindparam("p_user")).with_for_update(key_share=True)
+_COUNT_OWN = select(func.count()).select_from(Submission).where(
+    Submission.assignment_id == bindparam("p_assignment"), Submission.user_id == bindparam("p_user"))
+_COUNT_RECENT = select(func.count()).select_from(Submission).where(  # ix_submissions_user_created
+    Submission.user_id == bindparam("p_user"), Submission.created_at > bindparam("p_since"))
+
+
+def _guarded_insert(*, with_max: bool) -> Any:
+    columns = [c.name for c in _TABLE.c if c.name != "id"]
+    fits = _COUNT_RECENT.scalar_subquery() < bindparam("p_per_minute")
+    if with_max:
+        fits = fits & (_COUNT_OWN.scalar_subquery() < bindparam("p_max"))
+    values = select(*[bindparam(c, type_=_TABLE.c[c].type) for c in columns]).where(fits)
+    return insert(_TABLE).from_select(columns, values).returning(_TABLE.c.id)
+
+
+_INSERT_IF_FITS = {with_max: _guarded_insert(with_max=with_max) for with_max in (False, True)}
 
 
 def _insert(session: Session, values: dict[str, Any]) -> Submission:
@@ -128,6 +140,35 @@ def _insert(session: Session, values: dict[str, Any]) -> Submission:
     row = {**_NEW_ROW, "result": {}, **values}
     session.flush()  # as the ORM would before a statement: pending changes go first
     row["id"] = session.connection().execute(_INSERT, row).scalar_one()
+    return _committed(session, row)
+
+
+def _insert_within_limits(session: Session, values: dict[str, Any], max_submissions: int | None,
+                          per_minute: int) -> Submission:
+    """Accept a student's submission if it fits the limits (as :func:`_insert`), else raise
+    and store nothing."""
+    row = {**_NEW_ROW, "result": {}, **values}
+    params = {**row, "p_user": row["user_id"], "p_assignment": row["assignment_id"],
+              "p_since": row["created_at"] - timedelta(minutes=1), "p_per_minute": per_minute,
+              "p_max": max_submissions}
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(_LOCK_STUDENT, params)
+    new_id = conn.execute(_INSERT_IF_FITS[max_submissions is not None], params).scalar()
+    if new_id is None:
+        used = conn.execute(_COUNT_OWN, params).scalar() if max_submissions is not None else None
+        session.rollback()
+        if max_submissions is not None and (used or 0) >= max_submissions:
+            raise Forbidden(f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다.",
+                            f"You have used all {max_submissions} submissions.")
+        raise TooMany(f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
+                      f"At most {per_minute} submissions a minute; try again shortly.", retry_after=60)
+    row["id"] = new_id
+    return _committed(session, row)
+
+
+def _committed(session: Session, row: dict[str, Any]) -> Submission:
     session.commit()
     sub = Submission(**row)
     make_transient_to_detached(sub)

@@ -15,6 +15,7 @@ from quizsvc.db import get_session
 from quizsvc.errors import DomainError
 from quizsvc.models import User
 from quizsvc.rendering import markdown_inline, markdown_to_html
+from quizsvc.web.text_input import refuse_control_characters
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -62,6 +63,7 @@ def init_web(app: Flask) -> None:
     from quizsvc.web import account, assignments, auth, health, staff, student
 
     login_manager.init_app(app)
+    app.before_request(refuse_control_characters)
     for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp, assignments.bp):
         app.register_blueprint(bp)
 

@@ -83,6 +83,7 @@ def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
         used=used,
         status=quiz_svc.status_of(q),
         staff=course_svc.is_staff(session, current_user, q.course),
+        scores_visible=attempt_svc.scores_visible(session, current_user, q),
         form=ActionForm(),
         now=utcnow(),
     )
