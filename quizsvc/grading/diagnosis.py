@@ -1,46 +1,296 @@
-"""Recognise known mistakes by comparing a failing submission's outputs with the outputs of
-executable mistake variants, all computed on the trusted side from the same inputs."""
+"""Recognise known mistakes, alone or in pairs, by comparing a failing submission's outputs with
+the outputs of executable mistake variants, all computed on the trusted side from the same inputs.
+
+The rule: a mistake (or a pair) is named only when its variant explains the submission
+*consistently*: on every output both computed, the variant's output agrees with the
+submission's (within the case's tolerance), the passing outputs included, and at least one
+failing output is explained. A variant that would get wrong an output the submission gets right
+cannot be the explanation. When nothing in the catalogue fits, :mod:`symptoms` says what is
+observed instead.
+
+Cost: the catalogue (every variant's outputs, and every composable pair's) is computed once per
+process at warm start; a submission's matching is set arithmetic over output "slots" plus one
+quick comparison per failing output and surviving candidate.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from quizsvc.grading.assignment import Assignment, Mistake
-from quizsvc.grading.cases import Case, Verdict
+import numpy as np
+
+from quizsvc.grading.assignment import Assignment, Mistake, composed
+from quizsvc.grading.cases import Case, ExtractError, Verdict, compare_output, extract
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
+
+# A slot is one judged thing of one case: (case name, check index), or (case name, VERDICT) for
+# what a case judges beyond its outputs (a property case's properties, say).
+Slot = tuple[str, int]
+VERDICT = -1
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A call that raised (or timed out): nothing was computed for this slot."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A value was returned but the output cannot be read from it (a tuple too short...)."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A case's verdict beyond its outputs: failed properties and their observed rates."""
+
+    problem: str | None
+    signature: tuple[str, ...]
+    features: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class Candidate:
+    """A known mistake, or a pair made together, with its outputs on every case."""
+
+    mistakes: tuple[Mistake, ...]
+    observed: dict[Slot, Any]  # only where it differs from the reference
+    touched: frozenset[Slot]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(m.key for m in self.mistakes)
+
+
+@dataclass
+class Catalogue:
+    assignment: Assignment
+    singles: list[Candidate]
+    pairs: list[Candidate]
+    by_key: dict[str, Candidate] = field(default_factory=dict)
 
 
 @dataclass
 class Explanation:
     mistake: Mistake
-    explained: list[str]  # failing cases whose outputs match the variant's
-    against: int  # cases where the variant fails but the submission does not look like it
+    explained: list[str]  # failing cases this mistake explains
 
-    @property
-    def strength(self) -> tuple[int, int]:
-        return (len(self.explained) - self.against, len(self.explained))
+
+@dataclass
+class Observation:
+    """What the submission did, slot by slot (only the slots that can be compared)."""
+
+    passing: set[Slot] = field(default_factory=set)
+    failing: dict[Slot, Any] = field(default_factory=dict)  # slot -> the submission's value
+    errors: dict[Slot, str] = field(default_factory=dict)  # slot -> the call's error
+
+
+# ----- the catalogue, built once per assignment ----------------------------------------------
+
+
+def observe_slots(case: Case, outcome: RunOutcome, expected: RunOutcome, verdict: Verdict
+                  ) -> dict[Slot, tuple[bool, Any]]:
+    """slot -> (agrees with the reference, what was observed) for one case."""
+    slots: dict[Slot, tuple[bool, Any]] = {}
+    if case.judge is not None:
+        slots[(case.name, VERDICT)] = (verdict.passed, _judged(verdict))
+        return slots
+    any_wrong = False
+    for index, (check, want) in enumerate(zip(case.checks, case._wanted(expected), strict=True)):
+        value = read(outcome, case, index)
+        ok = not isinstance(value, Failed | Unreadable) and compare_output(
+            check, value, want, case.tolerance, quick=True).ok
+        any_wrong |= not ok
+        slots[(case.name, index)] = (ok, value)
+    if not verdict.passed and not any_wrong:  # wrong beyond its outputs (e.g. an input changed)
+        slots[(case.name, VERDICT)] = (False, _judged(verdict))
+    return slots
+
+
+def read(outcome: RunOutcome, case: Case, index: int) -> Any:
+    check = case.checks[index]
+    result = outcome.outcomes.get(check.call)
+    if result is None or not result.ok:
+        return Failed(result.error or "" if result else "not run")
+    try:
+        return extract(outcome, check.call, check.path, check.label)
+    except ExtractError as exc:
+        return Unreadable(exc.problem)
+
+
+def _judged(verdict: Verdict) -> Judged:
+    return Judged(verdict.problem, verdict.signature, tuple(sorted(verdict.features.items())))
+
+
+def _candidate(assignment: Assignment, mistakes: tuple[Mistake, ...], outcome: RunOutcome,
+               verdicts: dict[str, Verdict]) -> Candidate:
+    observed: dict[Slot, Any] = {}
+    for case in assignment.cases:
+        for slot, (ok, value) in observe_slots(case, outcome, assignment.expected,
+                                               verdicts[case.name]).items():
+            if not ok:
+                observed[slot] = value
+    return Candidate(mistakes, observed, frozenset(observed))
+
+
+def _same(assignment: Assignment, a: Candidate, b: Candidate) -> bool:
+    """Do two candidates give the same outputs on every case (nothing could tell them apart)?"""
+    if a.touched != b.touched:
+        return False
+    cases = {c.name: c for c in assignment.cases}
+    return all(agrees(cases[slot[0]], slot, a.observed[slot], b.observed[slot], assignment)
+               for slot in a.touched)
+
+
+@functools.cache
+def catalogue(assignment: Assignment) -> Catalogue:
+    """Every known mistake's outputs, and those of every pair of mistakes that can be made
+    together (same base solution, patches on different code) and that shows both mistakes.
+    Computed once per process; :func:`quizsvc.grading.registry.warm_up` calls it."""
+    singles = [_candidate(assignment, (m,), assignment.variant_outcome(m.key),
+                          assignment.variant_verdicts(m.key)) for m in assignment.mistakes]
+    by_key = {c.mistakes[0].key: c for c in singles}
+    pairs = []
+    for first, second in itertools.combinations(assignment.mistakes, 2):
+        source = composed(first, second)
+        if source is None:
+            continue
+        namespace = namespace_from_source(source, f"<mistakes {first.key} + {second.key}>")
+        outcome = run_trusted(namespace, assignment.program(assignment.cases))
+        verdicts = {c.name: c.evaluate(outcome, assignment.expected) for c in assignment.cases}
+        pair = _candidate(assignment, (first, second), outcome, verdicts)
+        # A pair that looks like one of its mistakes alone (one masks the other) adds nothing.
+        if not any(_same(assignment, pair, by_key[m.key]) for m in (first, second)):
+            pairs.append(pair)
+    return Catalogue(assignment, singles, pairs, by_key)
+
+
+# ----- matching one submission ---------------------------------------------------------------
+
+
+def agrees(case: Case, slot: Slot, mine: Any, theirs: Any, assignment: Assignment) -> bool:
+    """Is the submission's value at ``slot`` the variant's (within the case's tolerance)?"""
+    special = (Failed, Unreadable, Judged)
+    if isinstance(theirs, special) or isinstance(mine, special):
+        if type(mine) is not type(theirs):
+            return False
+        if isinstance(theirs, Judged):
+            return _judged_agree(case, mine, theirs)
+        return bool(mine == theirs)
+    check = case.checks[slot[1]]
+    mine, theirs = _reshape_alike(mine, theirs, case._wanted(assignment.expected)[slot[1]])
+    return compare_output(check, mine, theirs, case.tolerance, diagnosing=True, quick=True).ok
+
+
+def _judged_agree(case: Case, mine: Judged, theirs: Judged) -> bool:
+    if mine.signature != theirs.signature or mine.problem != theirs.problem:
+        return False
+    a, b = dict(mine.features), dict(theirs.features)
+    return all(abs(a[k] - b[k]) <= tol for k, tol in case.feature_tol.items()
+               if k in a and k in b)
+
+
+def _reshape_alike(mine: Any, theirs: Any, want: Any) -> tuple[Any, Any]:
+    """A variant whose output has the wrong shape stands for every wrong shape with the same
+    values in the same order: (C*H*W,) running statistics match (C, H, W) ones."""
+    if (isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray)
+            and isinstance(want, np.ndarray) and theirs.shape != want.shape
+            and mine.shape != want.shape and mine.size == theirs.size
+            and mine.shape != theirs.shape):
+        return mine.reshape(theirs.shape), theirs
+    return mine, theirs
+
+
+def observe(cases: list[Case], verdicts: dict[str, Verdict], outcome: RunOutcome,
+            expected: RunOutcome) -> Observation:
+    seen = Observation()
+    for case in cases:
+        verdict = verdicts[case.name]
+        if verdict.passed:
+            seen.passing.update((case.name, i) for i in range(len(case.checks)))
+            seen.passing.add((case.name, VERDICT))
+            continue
+        for slot, (ok, value) in observe_slots(case, outcome, expected, verdict).items():
+            if isinstance(value, Failed):
+                seen.errors[slot] = value.error
+            elif ok:
+                seen.passing.add(slot)
+            else:
+                seen.failing[slot] = value
+    return seen
+
+
+def consistent(candidate: Candidate, seen: Observation, cases: dict[str, Case],
+               assignment: Assignment) -> int:
+    """How many of the submission's failures the candidate explains; 0 when it contradicts
+    any output (a wrong output the submission gets right, or a different wrong value)."""
+    touched = candidate.touched
+    if not seen.failing.keys() <= touched or not touched.isdisjoint(seen.passing):
+        return 0
+    for slot, mine in seen.failing.items():
+        if not agrees(cases[slot[0]], slot, mine, candidate.observed[slot], assignment):
+            return 0
+    # Calls that raised: the same error as the variant's is evidence, another one says nothing.
+    same_errors = 0
+    for slot, error in seen.errors.items():
+        theirs = candidate.observed.get(slot)
+        same_errors += isinstance(theirs, Failed) and theirs.error == error
+    return len(seen.failing) + same_errors
+
+
+def best(candidates: Iterable[Candidate], seen: Observation, cases: dict[str, Case],
+         assignment: Assignment) -> Candidate | None:
+    """The one candidate that explains the most; None if none does or two tie (the outputs
+    cannot tell them apart, and naming either could be wrong)."""
+    scored = [(consistent(c, seen, cases, assignment), c) for c in candidates]
+    scored = [(s, c) for s, c in scored if s > 0]
+    if not scored:
+        return None
+    top = max(s for s, _ in scored)
+    winners = [c for s, c in scored if s == top]
+    return winners[0] if len(winners) == 1 else None
 
 
 def explain(assignment: Assignment, cases: list[Case], verdicts: dict[str, Verdict],
-            outcome: RunOutcome) -> list[Explanation]:
-    """Mistakes that explain at least one failing case, best first."""
-    failing = [c for c in cases if not verdicts[c.name].passed]
-    if not failing:
-        return []
-    expected = assignment.expected
-    # The submission's own verdicts are the judges' verdicts unless loading failed.
-    mine = {} if outcome.load_error else verdicts
-    found = []
-    for order, mistake in enumerate(assignment.mistakes):
-        variant = assignment.variant_outcome(mistake.key)
-        theirs = assignment.variant_verdicts(mistake.key)
-        explained = [c.name for c in failing
-                     if c.matches(outcome, variant, expected, mine=mine.get(c.name),
-                                  theirs=theirs[c.name])]
-        if not explained:
-            continue
-        variant_fails = [c.name for c in cases if not theirs[c.name].passed]
-        against = len(set(variant_fails) - set(explained))
-        found.append((order, Explanation(mistake, explained, against)))
-    found.sort(key=lambda item: (-item[1].strength[0], -item[1].strength[1], item[0]))
-    return [e for _, e in found]
+            outcome: RunOutcome) -> tuple[list[Explanation], Observation | None]:
+    """The known mistake, or pair of mistakes, that explains every failing output ([] if none
+    does), and what was observed (None when nothing failed or the submission did not load)."""
+    if outcome.load_error or all(verdicts[c.name].passed for c in cases):
+        return [], None
+    seen = observe(cases, verdicts, outcome, assignment.expected)
+    if not seen.failing and not seen.errors:
+        return [], seen
+    known = catalogue(assignment)
+    by_name = {c.name: c for c in cases}
+    found = best(known.singles, seen, by_name, assignment)
+    if found is None and not _any_consistent(known.singles, seen, by_name, assignment):
+        found = best(known.pairs, seen, by_name, assignment)
+    if found is None:
+        return [], seen
+    failing = [c.name for c in cases if not verdicts[c.name].passed]
+    return [Explanation(m, _explained(known.by_key[m.key], found, failing, seen))
+            for m in found.mistakes], seen
+
+
+def _any_consistent(candidates: list[Candidate], seen: Observation, cases: dict[str, Case],
+                    assignment: Assignment) -> bool:
+    """Ties among single mistakes are not broken by guessing a pair instead."""
+    return any(consistent(c, seen, cases, assignment) for c in candidates)
+
+
+def _explained(single: Candidate, found: Candidate, failing: list[str], seen: Observation
+               ) -> list[str]:
+    """The failing cases that this mistake (of the found candidate) accounts for."""
+    wrong = set(seen.failing) | {s for s in seen.errors if s in found.touched}
+    mine = {s[0] for s in wrong if s in single.touched}
+    if len(found.mistakes) > 1 and not mine:
+        mine = {s[0] for s in wrong}
+    return [name for name in failing if name in mine]
