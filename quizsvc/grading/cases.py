@@ -58,6 +58,7 @@ class Verdict:
     metrics: dict[str, Any] = field(default_factory=dict)
     signature: tuple[str, ...] = ()  # property cases: the properties that failed
     features: dict[str, float] = field(default_factory=dict)  # property cases: observed rates
+    wrong: tuple[int, ...] = ()  # value cases: indices of the checks that failed (diagnosis)
 
     @property
     def message(self) -> str:
@@ -240,21 +241,25 @@ class Case:
             return self.judge(outcome)
         metrics: dict[str, Any] = {}
         failures: list[Comparison] = []
-        for check, want in zip(self.checks, self._wanted(expected), strict=True):
+        wrong: list[int] = []
+        for index, (check, want) in enumerate(zip(self.checks, self._wanted(expected),
+                                                  strict=True)):
             try:
                 got = extract(outcome, check.call, check.path, check.label)
             except ExtractError as exc:
                 failures.append(Comparison(False, exc.problem, exc.text))
+                wrong.append(index)
                 continue
             result = compare_output(check, got, want, self.tolerance, diagnosing=diagnosing)
             metrics[str(check.label)] = result.metrics
             if not result.ok:
                 failures.append(result)
+                wrong.append(index)
         if not failures:
             return Verdict(True, metrics=metrics)
         texts = {f.text.en: f.text for f in failures[:3]}  # the same message once
         text = Text.join("; ", list(texts.values()))
-        return Verdict(False, text, failures[0].problem, metrics)
+        return Verdict(False, text, failures[0].problem, metrics, wrong=tuple(wrong))
 
     def _wanted(self, expected: RunOutcome) -> list[Any]:
         """The checks' expected values, extracted once per ``expected`` outcome (the reference's

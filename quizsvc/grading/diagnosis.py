@@ -18,13 +18,21 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from quizsvc.grading.assignment import Assignment, Mistake, composed
-from quizsvc.grading.cases import Case, ExtractError, Verdict, compare_output, extract
+from quizsvc.grading.cases import (
+    Case,
+    ExtractError,
+    OutputCheck,
+    Verdict,
+    compare_output,
+    extract,
+)
+from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
 
@@ -64,6 +72,8 @@ class Candidate:
     mistakes: tuple[Mistake, ...]
     observed: dict[Slot, Any]  # only where it differs from the reference
     touched: frozenset[Slot]
+    # Touched only by the shape (the values are right): a submission may get these right too.
+    strict: frozenset[Slot] = frozenset()
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -76,6 +86,30 @@ class Catalogue:
     singles: list[Candidate]
     pairs: list[Candidate]
     by_key: dict[str, Candidate] = field(default_factory=dict)
+
+
+# slot -> the check that compares a submission's output with a variant's: the case's tolerance,
+# its atol scaled to the reference's magnitude (two wrong outputs that cancel to ~0, like a
+# gradient through two-value statistics, agree up to their rounding, not to the last bit).
+_AGREE: dict[int, dict[Slot, OutputCheck]] = {}
+
+
+def _agree_checks(assignment: Assignment) -> dict[Slot, OutputCheck]:
+    checks = _AGREE.get(id(assignment))
+    if checks is None:
+        checks = {}
+        for case in assignment.cases:
+            for index, (check, want) in enumerate(zip(case.checks, case._wanted(
+                    assignment.expected), strict=True)):
+                tol = check.tol or case.tolerance
+                if check.kind in ("array", "arrays"):
+                    arrays = want if isinstance(want, list | tuple) else [want]
+                    scale = max((float(np.max(np.abs(a))) for a in arrays
+                                 if isinstance(a, np.ndarray) and a.size), default=0.0)
+                    tol = Tolerance(tol.rtol, tol.atol + tol.rtol * scale)
+                checks[(case.name, index)] = replace(check, tol=tol)
+        _AGREE[id(assignment)] = checks
+    return checks
 
 
 @dataclass
@@ -104,10 +138,10 @@ def observe_slots(case: Case, outcome: RunOutcome, expected: RunOutcome, verdict
         slots[(case.name, VERDICT)] = (verdict.passed, _judged(verdict))
         return slots
     any_wrong = False
-    for index, (check, want) in enumerate(zip(case.checks, case._wanted(expected), strict=True)):
-        value = read(outcome, case, index)
-        ok = not isinstance(value, Failed | Unreadable) and compare_output(
-            check, value, want, case.tolerance, quick=True).ok
+    for index in range(len(case.checks)):
+        # The verdict knows which checks failed; a right output's value is not needed.
+        ok = index not in verdict.wrong
+        value = None if ok else read(outcome, case, index)
         any_wrong |= not ok
         slots[(case.name, index)] = (ok, value)
     if not verdict.passed and not any_wrong:  # wrong beyond its outputs (e.g. an input changed)
@@ -133,12 +167,23 @@ def _judged(verdict: Verdict) -> Judged:
 def _candidate(assignment: Assignment, mistakes: tuple[Mistake, ...], outcome: RunOutcome,
                verdicts: dict[str, Verdict]) -> Candidate:
     observed: dict[Slot, Any] = {}
+    loose = set()
     for case in assignment.cases:
+        wanted = case._wanted(assignment.expected)
         for slot, (ok, value) in observe_slots(case, outcome, assignment.expected,
                                                verdicts[case.name]).items():
             if not ok:
                 observed[slot] = value
-    return Candidate(mistakes, observed, frozenset(observed))
+                if slot[1] != VERDICT and _only_shape(value, wanted[slot[1]]):
+                    loose.add(slot)
+    return Candidate(mistakes, observed, frozenset(observed), frozenset(observed.keys() - loose))
+
+
+def _only_shape(value: Any, want: Any) -> bool:
+    return (isinstance(value, np.ndarray) and isinstance(want, np.ndarray)
+            and value.shape != want.shape and value.size == want.size
+            and value.dtype.kind in "iuf"
+            and bool(np.allclose(value.ravel(), want.ravel(), rtol=1e-5, atol=1e-8)))
 
 
 def _same(assignment: Assignment, a: Candidate, b: Candidate) -> bool:
@@ -185,7 +230,7 @@ def agrees(case: Case, slot: Slot, mine: Any, theirs: Any, assignment: Assignmen
         if isinstance(theirs, Judged):
             return _judged_agree(case, mine, theirs)
         return bool(mine == theirs)
-    check = case.checks[slot[1]]
+    check = _agree_checks(assignment)[slot]
     mine, theirs = _reshape_alike(mine, theirs, case._wanted(assignment.expected)[slot[1]])
     return compare_output(check, mine, theirs, case.tolerance, diagnosing=True, quick=True).ok
 
@@ -229,29 +274,35 @@ def observe(cases: list[Case], verdicts: dict[str, Verdict], outcome: RunOutcome
 
 
 def consistent(candidate: Candidate, seen: Observation, cases: dict[str, Case],
-               assignment: Assignment) -> int:
-    """How many of the submission's failures the candidate explains; 0 when it contradicts
-    any output (a wrong output the submission gets right, or a different wrong value)."""
-    touched = candidate.touched
-    if not seen.failing.keys() <= touched or not touched.isdisjoint(seen.passing):
-        return 0
+               assignment: Assignment) -> tuple[int, int] | None:
+    """(failures explained, minus the outputs excused) when the candidate explains the
+    submission consistently, else None: it contradicts an output (gets wrong one the submission
+    gets right, or gets it wrong differently) or explains nothing. Excused: outputs the
+    candidate gets wrong only by their shape while the submission gets them right."""
+    if not seen.failing.keys() <= candidate.touched or not candidate.strict.isdisjoint(
+            seen.passing):
+        return None
     for slot, mine in seen.failing.items():
         if not agrees(cases[slot[0]], slot, mine, candidate.observed[slot], assignment):
-            return 0
+            return None
     # Calls that raised: the same error as the variant's is evidence, another one says nothing.
-    same_errors = 0
+    explained = len(seen.failing)
     for slot, error in seen.errors.items():
         theirs = candidate.observed.get(slot)
-        same_errors += isinstance(theirs, Failed) and theirs.error == error
-    return len(seen.failing) + same_errors
+        explained += isinstance(theirs, Failed) and theirs.error == error
+    if not explained:
+        return None
+    excused = len(seen.passing & (candidate.touched - candidate.strict)) if len(
+        candidate.touched) != len(candidate.strict) else 0
+    return explained, -excused
 
 
 def best(candidates: Iterable[Candidate], seen: Observation, cases: dict[str, Case],
          assignment: Assignment) -> Candidate | None:
     """The one candidate that explains the most; None if none does or two tie (the outputs
     cannot tell them apart, and naming either could be wrong)."""
-    scored = [(consistent(c, seen, cases, assignment), c) for c in candidates]
-    scored = [(s, c) for s, c in scored if s > 0]
+    scored = [(score, c) for c in candidates
+              if (score := consistent(c, seen, cases, assignment)) is not None]
     if not scored:
         return None
     top = max(s for s, _ in scored)
@@ -283,7 +334,7 @@ def explain(assignment: Assignment, cases: list[Case], verdicts: dict[str, Verdi
 def _any_consistent(candidates: list[Candidate], seen: Observation, cases: dict[str, Case],
                     assignment: Assignment) -> bool:
     """Ties among single mistakes are not broken by guessing a pair instead."""
-    return any(consistent(c, seen, cases, assignment) for c in candidates)
+    return any(consistent(c, seen, cases, assignment) is not None for c in candidates)
 
 
 def _explained(single: Candidate, found: Candidate, failing: list[str], seen: Observation

@@ -25,6 +25,7 @@ from quizsvc.grading.result import Text
 
 SMALL = 1e-2  # a wrong output within 1% of the expected values is "close"
 SAME = 1e-6  # ratios or differences equal to this relative precision are "constant"
+F32_SAME = 1e-4  # the same for float32 outputs
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,9 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
         return Pattern("other", text, text, ("type",))
     if got.shape != want.shape:
         return _shape(got, want)
-    return _values(got.astype(np.float64), want.astype(np.float64), case, slot, assignment)
+    precision = F32_SAME if np.float32 in (got.dtype, want.dtype) else SAME
+    return _values(got.astype(np.float64), want.astype(np.float64), case, slot, assignment,
+                   precision)
 
 
 def _scalar(got: Any, want: Any) -> Pattern:
@@ -183,10 +186,10 @@ def _scalar(got: Any, want: Any) -> Pattern:
         return Pattern("other", text, text, ("type",))
     if isinstance(g, int) and isinstance(w, int):
         d = g - w
-        text = Text(f"{abs(d)} {'more' if d > 0 else 'less'} than expected",
-                    f"기대값보다 {abs(d)} {'큼' if d > 0 else '작음'}")
-        quiet = Text("more than expected" if d > 0 else "less than expected",
-                     "기대값보다 큼" if d > 0 else "기대값보다 작음")
+        text = Text(f"it is {abs(d)} {'more' if d > 0 else 'less'} than expected",
+                    f"기대값보다 {abs(d)} {'큽니다' if d > 0 else '작습니다'}")
+        quiet = Text("it is more than expected" if d > 0 else "it is less than expected",
+                     "기대값보다 큽니다" if d > 0 else "기대값보다 작습니다")
         return Pattern("offset", text, quiet, (d,))
     if not np.isfinite(g):
         text = Text("NaN or infinite", "NaN 또는 무한대")
@@ -240,7 +243,7 @@ def _shape(got: np.ndarray, want: np.ndarray) -> Pattern:
 
 
 def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
-            assignment: Assignment) -> Pattern:
+            assignment: Assignment, precision: float) -> Pattern:
     finite = np.isfinite(got)
     if not finite.all():
         return _nonfinite(~finite, got.size, want)
@@ -250,16 +253,16 @@ def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
     if big.any() and np.all(np.abs(got[~big]) <= 1e-8 * scale):
         ratio = got[big] / want[big]
         k = float(np.median(ratio))
-        if np.all(np.abs(ratio - k) <= SAME * max(1.0, abs(k))):
+        if np.all(np.abs(ratio - k) <= precision * max(1.0, abs(k))):
             return _factor_pattern(k)
     c = float(np.median(diff))
-    if np.all(np.abs(diff - c) <= SAME * scale):
+    if np.all(np.abs(diff - c) <= precision * scale):
         text = Text(f"it is the expected value shifted by {_g(c)}",
                     f"기대값에서 {_g(c)}만큼 이동했습니다")
         quiet = Text("it is the expected value shifted by a constant",
                      "기대값에서 일정한 값만큼 이동했습니다")
         return Pattern("offset", text, quiet, (round(c, 6),))
-    proportional = _proportional(diff, case, slot, assignment)
+    proportional = _proportional(diff, case, slot, assignment, 10 * precision)
     if proportional is not None:
         return proportional
     rel = float(np.max(np.abs(diff) / np.maximum(np.abs(want), 1e-12 * scale)))
@@ -306,8 +309,8 @@ def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
     return Pattern("nonfinite", text, quiet, ())
 
 
-def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignment
-                  ) -> Pattern | None:
+def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignment,
+                  precision: float) -> Pattern | None:
     """got - expected = k * (one of the call's input arrays): an extra or a missing term."""
     call = next(c for c in case.program.calls if c["id"] == case.checks[slot[1]].call)
     names = _parameters(assignment, call["fn"])
@@ -319,7 +322,7 @@ def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignme
         if a.shape != diff.shape or not np.any(a):
             continue
         k = float(np.vdot(diff, a) / np.vdot(a, a))
-        if k and np.linalg.norm(diff - k * a) <= 1e-6 * norm:
+        if k and np.linalg.norm(diff - k * a) <= precision * norm:
             name = names[position] if position < len(names) else f"argument {position + 1}"
             text = Text(f"it differs from the expected value by {_g(k)} × {name}: an extra (or "
                         f"missing) term proportional to {name}",
@@ -329,7 +332,7 @@ def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignme
                          f"(or missing) term proportional to {name}",
                          f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
                          "더해졌거나 빠졌습니다")
-            return Pattern("proportional", text, quiet, (name,))
+            return Pattern("proportional", text, quiet, (name, round(k, 6)))
     return None
 
 
@@ -340,22 +343,35 @@ def _parameters(assignment: Assignment, fn: str) -> list[str]:
 
 
 def _summarise(patterns: list[tuple[Pattern, bool]]) -> Text:
-    kinds = {p.kind for p, _ in patterns}
-    if len(kinds) > 1:
-        texts = list({p.text.en: p.text for p, visible in patterns if visible}.values())[:2] or [
-            patterns[0][0].quiet]
-        return Text("It differs in more than one way: " + "; ".join(t.en for t in texts) + ".",
-                    "여러 방식으로 다릅니다: " + "; ".join(t.ko for t in texts) + ".")
-    keys = {p.key for p, _ in patterns}
-    shown = [p for p, visible in patterns if visible]
-    if len(keys) == 1:
-        phrase = shown[0].text if shown else patterns[0][0].quiet
-        every = len(patterns) > 1
-        return Text(("In every failing case " if every else "") + phrase.en + ".",
-                    ("실패한 모든 테스트에서 " if every else "") + phrase.ko + ".")
-    phrase = shown[0].text if shown else patterns[0][0].quiet
-    return Text(f"The same kind of difference in each case, with other numbers: {phrase.en}.",
-                f"테스트마다 같은 종류의 차이가 있고 수치만 다릅니다: {phrase.ko}.")
+    """One sentence per kind of difference, with the numbers of a visible case."""
+    groups: dict[str, list[tuple[Pattern, bool]]] = {}
+    for item in patterns:
+        groups.setdefault(item[0].kind, []).append(item)
+    phrases = []
+    for items in groups.values():
+        shown = [p for p, visible in items if visible]
+        quiet = items[0][0].quiet
+        if shown and len({p.key for p, _ in items}) == 1:
+            phrase = shown[0].text
+        elif shown:
+            phrase = Text(f"{quiet.en} (in a visible case: {shown[0].text.en})",
+                          f"{quiet.ko} (공개 테스트의 예: {shown[0].text.ko})")
+        else:
+            phrase = quiet
+        phrases.append((phrase, len(items)))
+    if len(phrases) == 1:
+        phrase, count = phrases[0]
+        if count == 1:
+            return Text(f"{phrase.en[0].upper()}{phrase.en[1:]}.", f"{phrase.ko}.")
+        return Text(f"In every failing case {phrase.en}.", f"실패한 모든 테스트에서 {phrase.ko}.")
+    return Text(f"It differs in {len(phrases)} ways: "
+                + "; ".join(f"{p.en} ({_count_en(n)})" for p, n in phrases) + ".",
+                f"{len(phrases)}가지로 다릅니다: "
+                + "; ".join(f"{p.ko} (테스트 {n}개)" for p, n in phrases) + ".")
+
+
+def _count_en(n: int) -> str:
+    return f"{n} case{'s' if n > 1 else ''}"
 
 
 # ----- property cases (dropout) ------------------------------------------------------------------
