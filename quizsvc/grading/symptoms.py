@@ -277,11 +277,11 @@ def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
         quiet = Text("it is close but not within tolerance: a small term, about the size of "
                      "eps, differs",
                      "가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 다릅니다")
-        return Pattern("small", text, quiet, ())
+        return Pattern("small", text, quiet, (bad, round(rel, 6)))
     text = Text(f"{bad} of {got.size} entries differ, by up to {_g(rel)} relative",
                 f"{got.size}개 중 {bad}개 값이 다르고 상대 오차는 최대 {_g(rel)}입니다")
     quiet = Text("its values differ", "값이 다릅니다")
-    return Pattern("other", text, quiet, ())
+    return Pattern("other", text, quiet, (bad, round(rel, 6)))
 
 
 def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
