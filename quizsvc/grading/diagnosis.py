@@ -81,35 +81,40 @@ class Candidate:
 
 
 @dataclass
+class Slots:
+    """How each slot of an assignment is compared: its case, the reference's value, and the
+    check that compares a submission's output with a variant's (the case's tolerance, its atol
+    scaled to the reference's magnitude: two wrong outputs that cancel to ~0, like a gradient
+    through two-value statistics, agree up to their rounding, not to the last bit)."""
+
+    cases: dict[str, Case]
+    wanted: dict[Slot, Any]
+    agree: dict[Slot, OutputCheck]
+
+
+def _slots(assignment: Assignment) -> Slots:
+    wanted: dict[Slot, Any] = {}
+    agree: dict[Slot, OutputCheck] = {}
+    for case in assignment.cases:
+        for index, (check, want) in enumerate(zip(case.checks, case._wanted(
+                assignment.expected), strict=True)):
+            tol = check.tol or case.tolerance
+            if check.kind in ("array", "arrays"):
+                arrays = want if isinstance(want, list | tuple) else [want]
+                scale = max((float(np.max(np.abs(a))) for a in arrays
+                             if isinstance(a, np.ndarray) and a.size), default=0.0)
+                tol = Tolerance(tol.rtol, tol.atol + tol.rtol * scale)
+            wanted[(case.name, index)] = want
+            agree[(case.name, index)] = replace(check, tol=tol)
+    return Slots({c.name: c for c in assignment.cases}, wanted, agree)
+
+
+@dataclass
 class Catalogue:
-    assignment: Assignment
+    slots: Slots
     singles: list[Candidate]
     pairs: list[Candidate]
     by_key: dict[str, Candidate] = field(default_factory=dict)
-
-
-# slot -> the check that compares a submission's output with a variant's: the case's tolerance,
-# its atol scaled to the reference's magnitude (two wrong outputs that cancel to ~0, like a
-# gradient through two-value statistics, agree up to their rounding, not to the last bit).
-_AGREE: dict[int, dict[Slot, OutputCheck]] = {}
-
-
-def _agree_checks(assignment: Assignment) -> dict[Slot, OutputCheck]:
-    checks = _AGREE.get(id(assignment))
-    if checks is None:
-        checks = {}
-        for case in assignment.cases:
-            for index, (check, want) in enumerate(zip(case.checks, case._wanted(
-                    assignment.expected), strict=True)):
-                tol = check.tol or case.tolerance
-                if check.kind in ("array", "arrays"):
-                    arrays = want if isinstance(want, list | tuple) else [want]
-                    scale = max((float(np.max(np.abs(a))) for a in arrays
-                                 if isinstance(a, np.ndarray) and a.size), default=0.0)
-                    tol = Tolerance(tol.rtol, tol.atol + tol.rtol * scale)
-                checks[(case.name, index)] = replace(check, tol=tol)
-        _AGREE[id(assignment)] = checks
-    return checks
 
 
 @dataclass
@@ -186,13 +191,28 @@ def _only_shape(value: Any, want: Any) -> bool:
             and bool(np.allclose(value.ravel(), want.ravel(), rtol=1e-5, atol=1e-8)))
 
 
-def _same(assignment: Assignment, a: Candidate, b: Candidate) -> bool:
+def _same(slots: Slots, a: Candidate, b: Candidate) -> bool:
     """Do two candidates give the same outputs on every case (nothing could tell them apart)?"""
     if a.touched != b.touched:
         return False
-    cases = {c.name: c for c in assignment.cases}
-    return all(agrees(cases[slot[0]], slot, a.observed[slot], b.observed[slot], assignment)
-               for slot in a.touched)
+    return all(agrees(slots, slot, a.observed[slot], b.observed[slot]) for slot in a.touched)
+
+
+def _quick_verdict(case: Case, outcome: RunOutcome, expected: RunOutcome) -> Verdict:
+    """The verdict as far as diagnosis reads it (which outputs are wrong), without the
+    messages and metrics a student would read."""
+    if case.judge is not None:
+        return case.judge(outcome)
+    wrong = []
+    for index, (check, want) in enumerate(zip(case.checks, case._wanted(expected),
+                                              strict=True)):
+        value = read(outcome, case, index)
+        if isinstance(value, Failed | Unreadable) or not compare_output(
+                check, value, want, case.tolerance, quick=True).ok:
+            wrong.append(index)
+    if wrong:
+        return Verdict(False, wrong=tuple(wrong))
+    return case.evaluate(outcome, expected)  # right outputs: what else the case judges
 
 
 @functools.cache
@@ -200,6 +220,7 @@ def catalogue(assignment: Assignment) -> Catalogue:
     """Every known mistake's outputs, and those of every pair of mistakes that can be made
     together (same base solution, patches on different code) and that shows both mistakes.
     Computed once per process; :func:`quizsvc.grading.registry.warm_up` calls it."""
+    slots = _slots(assignment)
     singles = [_candidate(assignment, (m,), assignment.variant_outcome(m.key),
                           assignment.variant_verdicts(m.key)) for m in assignment.mistakes]
     by_key = {c.mistakes[0].key: c for c in singles}
@@ -210,19 +231,21 @@ def catalogue(assignment: Assignment) -> Catalogue:
             continue
         namespace = namespace_from_source(source, f"<mistakes {first.key} + {second.key}>")
         outcome = run_trusted(namespace, assignment.program(assignment.cases))
-        verdicts = {c.name: c.evaluate(outcome, assignment.expected) for c in assignment.cases}
+        verdicts = {c.name: _quick_verdict(c, outcome, assignment.expected)
+                    for c in assignment.cases}
         pair = _candidate(assignment, (first, second), outcome, verdicts)
         # A pair that looks like one of its mistakes alone (one masks the other) adds nothing.
-        if not any(_same(assignment, pair, by_key[m.key]) for m in (first, second)):
+        if not any(_same(slots, pair, by_key[m.key]) for m in (first, second)):
             pairs.append(pair)
-    return Catalogue(assignment, singles, pairs, by_key)
+    return Catalogue(slots, singles, pairs, by_key)
 
 
 # ----- matching one submission ---------------------------------------------------------------
 
 
-def agrees(case: Case, slot: Slot, mine: Any, theirs: Any, assignment: Assignment) -> bool:
+def agrees(slots: Slots, slot: Slot, mine: Any, theirs: Any) -> bool:
     """Is the submission's value at ``slot`` the variant's (within the case's tolerance)?"""
+    case = slots.cases[slot[0]]
     special = (Failed, Unreadable, Judged)
     if isinstance(theirs, special) or isinstance(mine, special):
         if type(mine) is not type(theirs):
@@ -230,9 +253,9 @@ def agrees(case: Case, slot: Slot, mine: Any, theirs: Any, assignment: Assignmen
         if isinstance(theirs, Judged):
             return _judged_agree(case, mine, theirs)
         return bool(mine == theirs)
-    check = _agree_checks(assignment)[slot]
-    mine, theirs = _reshape_alike(mine, theirs, case._wanted(assignment.expected)[slot[1]])
-    return compare_output(check, mine, theirs, case.tolerance, diagnosing=True, quick=True).ok
+    mine, theirs = _reshape_alike(mine, theirs, slots.wanted[slot])
+    return compare_output(slots.agree[slot], mine, theirs, case.tolerance, diagnosing=True,
+                          quick=True).ok
 
 
 def _judged_agree(case: Case, mine: Judged, theirs: Judged) -> bool:
@@ -273,8 +296,7 @@ def observe(cases: list[Case], verdicts: dict[str, Verdict], outcome: RunOutcome
     return seen
 
 
-def consistent(candidate: Candidate, seen: Observation, cases: dict[str, Case],
-               assignment: Assignment) -> tuple[int, int] | None:
+def consistent(candidate: Candidate, seen: Observation, slots: Slots) -> tuple[int, int] | None:
     """(failures explained, minus the outputs excused) when the candidate explains the
     submission consistently, else None: it contradicts an output (gets wrong one the submission
     gets right, or gets it wrong differently) or explains nothing. Excused: outputs the
@@ -283,7 +305,7 @@ def consistent(candidate: Candidate, seen: Observation, cases: dict[str, Case],
             seen.passing):
         return None
     for slot, mine in seen.failing.items():
-        if not agrees(cases[slot[0]], slot, mine, candidate.observed[slot], assignment):
+        if not agrees(slots, slot, mine, candidate.observed[slot]):
             return None
     # Calls that raised: the same error as the variant's is evidence, another one says nothing.
     explained = len(seen.failing)
@@ -297,12 +319,11 @@ def consistent(candidate: Candidate, seen: Observation, cases: dict[str, Case],
     return explained, -excused
 
 
-def best(candidates: Iterable[Candidate], seen: Observation, cases: dict[str, Case],
-         assignment: Assignment) -> Candidate | None:
+def best(candidates: Iterable[Candidate], seen: Observation, slots: Slots) -> Candidate | None:
     """The one candidate that explains the most; None if none does or two tie (the outputs
     cannot tell them apart, and naming either could be wrong)."""
     scored = [(score, c) for c in candidates
-              if (score := consistent(c, seen, cases, assignment)) is not None]
+              if (score := consistent(c, seen, slots)) is not None]
     if not scored:
         return None
     top = max(s for s, _ in scored)
@@ -320,10 +341,9 @@ def explain(assignment: Assignment, cases: list[Case], verdicts: dict[str, Verdi
     if not seen.failing and not seen.errors:
         return [], seen
     known = catalogue(assignment)
-    by_name = {c.name: c for c in cases}
-    found = best(known.singles, seen, by_name, assignment)
-    if found is None and not _any_consistent(known.singles, seen, by_name, assignment):
-        found = best(known.pairs, seen, by_name, assignment)
+    found = best(known.singles, seen, known.slots)
+    if found is None and not _any_consistent(known.singles, seen, known.slots):
+        found = best(known.pairs, seen, known.slots)
     if found is None:
         return [], seen
     failing = [c.name for c in cases if not verdicts[c.name].passed]
@@ -331,10 +351,9 @@ def explain(assignment: Assignment, cases: list[Case], verdicts: dict[str, Verdi
             for m in found.mistakes], seen
 
 
-def _any_consistent(candidates: list[Candidate], seen: Observation, cases: dict[str, Case],
-                    assignment: Assignment) -> bool:
+def _any_consistent(candidates: list[Candidate], seen: Observation, slots: Slots) -> bool:
     """Ties among single mistakes are not broken by guessing a pair instead."""
-    return any(consistent(c, seen, cases, assignment) is not None for c in candidates)
+    return any(consistent(c, seen, slots) is not None for c in candidates)
 
 
 def _explained(single: Candidate, found: Candidate, failing: list[str], seen: Observation

@@ -389,13 +389,46 @@ _PROPERTIES = {
 }
 
 
+# The observed rate (a property case's feature) that says how a failed property is off, and
+# how to say it: the rate is relative to the right value (1 = right).
+_RATES = {
+    "kept_values": ("scale", "kept entries are {} × x / keep_prob",
+                    "남긴 원소가 x / keep_prob의 {}배임"),
+    "kept_fraction": ("kept_fraction", "the kept fraction is {}", "남긴 비율이 {}임"),
+    "backward_mask": ("backward_scale", "on kept units dx is {} × dout / keep_prob",
+                      "남긴 유닛에서 dx가 dout / keep_prob의 {}배임"),
+}
+
+
 def _properties(slots: list[Slot], seen: Observation, cases: list[Case]) -> Symptom:
     failed: dict[str, None] = {}
     for slot in slots:
         for name in seen.failing[slot].signature:
             failed.setdefault(name)
-    words = [_PROPERTIES.get(n, (n.replace("error:", "output: "),) * 2) for n in failed]
+    visible = {c.name for c in cases if c.visible}
+    words = []
+    for name in failed:
+        en, ko = _PROPERTIES.get(name) or (
+            f"an output cannot be judged ({name.removeprefix('error:')})",
+            f"판정할 수 없는 출력이 있음 ({name.removeprefix('error:')})")
+        rate = _rate(name, [seen.failing[s] for s in slots if s[0] in visible])
+        if rate:
+            en, ko = f"{en} ({rate.en})", f"{ko} ({rate.ko})"
+        words.append((en, ko))
     text = Text("; ".join(w[0] for w in words) + ".", "; ".join(w[1] for w in words) + ".")
     title = Text("Required properties fail", "요구되는 성질을 만족하지 않음")
     return Symptom("symptom:properties", title, Text.join(" ", [text, _cases(len(slots))]),
                    _names(slots, cases))
+
+
+def _rate(name: str, judged: list[Any]) -> Text | None:
+    """How a failed property is off, from the first visible case that measured it."""
+    if name not in _RATES:
+        return None
+    feature, en, ko = _RATES[name]
+    for verdict in judged:
+        features = dict(verdict.features)
+        if name in verdict.signature and feature in features:
+            value = _g(features[feature])
+            return Text(en.format(value), ko.format(value))
+    return None

@@ -9,15 +9,17 @@ import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.assignment import composed
-from quizsvc.grading.diagnosis import catalogue
+from quizsvc.grading.diagnosis import Observation, catalogue
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.result import GradeResult
 from quizsvc.grading.runner import RunOutcome, default_runner
 from quizsvc.grading.selfcheck import SelfcheckRow, judge, pair_submissions
+from quizsvc.grading.symptoms import describe_symptoms
 
 ASSIGNMENTS = registry.all_assignments()
 BUGS = Path(__file__).parent / "student_bugs"
@@ -150,6 +152,9 @@ SYMPTOMS = {
     "ln_transpose_trick": ("layernorm", {"symptom:dx": ["transpose",
                                                         "shape (5, 4) where (4, 5)"]}),
     "ln_dx_times_d": ("layernorm", {"symptom:dx": ["constant multiple", "5 × the expected"]}),
+    "dropout_half": ("dropout", {"symptom:properties": [
+        "dx does not reuse the forward mask and scale",
+        "on kept units dx is 0.35 × dout / keep_prob"]}),
 }
 
 
@@ -211,3 +216,39 @@ def test_symptoms_quote_no_numbers_from_hidden_cases(
     (symptom,) = en.diagnoses
     assert set(symptom.cases) - visible  # a hidden case is among them
     assert "in a visible case: it is 3 more than expected" in symptom.hint
+
+
+def _out_slot(case_name: str) -> tuple[str, int]:
+    case = next(c for c in ASSIGNMENTS["batchnorm"].cases if c.name == case_name)
+    return (case_name, next(i for i, c in enumerate(case.checks) if str(c.label) == "out"))
+
+
+@pytest.mark.parametrize(("case_name", "transform", "phrase"), [
+    ("train_forward_backward", lambda r: -r, "opposite sign (-1 × the expected value)"),
+    ("train_forward_backward", lambda r: 2.5 * r, "it is 2.5 × the expected value"),
+    ("train_forward_backward", lambda r: r + 0.25, "the expected value shifted by 0.25"),
+    ("train_forward_backward", lambda r: r.T, "the transpose of the expected value"),
+    ("train_forward_backward", lambda r: r * (1 + 3e-4 * np.cos(np.arange(r.size))
+                                              ).reshape(r.shape),
+     "close but not within tolerance (at most 0.0003 relative"),
+    ("train_forward_backward", lambda r: np.broadcast_to(r, (2, *r.shape)).copy(),
+     "a broadcast shape: shape (2, 4, 3) where (4, 3) is expected"),
+    ("train_forward_backward", lambda r: r.reshape(1, *r.shape),
+     "shape (1, 4, 3) where (4, 3) is expected: only size-1 axes differ; the values are right"),
+    ("constant_columns", lambda r: np.where(np.arange(r.shape[1]) == 0, np.nan, r),
+     "NaN or inf only where the input is constant (zero variance)"),
+])
+def test_symptom_patterns(case_name: str, transform: object, phrase: str) -> None:
+    """One wrong output, every other right: the symptom names it, and how it differs."""
+    assignment = ASSIGNMENTS["batchnorm"]
+    case = next(c for c in assignment.cases if c.name == case_name)
+    slot = _out_slot(case_name)
+    reference = case._wanted(assignment.expected)[slot[1]]
+    seen = Observation(passing={(c.name, i) for c in assignment.cases
+                                for i in range(len(c.checks))} - {slot},
+                       failing={slot: transform(reference)})  # type: ignore[operator]
+    (symptom,) = describe_symptoms(assignment, assignment.cases, seen)
+    assert symptom.key == "symptom:out" and symptom.cases == [case_name]
+    assert symptom.title.en == "out is wrong (dbeta, dgamma, dx, running_mean, running_var: right)"
+    assert phrase.lower() in symptom.text.en.lower(), symptom.text.en
+    assert HANGUL.search(symptom.text.ko)
