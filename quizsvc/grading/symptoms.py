@@ -34,9 +34,9 @@ class Pattern:
 
     kind: str  # factor | offset | transpose | broadcast | size1 | shape | nonfinite_constant |
     #            nonfinite | proportional | small | other
-    text: Text  # the phrase, with numbers (visible cases)
-    quiet: Text  # the same phrase without numbers (hidden cases)
-    key: tuple[Any, ...] = ()  # equal keys: the same pattern in several cases
+    quiet: Text  # the phrase, without numbers (what may be said of a hidden case)
+    detail: Text | None = None  # its numbers (quoted from visible cases only)
+    key: tuple[Any, ...] = ()  # equal keys: the same pattern, the same numbers
 
 
 @dataclass(frozen=True)
@@ -151,26 +151,27 @@ def _g(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _t(en: str, ko: str) -> Text:
+    return Text(en, ko)
+
+
 def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Pattern:
     want = case._wanted(assignment.expected)[slot[1]]
     if isinstance(got, Unreadable):
-        text = Text("the returned value cannot be read as this output",
-                    "반환값에서 이 출력을 읽을 수 없음")
-        return Pattern("other", text, text, ("unreadable",))
+        return Pattern("other", _t("the returned value cannot be read as this output",
+                                   "반환값에서 이 출력을 읽을 수 없습니다"), key=("unreadable",))
     if isinstance(want, Number) or isinstance(got, Number):
         return _scalar(got, want)
     if isinstance(want, list | tuple):  # a list of arrays (one per layer)
         if not isinstance(got, list | tuple) or len(got) != len(want) or any(
                 not isinstance(g, np.ndarray) or g.shape != w.shape
                 for g, w in zip(got, want, strict=True)):
-            text = Text("the list of arrays has the wrong length or shapes",
-                        "배열 list의 길이나 모양이 다름")
-            return Pattern("shape", text, text, ("list",))
+            return Pattern("shape", _t("the list of arrays has the wrong length or shapes",
+                                       "배열 list의 길이나 모양이 다릅니다"), key=("list",))
         got = np.concatenate([np.ravel(g) for g in got])
         want = np.concatenate([np.ravel(w) for w in want])
     if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray):
-        text = Text("not an array", "배열이 아님")
-        return Pattern("other", text, text, ("type",))
+        return Pattern("other", _t("it is not an array", "배열이 아닙니다"), key=("type",))
     if got.shape != want.shape:
         return _shape(got, want)
     precision = F32_SAME if np.float32 in (got.dtype, want.dtype) else SAME
@@ -182,64 +183,59 @@ def _scalar(got: Any, want: Any) -> Pattern:
     g = got.value if isinstance(got, Number) else None
     w = want.value if isinstance(want, Number) else np.asarray(want).item()
     if not isinstance(g, int | float) or isinstance(g, bool):
-        text = Text("not a number", "숫자가 아님")
-        return Pattern("other", text, text, ("type",))
+        return Pattern("other", _t("it is not a number", "숫자가 아닙니다"), key=("type",))
     if isinstance(g, int) and isinstance(w, int):
         d = g - w
-        text = Text(f"it is {abs(d)} {'more' if d > 0 else 'less'} than expected",
-                    f"기대값보다 {abs(d)} {'큽니다' if d > 0 else '작습니다'}")
-        quiet = Text("it is more than expected" if d > 0 else "it is less than expected",
-                     "기대값보다 큽니다" if d > 0 else "기대값보다 작습니다")
-        return Pattern("offset", text, quiet, (d,))
+        quiet = (_t("it is more than expected", "기대값보다 큽니다") if d > 0
+                 else _t("it is less than expected", "기대값보다 작습니다"))
+        return Pattern("offset", quiet, _t(f"by {abs(d)}", f"{abs(d)}만큼"), (d,))
     if not np.isfinite(g):
-        text = Text("NaN or infinite", "NaN 또는 무한대")
-        return Pattern("nonfinite", text, text, ())
+        return Pattern("nonfinite", _t("it is NaN or infinite", "NaN 또는 무한대입니다"))
     if w != 0:
-        k = g / w
-        return _factor_pattern(k)
-    text = Text(f"{_g(g)} where 0 is expected", f"0이어야 하는데 {_g(g)}")
-    return Pattern("other", text, Text("not 0 where 0 is expected", "0이어야 하는데 0이 아님"),
-                   ())
+        return _factor_pattern(g / w)
+    return Pattern("other", _t("it is not 0 where 0 is expected", "0이어야 하는데 0이 아닙니다"),
+                   _t(_g(g), _g(g)), (g,))
 
 
 def _factor_pattern(k: float) -> Pattern:
     if abs(k + 1) <= SAME:
-        text = Text("it has the opposite sign (-1 × the expected value)",
-                    "부호가 반대입니다 (기대값의 −1배)")
-        return Pattern("factor", text, text, (-1.0,))
-    text = Text(f"it is {_g(k)} × the expected value", f"기대값의 {_g(k)}배입니다")
-    quiet = Text("it is a constant multiple of the expected value", "기대값의 상수배입니다")
-    return Pattern("factor", text, quiet, (round(k, 6),))
+        return Pattern("factor", _t("it has the opposite sign (-1 × the expected value)",
+                                    "부호가 반대입니다 (기대값의 −1배)"), key=(-1.0,))
+    return Pattern("factor", _t("it is a constant multiple of the expected value",
+                                "기대값의 상수배입니다"),
+                   _t(f"{_g(k)} × the expected value", f"기대값의 {_g(k)}배"), (round(k, 6),))
 
 
 def _shape(got: np.ndarray, want: np.ndarray) -> Pattern:
-    shapes = Text(f"shape {got.shape} where {want.shape} is expected",
-                  f"모양이 {want.shape}이어야 하는데 {got.shape}")
+    """Shapes are details: a hidden case's shapes are its inputs'."""
+    shapes = _t(f"shape {got.shape} where {want.shape} is expected",
+                f"모양이 {want.shape}이어야 하는데 {got.shape}")
+    key = (got.shape, want.shape)
     if got.ndim == 2 and got.shape == want.shape[::-1]:
         with np.errstate(all="ignore"):
             if np.allclose(got.T, want, rtol=1e-5, atol=1e-8):
-                text = Text(f"it is the transpose of the expected value ({shapes.en})",
-                            f"기대값의 전치(transpose)입니다 ({shapes.ko})")
-                return Pattern("transpose", text, text, ())
+                return Pattern("transpose", _t("it is the transpose of the expected value",
+                                               "기대값의 전치(transpose)입니다"), shapes, key)
     if got.size == want.size:
-        same = np.allclose(got.ravel(), want.ravel(), rtol=1e-5, atol=1e-8, equal_nan=True)
         if [n for n in got.shape if n != 1] == [n for n in want.shape if n != 1]:
-            text = Text(f"{shapes.en}: only size-1 axes differ"
-                        + ("; the values are right" if same else ""),
-                        f"{shapes.ko}: 크기 1인 축만 다릅니다" + ("; 값은 맞습니다" if same else ""))
-            return Pattern("size1", text, text, (got.shape,))
-        text = Text(f"{shapes.en}, the same number of entries", f"{shapes.ko}, 원소 수는 같음")
-        return Pattern("shape", text, text, (got.shape,))
+            same = np.allclose(got.ravel(), want.ravel(), rtol=1e-5, atol=1e-8)
+            quiet = (_t("only size-1 axes of its shape differ; the values are right",
+                        "모양에서 크기 1인 축만 다르고 값은 맞습니다") if same else
+                     _t("only size-1 axes of its shape differ, and the values are wrong",
+                        "모양에서 크기 1인 축만 다르고 값도 틀립니다"))
+            return Pattern("size1", quiet, shapes, (*key, same))
+        return Pattern("shape", _t("its shape is wrong, with the right number of entries",
+                                   "모양이 다르고 원소 수는 같습니다"), shapes, key)
     try:
         broadcast = np.broadcast_shapes(got.shape, want.shape) == got.shape
     except ValueError:
         broadcast = False
     if broadcast:
-        text = Text(f"a broadcast shape: {shapes.en} (two arrays of different shapes were "
-                    "combined)",
-                    f"브로드캐스트된 모양: {shapes.ko} (모양이 다른 두 배열이 결합됨)")
-        return Pattern("broadcast", text, text, (got.shape,))
-    return Pattern("shape", shapes, shapes, (got.shape,))
+        return Pattern("broadcast", _t("it has a broadcast shape (arrays of different shapes "
+                                       "were combined)",
+                                       "브로드캐스트된 모양입니다 (모양이 다른 배열이 결합됨)"),
+                       shapes, key)
+    return Pattern("shape", _t("its shape is wrong", "모양이 다릅니다"), shapes, key)
 
 
 def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
@@ -257,31 +253,23 @@ def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
             return _factor_pattern(k)
     c = float(np.median(diff))
     if np.all(np.abs(diff - c) <= precision * scale):
-        text = Text(f"it is the expected value shifted by {_g(c)}",
-                    f"기대값에서 {_g(c)}만큼 이동했습니다")
-        quiet = Text("it is the expected value shifted by a constant",
-                     "기대값에서 일정한 값만큼 이동했습니다")
-        return Pattern("offset", text, quiet, (round(c, 6),))
+        return Pattern("offset", _t("it is the expected value shifted by a constant",
+                                    "기대값에서 일정한 값만큼 이동했습니다"),
+                       _t(f"by {_g(c)}", f"{_g(c)}만큼"), (round(c, 6),))
     proportional = _proportional(diff, case, slot, assignment, 10 * precision)
     if proportional is not None:
         return proportional
     rel = float(np.max(np.abs(diff) / np.maximum(np.abs(want), 1e-12 * scale)))
     bad = int(np.count_nonzero(np.abs(diff) > case.tolerance.atol
                                + case.tolerance.rtol * np.abs(want)))
+    size = _t(f"{bad} of {got.size} entries, at most {_g(rel)} relative",
+              f"{got.size}개 중 {bad}개, 상대 오차 최대 {_g(rel)}")
     if rel < SMALL:
-        text = Text(f"it is close but not within tolerance (at most {_g(rel)} relative, in "
-                    f"{bad} of {got.size} entries): a small term, about the size of eps, "
-                    "differs",
-                    f"가깝지만 허용 오차 밖입니다 (상대 오차 최대 {_g(rel)}, {got.size}개 중 "
-                    f"{bad}개): eps 정도 크기의 작은 항이 다릅니다")
-        quiet = Text("it is close but not within tolerance: a small term, about the size of "
-                     "eps, differs",
-                     "가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 다릅니다")
-        return Pattern("small", text, quiet, (bad, round(rel, 6)))
-    text = Text(f"{bad} of {got.size} entries differ, by up to {_g(rel)} relative",
-                f"{got.size}개 중 {bad}개 값이 다르고 상대 오차는 최대 {_g(rel)}입니다")
-    quiet = Text("its values differ", "값이 다릅니다")
-    return Pattern("other", text, quiet, (bad, round(rel, 6)))
+        return Pattern("small", _t("it is close but not within tolerance: a small term, about "
+                                   "the size of eps, differs",
+                                   "가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 "
+                                   "다릅니다"), size, (bad, round(rel, 6)))
+    return Pattern("other", _t("its values differ", "값이 다릅니다"), size, (bad, round(rel, 6)))
 
 
 def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
@@ -296,17 +284,16 @@ def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
         constant = np.ptp(want, axis=others) <= 1e-12 * max(1.0, float(np.max(np.abs(want))))
         if hit.any() and np.array_equal(hit, hit & constant):
             where = [int(i) for i in np.flatnonzero(hit)]
-            text = Text(f"NaN or inf only at index {where} of axis {axis}, where the input is "
-                        "constant (zero variance); the rest is finite",
-                        f"축 {axis}의 인덱스 {where}에서만 NaN 또는 무한대입니다. 그곳의 입력은 "
-                        "상수입니다 (분산 0). 나머지는 유한합니다")
-            quiet = Text("NaN or inf only where the input is constant (zero variance)",
-                         "입력이 상수인 곳(분산 0)에서만 NaN 또는 무한대입니다")
-            return Pattern("nonfinite_constant", text, quiet, (axis,))
-    text = Text(f"{count} of {size} entries are NaN or infinite",
-                f"{size}개 중 {count}개 값이 NaN 또는 무한대입니다")
-    quiet = Text("some entries are NaN or infinite", "일부 값이 NaN 또는 무한대입니다")
-    return Pattern("nonfinite", text, quiet, ())
+            return Pattern("nonfinite_constant",
+                           _t("NaN or inf only where the input is constant (zero variance); "
+                              "the rest is finite",
+                              "입력이 상수인 곳(분산 0)에서만 NaN 또는 무한대이고 나머지는 "
+                              "유한합니다"),
+                           _t(f"index {where} of axis {axis}", f"축 {axis}의 인덱스 {where}"),
+                           (axis, tuple(where)))
+    return Pattern("nonfinite", _t("some entries are NaN or infinite",
+                                   "일부 값이 NaN 또는 무한대입니다"),
+                   _t(f"{count} of {size} entries", f"{size}개 중 {count}개"), (count, size))
 
 
 def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignment,
@@ -324,15 +311,12 @@ def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignme
         k = float(np.vdot(diff, a) / np.vdot(a, a))
         if k and np.linalg.norm(diff - k * a) <= precision * norm:
             name = names[position] if position < len(names) else f"argument {position + 1}"
-            text = Text(f"it differs from the expected value by {_g(k)} × {name}: an extra (or "
-                        f"missing) term proportional to {name}",
-                        f"기대값과 {_g(k)} × {name}만큼 다릅니다: {name}에 비례하는 항이 더해졌거나 "
-                        "빠졌습니다")
-            quiet = Text(f"it differs from the expected value by a multiple of {name}: an extra "
-                         f"(or missing) term proportional to {name}",
-                         f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
-                         "더해졌거나 빠졌습니다")
-            return Pattern("proportional", text, quiet, (name, round(k, 6)))
+            return Pattern("proportional",
+                           _t(f"it differs from the expected value by a multiple of {name}: an "
+                              f"extra (or missing) term proportional to {name}",
+                              f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
+                              "더해졌거나 빠졌습니다"),
+                           _t(f"{_g(k)} × {name}", f"{_g(k)} × {name}"), (name, round(k, 6)))
     return None
 
 
@@ -343,22 +327,11 @@ def _parameters(assignment: Assignment, fn: str) -> list[str]:
 
 
 def _summarise(patterns: list[tuple[Pattern, bool]]) -> Text:
-    """One sentence per kind of difference, with the numbers of a visible case."""
+    """One phrase per kind of difference; its numbers only from a visible case."""
     groups: dict[str, list[tuple[Pattern, bool]]] = {}
     for item in patterns:
         groups.setdefault(item[0].kind, []).append(item)
-    phrases = []
-    for items in groups.values():
-        shown = [p for p, visible in items if visible]
-        quiet = items[0][0].quiet
-        if shown and len({p.key for p, _ in items}) == 1:
-            phrase = shown[0].text
-        elif shown:
-            phrase = Text(f"{quiet.en} (in a visible case: {shown[0].text.en})",
-                          f"{quiet.ko} (공개 테스트의 예: {shown[0].text.ko})")
-        else:
-            phrase = quiet
-        phrases.append((phrase, len(items)))
+    phrases = [(_phrase(items), len(items)) for items in groups.values()]
     if len(phrases) == 1:
         phrase, count = phrases[0]
         if count == 1:
@@ -368,6 +341,17 @@ def _summarise(patterns: list[tuple[Pattern, bool]]) -> Text:
                 + "; ".join(f"{p.en} ({_count_en(n)})" for p, n in phrases) + ".",
                 f"{len(phrases)}가지로 다릅니다: "
                 + "; ".join(f"{p.ko} (테스트 {n}개)" for p, n in phrases) + ".")
+
+
+def _phrase(items: list[tuple[Pattern, bool]]) -> Text:
+    quiet = items[0][0].quiet
+    shown = [p.detail for p, visible in items if visible and p.detail is not None]
+    if not shown:
+        return quiet
+    if len(items) == 1 or len({p.key for p, _ in items}) == 1:  # the same numbers everywhere
+        return Text(f"{quiet.en} ({shown[0].en})", f"{quiet.ko} ({shown[0].ko})")
+    return Text(f"{quiet.en} (in a visible case: {shown[0].en})",
+                f"{quiet.ko} (공개 테스트의 예: {shown[0].ko})")
 
 
 def _count_en(n: int) -> str:
