@@ -5,8 +5,9 @@ The rule: a mistake (or a pair) is named only when its variant explains the subm
 *consistently*: on every output both computed, the variant's output agrees with the
 submission's (within the case's tolerance), the passing outputs included, and at least one
 failing output is explained. A variant that would get wrong an output the submission gets right
-cannot be the explanation. When nothing in the catalogue fits, :mod:`symptoms` says what is
-observed instead.
+cannot be the explanation. Pairs are tried only when no single mistake fits; two candidates
+that fit equally well (the outputs cannot tell them apart) name nothing, since naming either
+could be wrong. When nothing in the catalogue fits, :mod:`symptoms` says what is observed.
 
 Cost: the catalogue (every variant's outputs, and every composable pair's) is computed once per
 process at warm start; a submission's matching is set arithmetic over output "slots" plus one

@@ -47,7 +47,8 @@ def get(slug: str) -> Assignment:
 def warm_up() -> None:
     """Compute what every grade needs, once per process and before the first submission: each
     assignment's program, the reference's outputs and the known mistakes' outputs, alone and
-    in composable pairs (the diagnosis catalogue). A forking server does it before the fork, so its workers share the results."""
+    in composable pairs (the diagnosis catalogue; ~1 s in all). A forking server does it before
+    the fork, so its workers share the results."""
     for assignment in all_assignments().values():
         assignment.program(assignment.cases)
         assignment.expected  # noqa: B018 - a cached property: computing it is the point
