@@ -160,7 +160,15 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
     if isinstance(got, Unreadable):
         return Pattern("other", _t("the returned value cannot be read as this output",
                                    "반환값에서 이 출력을 읽을 수 없습니다"), key=("unreadable",))
-    if isinstance(want, Number) or isinstance(got, Number):
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        got = Number(got.item(), str(got.dtype))
+    if isinstance(want, Number) != isinstance(got, Number):
+        return Pattern("other", _t("it is a number where an array is expected"
+                                   if isinstance(got, Number) else
+                                   "it is not a number where a number is expected",
+                                   "배열이어야 하는데 숫자입니다" if isinstance(got, Number)
+                                   else "숫자여야 하는데 숫자가 아닙니다"), key=("type",))
+    if isinstance(want, Number):
         return _scalar(got, want)
     if isinstance(want, list | tuple):  # a list of arrays (one per layer)
         if not isinstance(got, list | tuple) or len(got) != len(want) or any(
@@ -172,6 +180,9 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
         want = np.concatenate([np.ravel(w) for w in want])
     if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray):
         return Pattern("other", _t("it is not an array", "배열이 아닙니다"), key=("type",))
+    if got.dtype.kind not in "iuf":
+        return Pattern("other", _t("its dtype is not a real number type",
+                                   "dtype이 실수형 숫자가 아닙니다"), key=("dtype",))
     if got.shape != want.shape:
         return _shape(got, want)
     precision = F32_SAME if np.float32 in (got.dtype, want.dtype) else SAME
@@ -179,10 +190,9 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
                    precision)
 
 
-def _scalar(got: Any, want: Any) -> Pattern:
-    g = got.value if isinstance(got, Number) else None
-    w = want.value if isinstance(want, Number) else np.asarray(want).item()
-    if not isinstance(g, int | float) or isinstance(g, bool):
+def _scalar(got: Number, want: Number) -> Pattern:
+    g, w = got.value, want.value
+    if not isinstance(g, int | float) or isinstance(g, bool) or isinstance(w, bool):
         return Pattern("other", _t("it is not a number", "숫자가 아닙니다"), key=("type",))
     if isinstance(g, int) and isinstance(w, int):
         d = g - w

@@ -247,3 +247,33 @@ def test_symptom_patterns(case_name: str, transform: object, phrase: str) -> Non
     assert symptom.title.en == "out is wrong (dbeta, dgamma, dx, running_mean, running_var: right)"
     assert phrase.lower() in symptom.text.en.lower(), symptom.text.en
     assert HANGUL.search(symptom.text.ko)
+
+
+# What a function returns, whatever it is given: outputs diagnosis must survive.
+ODD_RETURNS = {
+    "none": "return None",
+    "a float": "return 1.0",
+    "an int": "return 3",
+    "a short tuple": "return (np.zeros(2),)",
+    "NaN arrays": "return tuple(np.full((2, 3), np.nan) for _ in range(3))",
+    "the first argument": "return args[0], args[0], args[0]",
+    "empty arrays": "return np.zeros(0), np.zeros(0), np.zeros(0)",
+    "lists and a dict": "return [1, 2], [3], {}",
+    "strings": "return 'x', 'y'",
+    "complex": "return np.asarray(args[0]) * 1j, None",
+    "booleans": "return np.asarray(args[0]) > 0, None",
+}
+
+
+@pytest.mark.parametrize("slug", list(ASSIGNMENTS))
+def test_odd_returns_get_a_grade_and_no_mistake_name(slug: str) -> None:
+    """Before: an L1 penalty returning a number where a list of arrays is expected crashed the
+    symptom diagnosis (ValueError), and a complex output raised a ComplexWarning."""
+    names = ASSIGNMENTS[slug].function_names
+    jobs = [(slug, "import numpy as np\n" + "".join(f"def {name}(*args):\n    {body}\n"
+                                                     for name in names))
+            for body in ODD_RETURNS.values()]
+    for (en, ko), what in zip(_grade_all(jobs), ODD_RETURNS, strict=True):
+        assert en.score < en.max_score, what
+        assert en.mistake_keys == [], (what, en.mistake_keys)
+        assert [d.key for d in ko.diagnoses] == [d.key for d in en.diagnoses]
