@@ -58,6 +58,8 @@ def describe_symptoms(assignment: Assignment, cases: list[Case], seen: Observati
         if slot[1] != VERDICT:
             right.add(_base(by_name[slot[0]].checks[slot[1]].label))
     for slot in seen.failing:
+        if slot[1] == VERDICT and by_name[slot[0]].judge is None:
+            continue  # wrong beyond its outputs (an input changed...): the case message says it
         name = "properties" if slot[1] == VERDICT else _base(by_name[slot[0]].checks[slot[1]].label)
         wrong.setdefault(name, []).append(slot)
     right -= set(wrong)

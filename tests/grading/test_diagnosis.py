@@ -14,7 +14,7 @@ import pytest
 
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.assignment import composed
-from quizsvc.grading.diagnosis import Observation, catalogue
+from quizsvc.grading.diagnosis import VERDICT, Judged, Observation, catalogue
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.result import GradeResult
 from quizsvc.grading.runner import RunOutcome, default_runner
@@ -277,3 +277,13 @@ def test_odd_returns_get_a_grade_and_no_mistake_name(slug: str) -> None:
         assert en.score < en.max_score, what
         assert en.mistake_keys == [], (what, en.mistake_keys)
         assert [d.key for d in ko.diagnoses] == [d.key for d in en.diagnoses]
+
+
+def test_a_case_wrong_beyond_its_outputs_gets_no_output_symptom() -> None:
+    """A value case can fail with every output right (say, an input array changed in place):
+    its own message says why, and no output is described as wrong."""
+    assignment = ASSIGNMENTS["weight_decay"]
+    case = assignment.cases[0]
+    seen = Observation(passing={(case.name, 0)},
+                       failing={(case.name, VERDICT): Judged("values", ())})
+    assert describe_symptoms(assignment, assignment.cases, seen) == []
