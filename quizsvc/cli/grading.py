@@ -89,8 +89,9 @@ def list_assignments() -> None:
 @main.command("selfcheck")
 @click.option("--assignment", "slugs", multiple=True, help="Limit to these slugs.")
 def selfcheck(slugs: tuple[str, ...]) -> None:
-    """Grade the reference, the correct solutions and every known mistake of each assignment;
-    exit 0 only when every one is judged right (full marks / loses points and is diagnosed)."""
+    """Grade the reference, the correct solutions and every known mistake of each assignment,
+    alone and in pairs; exit 0 only when every one is judged right (full marks / loses points
+    and is diagnosed as exactly itself)."""
     from quizsvc.grading.selfcheck import run_selfcheck
 
     rows = run_selfcheck(list(slugs) or None)

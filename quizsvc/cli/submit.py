@@ -104,7 +104,8 @@ def _table(sub: dict[str, Any]) -> str:
         pts = f"{c['points']:g}/{c['max_points']:g}"
         lines.append(f"{c['name'][:25]:26}{'pass' if c['passed'] else 'FAIL':8}{pts:>9}  {c['message'][:90]}")
     for d in result.get("diagnoses", []):
-        lines.append(f"recognised mistake [{d['key']}] {d['title']}: {d['hint']}")
+        what = "observed" if d.get("kind") == "symptom" else "recognised mistake"
+        lines.append(f"{what} [{d['key']}] {d['title']}: {d['hint']}")
     late = f" (late {sub['late_days']} day(s), before penalty {sub['raw_score']:g})" if sub.get("late_days") else ""
     lines.append(f"score: {sub['score']:g} / {sub['max_score']:g}{late}  submission {sub['id']}")
     return "\n".join(lines)

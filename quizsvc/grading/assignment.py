@@ -32,6 +32,27 @@ class Mistake:
     title: dict[str, str]  # ko, en
     hint: dict[str, str]  # ko, en
     source: str  # the complete variant, runnable as a submission
+    # How ``source`` was made from a correct solution: two mistakes made from the same base
+    # compose by applying both patch lists (diagnosis recognises such pairs).
+    base: str = ""
+    patches: tuple[tuple[str, str], ...] = ()
+
+
+def composed(first: Mistake, second: Mistake) -> str | None:
+    """The source with both mistakes made, or None when they cannot be made together (other
+    bases, or patches that touch the same code)."""
+    if not first.base or first.base != second.base:
+        return None
+    try:
+        source = patched(first.base, *first.patches, *second.patches)
+    except ValueError:
+        return None
+    return with_numpy(source)
+
+
+def with_numpy(source: str) -> str:
+    """A patch may use np where the base did not import it."""
+    return source if "import numpy as np" in source else "import numpy as np\n" + source
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class Verdict:
     signature: tuple[str, ...] = ()  # property cases: the properties that failed
     features: dict[str, float] = field(default_factory=dict)  # property cases: observed rates
     note: Text = NO_TEXT  # a passing case's remark (a shape accepted up to size-1 axes)
+    wrong: tuple[int, ...] = ()  # value cases: indices of the checks that failed (diagnosis)
 
     @property
     def message(self) -> str:
@@ -254,18 +255,22 @@ class Case:
         metrics: dict[str, Any] = {}
         failures: list[Comparison] = list(broken)
         notes: list[Text] = []
+        wrong: list[int] = []
         strict = self.contract.shapes == "strict"
-        for check, want in zip(self.checks, self._wanted(expected), strict=True):
+        for index, (check, want) in enumerate(zip(self.checks, self._wanted(expected),
+                                                  strict=True)):
             try:
                 got = extract(outcome, check.call, check.path, check.label)
             except ExtractError as exc:
                 failures.append(Comparison(False, exc.problem, exc.text))
+                wrong.append(index)
                 continue
             result = compare_output(check, got, want, self.tolerance, diagnosing=diagnosing,
                                     strict_shape=strict)
             metrics[str(check.label)] = result.metrics
             if not result.ok:
                 failures.append(result)
+                wrong.append(index)
             elif result.note.en:
                 notes.append(result.note)
         note = Text.join("; ", notes) if notes else NO_TEXT
@@ -273,7 +278,7 @@ class Case:
             return Verdict(True, metrics=metrics, note=note)
         texts = {f.text.en: f.text for f in failures[:3]}  # the same message once
         text = Text.join("; ", list(texts.values()) + notes)
-        return Verdict(False, text, failures[0].problem, metrics)
+        return Verdict(False, text, failures[0].problem, metrics, wrong=tuple(wrong))
 
     def _wanted(self, expected: RunOutcome) -> list[Any]:
         """The checks' expected values, extracted once per ``expected`` outcome (the reference's

@@ -11,6 +11,7 @@ from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.notebook import NotebookError, extract_code
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
+from quizsvc.grading.symptoms import describe_symptoms
 
 STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
 
@@ -42,7 +43,7 @@ def grade_source(
     outcome = (runner or default_runner()).run(source, assignment.program(cases),
                                                filename=filename)
     verdicts = {c.name: _judge(c, outcome, assignment) for c in cases}
-    explanations = explain(assignment, cases, verdicts, outcome)
+    explanations, seen = explain(assignment, cases, verdicts, outcome)
     case_mistake: dict[str, Mistake] = {}
     for explanation in explanations:
         for name in explanation.explained:
@@ -53,6 +54,9 @@ def grade_source(
         Diagnosis(e.mistake.key, e.mistake.title[language], e.mistake.hint[language], e.explained)
         for e in explanations
     ]
+    if seen is not None and not explanations:
+        diagnoses += [Diagnosis(s.key, s.title.get(language), s.text.get(language), s.cases,
+                                "symptom") for s in describe_symptoms(assignment, cases, seen)]
     notes.extend(_run_notes(outcome))
     return GradeResult(slug, language, results, diagnoses, [n.get(language) for n in notes],
                        seconds=time.perf_counter() - started)

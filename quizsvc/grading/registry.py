@@ -6,6 +6,7 @@ import importlib
 from functools import cache
 
 from quizsvc.grading.assignment import Assignment
+from quizsvc.grading.diagnosis import catalogue
 
 ASSIGNMENT_MODULES = (
     "penalties",
@@ -45,10 +46,10 @@ def get(slug: str) -> Assignment:
 
 def warm_up() -> None:
     """Compute what every grade needs, once per process and before the first submission: each
-    assignment's program, the reference's outputs and the known mistakes' verdicts (~0.3 s in
-    all). A forking server does it before the fork, so its workers share the results."""
+    assignment's program, the reference's outputs and the known mistakes' outputs, alone and
+    in composable pairs (the diagnosis catalogue; ~1 s in all). A forking server does it before
+    the fork, so its workers share the results."""
     for assignment in all_assignments().values():
         assignment.program(assignment.cases)
         assignment.expected  # noqa: B018 - a cached property: computing it is the point
-        for mistake in assignment.mistakes:
-            assignment.variant_verdicts(mistake.key)
+        catalogue(assignment)  # every mistake's outputs, alone and in pairs

@@ -94,12 +94,14 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class Diagnosis:
-    """A known mistake recognised in the submission."""
+    """A known mistake recognised in the submission (kind "mistake"), or, when none explains it,
+    what is observed about one wrong output (kind "symptom", key "symptom:<output>")."""
 
     key: str
     title: str
     hint: str  # in the requested language
     cases: list[str]  # names of the failing cases it explains
+    kind: str = "mistake"
 
 
 @dataclass
@@ -155,7 +157,8 @@ class GradeResult:
 
     @property
     def mistake_keys(self) -> list[str]:
-        return [d.key for d in self.diagnoses]
+        """The known mistakes named (symptoms left out)."""
+        return [d.key for d in self.diagnoses if d.kind == "mistake"]
 
     def to_dict(self, *, include_private: bool = False, copy: bool = True) -> dict[str, Any]:
         """Plain data; ``copy=False`` shares nested metrics with this object (only for a dict

@@ -1,5 +1,6 @@
 """Validate the graders both ways: correct code gets full marks and no diagnosis; every known
-mistake loses points and is diagnosed as itself. Used by ``quizsvc selfcheck`` and the tests."""
+mistake, alone and in every pair the catalogue holds, loses points and is diagnosed as exactly
+itself. Used by ``quizsvc selfcheck`` and the tests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import inspect
 from dataclasses import dataclass
 
 from quizsvc.grading import registry
-from quizsvc.grading.assignment import Assignment
+from quizsvc.grading.assignment import Assignment, composed
+from quizsvc.grading.diagnosis import catalogue
 from quizsvc.grading.engine import grade_source
 from quizsvc.grading.result import GradeResult
 from quizsvc.grading.runner import Runner, default_runner
@@ -16,7 +18,7 @@ from quizsvc.grading.runner import Runner, default_runner
 @dataclass
 class SelfcheckRow:
     label: str
-    kind: str  # reference | solution | mistake
+    kind: str  # reference | solution | mistake | pair
     ok: bool
     score: float
     max_score: float
@@ -46,21 +48,37 @@ def submissions(assignment: Assignment) -> list[tuple[str, str, str, str | None]
     return items
 
 
-def judge(label: str, kind: str, result: GradeResult, expected_key: str | None
+def pair_submissions(assignment: Assignment) -> list[tuple[str, str, tuple[str, str]]]:
+    """(label, source, the two mistake keys) for every pair of known mistakes that can be made
+    together and that shows both (the diagnosis catalogue's pairs)."""
+    items = []
+    for pair in catalogue(assignment).pairs:
+        first, second = pair.mistakes
+        source = composed(first, second)
+        assert source is not None
+        items.append((f"{assignment.slug}/pair:{first.key}+{second.key}", source,
+                      (first.key, second.key)))
+    return items
+
+
+def judge(label: str, kind: str, result: GradeResult, expected: str | tuple[str, ...] | None
           ) -> SelfcheckRow:
-    if expected_key is None:
+    """Correct code: full marks and no diagnosis. A mistake (or a pair): loses points and is
+    named as exactly itself, nothing else."""
+    if expected is None:
         ok = result.all_passed and result.score == result.max_score and not result.diagnoses
         detail = "full marks" if ok else "expected full marks: " + "; ".join(
             c.name for c in result.cases if not c.passed)
     else:
-        top = result.mistake_keys[:1]
-        ok = result.score < result.max_score and top == [expected_key]
-        detail = f"diagnosed as {top[0] if top else 'nothing'}"
+        keys = sorted([expected] if isinstance(expected, str) else expected)
+        named = result.mistake_keys
+        ok = result.score < result.max_score and sorted(named) == keys
+        detail = f"diagnosed as {' + '.join(named) if named else 'nothing'}"
     return SelfcheckRow(label, kind, ok, result.score, result.max_score, detail, result)
 
 
-def run_selfcheck(slugs: list[str] | None = None, runner: Runner | None = None
-                  ) -> list[SelfcheckRow]:
+def run_selfcheck(slugs: list[str] | None = None, runner: Runner | None = None, *,
+                  pairs: bool = True) -> list[SelfcheckRow]:
     runner = runner or default_runner()
     rows = []
     for slug, assignment in registry.all_assignments().items():
@@ -68,4 +86,8 @@ def run_selfcheck(slugs: list[str] | None = None, runner: Runner | None = None
             continue
         for label, kind, source, key in submissions(assignment):
             rows.append(judge(label, kind, grade_source(slug, source, runner=runner), key))
+        if pairs:
+            for label, source, keys in pair_submissions(assignment):
+                rows.append(judge(label, "pair", grade_source(slug, source, runner=runner),
+                                  keys))
     return rows

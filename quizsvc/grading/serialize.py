@@ -77,6 +77,7 @@ def to_table(result: GradeResult) -> str:
         lines.append(f"{case.name.ljust(width)}  {mark:6}  {points:>11}  {first[:110]}")
     lines.append(f"score: {result.score:g} / {result.max_score:g}")
     for diag in result.diagnoses:
-        lines.append(f"recognised mistake [{diag.key}] {diag.title}: {diag.hint}")
+        what = "recognised mistake" if diag.kind == "mistake" else "observed"
+        lines.append(f"{what} [{diag.key}] {diag.title}: {diag.hint}")
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines)

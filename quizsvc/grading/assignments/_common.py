@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.assignment import Mistake, patched
+from quizsvc.grading.assignment import Mistake, patched, with_numpy
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck
@@ -35,10 +35,9 @@ def value_case(name: str, *, points: float, visible: bool, summary: Text, build:
 
 def mistake(key: str, base: str, patches: list[tuple[str, str]], *, title_en: str,
             title_ko: str, hint_en: str, hint_ko: str) -> Mistake:
-    source = patched(base, *patches)
-    if "import numpy as np" not in source:  # a patch may use np where the base did not
-        source = "import numpy as np\n" + source
-    return Mistake(key, {"en": title_en, "ko": title_ko}, {"en": hint_en, "ko": hint_ko}, source)
+    source = with_numpy(patched(base, *patches))
+    return Mistake(key, {"en": title_en, "ko": title_ko}, {"en": hint_en, "ko": hint_ko}, source,
+                   base, tuple(patches))
 
 
 def arrays_arg(b: ProgramBuilder, arrays: list[np.ndarray]) -> dict[str, Any]:

@@ -151,6 +151,12 @@ MISTAKES = [
               "mode too."),
              ("테스트 모드에서 eps를 제곱근 밖에 더함", "테스트 모드에서도 "
               "sqrt(running_var + eps)를 쓰세요.")),
+    _variant("test_no_eps", [("/ np.sqrt(running_var + eps)", "/ np.sqrt(running_var)")],
+             ("Test mode: eps left out", "Test mode divides by sqrt(running_var + eps) as "
+              "training does; without eps a small running variance blows the output up."),
+             ("테스트 모드에서 eps를 빠뜨림", "테스트 모드에서도 학습 때처럼 "
+              "sqrt(running_var + eps)로 나눕니다. eps가 없으면 이동 분산이 작을 때 출력이 "
+              "크게 튑니다.")),
     _variant("one_pass_variance", [("sample_var = np.mean(xc ** 2, axis=0)",
                                     "sample_var = np.mean(x ** 2, axis=0) - sample_mean ** 2")],
              ("One-pass variance E[x^2] - E[x]^2", "E[x^2] - E[x]^2 cancels catastrophically "

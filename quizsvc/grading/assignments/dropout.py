@@ -257,6 +257,15 @@ MISTAKES = [
               "KEEPING a unit: keep it when rng.random() < keep_prob."),
              ("keep_prob를 버릴 확률로 사용함", "keep_prob는 유닛을 '남길' 확률입니다: "
               "rng.random() < keep_prob이면 남깁니다.")),
+    _variant("keep_drop_swapped", [(_MASK, "mask = rng.random(x.shape) < 1 - keep_prob"),
+                                   (_FWD, "out = x * mask / (1 - keep_prob)"),
+                                   (_BWD, "return dout * mask / (1 - keep_prob)")],
+             ("keep_prob treated as the drop probability throughout", "keep_prob is the "
+              "probability of KEEPING a unit: keep it when rng.random() < keep_prob and divide "
+              "the kept values by keep_prob, not by 1 - keep_prob."),
+             ("keep_prob를 처음부터 끝까지 버릴 확률로 사용함", "keep_prob는 유닛을 '남길' "
+              "확률입니다. rng.random() < keep_prob이면 남기고, 남긴 값은 1 − keep_prob가 아니라 "
+              "keep_prob로 나눕니다.")),
     _variant("scaled_at_test_time", [(_FWD, "out = x * mask"), (_BWD, "return dout * mask"),
                                      ("        return x, None", "        return x * keep_prob, None")],
              ("Scaling at test time instead of training", "With inverted dropout the scaling "

@@ -146,6 +146,42 @@ MISTAKES = [
              ("dgamma와 dbeta의 모양이 (C,)임",
               "이 과제에서 γ와 β의 모양은 (1, C, 1, 1)이고 dgamma와 dbeta도 같은 모양이어야 "
               "합니다. 합한 축을 유지하거나(keepdims=True) (1, C, 1, 1)로 reshape하세요.")),
+    _variant("per_pixel_group_stats",
+             [("mu = np.mean(xg, axis=(2, 3, 4), keepdims=True)",
+               "mu = np.mean(xg, axis=2, keepdims=True)"),
+              ("var = np.mean(xc ** 2, axis=(2, 3, 4), keepdims=True)",
+               "var = np.mean(xc ** 2, axis=2, keepdims=True)"),
+              ("M = C // G * H * W", "M = C // G"),
+              ("dstd = -np.sum(dx_hat * xc / std ** 2, axis=(2, 3, 4), keepdims=True)",
+               "dstd = -np.sum(dx_hat * xc / std ** 2, axis=2, keepdims=True)"),
+              ("dmu = -np.sum(dxc, axis=(2, 3, 4), keepdims=True)",
+               "dmu = -np.sum(dxc, axis=2, keepdims=True)")],
+             ("Statistics per pixel inside each group",
+              "A group's mean and variance pool its C // G channels AND all their pixels: "
+              "average over the axes (2, 3, 4) of the (N, G, C // G, H, W) view, not over the "
+              "channel axis alone (that gives one pair per pixel)."),
+             ("그룹 안에서 픽셀마다 통계를 계산함",
+              "그룹의 평균과 분산은 그 그룹의 C // G개 채널과 그 모든 픽셀을 함께 모읍니다. "
+              "(N, G, C // G, H, W) 모양에서 채널 축 하나가 아니라 축 (2, 3, 4)에 대해 "
+              "평균을 내세요 (채널 축만 쓰면 픽셀마다 한 쌍이 됩니다).")),
+    _variant("gamma_indexed_as_c",
+             [("out = gamma * x_hat + beta",
+               "out = gamma[:, None, None] * x_hat + beta[:, None, None]"),
+              ("dx_hat = (dout * gamma).reshape(", "dx_hat = (dout * gamma[:, None, None]).reshape("),
+              ("dbeta = np.sum(dout, axis=(0, 2, 3), keepdims=True)",
+               "dbeta = np.sum(dout, axis=(0, 2, 3))"),
+              ("dgamma = np.sum(dout * x_hat, axis=(0, 2, 3), keepdims=True)",
+               "dgamma = np.sum(dout * x_hat, axis=(0, 2, 3))")],
+             ("gamma and beta treated as if of shape (C,)",
+              "gamma[:, None, None] fits a gamma of shape (C,); this assignment's gamma and beta "
+              "already have shape (1, C, 1, 1), so the indexing adds axes and out gets the "
+              "broadcast shape (1, 1, N, C, H, W). Use gamma and beta as given, and return "
+              "dgamma and dbeta of shape (1, C, 1, 1)."),
+             ("γ와 β를 모양 (C,)인 것처럼 다룸",
+              "gamma[:, None, None]은 모양 (C,)인 γ에 맞는 코드입니다. 이 과제의 γ와 β는 이미 "
+              "모양 (1, C, 1, 1)이라서 축이 늘어나고 out이 (1, 1, N, C, H, W)로 "
+              "브로드캐스트됩니다. γ와 β를 주어진 모양 그대로 쓰고, dgamma와 dbeta도 "
+              "(1, C, 1, 1) 모양으로 반환하세요.")),
     _variant("eps_outside_sqrt", [("std = np.sqrt(var + eps)", "std = np.sqrt(var) + eps")],
              ("eps outside the square root", "eps goes inside: sqrt(var + eps). It matters "
               "when a group's variance is close to 0 or eps is large."),
