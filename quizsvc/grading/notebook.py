@@ -1,35 +1,62 @@
 """Code extraction from Jupyter notebooks: code cells only, IPython magics dropped with a note.
 
 Stored outputs are ignored on purpose: they can be stale; the code is always re-executed.
+A document that is not a notebook (invalid or too deeply nested JSON, no list of cells, a cell
+whose source is neither a string nor a list of strings, no code at all) is refused with a
+:class:`NotebookError` that says why in both languages.
 """
 
 from __future__ import annotations
 
 import json
 
+from quizsvc.grading.result import Text
+
 
 class NotebookError(ValueError):
-    pass
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.en)
+        self.text = text
 
 
-def _cell_source(cell: dict[str, object]) -> str:
+def _cell_source(cell: dict[str, object], number: int) -> str:
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    raise NotebookError(Text(
+        f"not a valid .ipynb notebook: the source of cell {number} is neither a string nor a "
+        "list of strings",
+        f"올바른 .ipynb 노트북이 아닙니다: {number}번 셀의 source가 문자열도 문자열 목록도 아닙니다"))
+
+
+def _load(notebook_text: str) -> list[object]:
+    try:
+        document = json.loads(notebook_text)
+    except RecursionError:  # "[[[[..." a hundred thousand deep
+        raise NotebookError(Text("not a valid .ipynb notebook: the JSON is nested too deeply",
+                                 "올바른 .ipynb 노트북이 아닙니다: JSON이 너무 깊게 중첩되어 있습니다")
+                            ) from None
+    except ValueError:
+        raise NotebookError(Text("not a valid .ipynb notebook: the file is not valid JSON",
+                                 "올바른 .ipynb 노트북이 아닙니다: 올바른 JSON이 아닙니다")) from None
+    cells = document.get("cells") if isinstance(document, dict) else None
+    if not isinstance(cells, list):
+        raise NotebookError(Text("not a valid .ipynb notebook: it has no list of cells",
+                                 "올바른 .ipynb 노트북이 아닙니다: cells 목록이 없습니다"))
+    return cells
 
 
 def extract_code(notebook_text: str) -> tuple[str, list[str]]:
-    """Return (python source, notes) for an .ipynb document."""
-    try:
-        document = json.loads(notebook_text)
-        cells = document["cells"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise NotebookError(f"not a valid .ipynb notebook: {exc}") from None
+    """Return (python source, notes) for an .ipynb document, or raise NotebookError."""
     lines: list[str] = []
-    dropped = 0
-    for number, cell in enumerate(cells, start=1):
+    dropped = code_cells = 0
+    for number, cell in enumerate(_load(notebook_text), start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = _cell_source(cell)
+        source = _cell_source(cell, number)
+        code_cells += 1
         if source.lstrip().startswith("%%"):
             dropped += source.count("\n") + 1  # a cell magic turns the whole cell into non-Python
             continue
@@ -42,5 +69,8 @@ def extract_code(notebook_text: str) -> tuple[str, list[str]]:
                 dropped += 1
             else:
                 lines.append(line)
+    if not code_cells:
+        raise NotebookError(Text("the notebook has no code cells",
+                                 "노트북에 코드 셀이 없습니다"))
     notes = [f"ignored {dropped} IPython magic/shell line(s) (% or !)"] if dropped else []
     return "\n".join(lines) + "\n", notes

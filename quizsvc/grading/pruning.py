@@ -1,0 +1,362 @@
+"""Grade the required functions and what they use; skip the rest of a student's file.
+
+Students submit whole files: a course helper module (``from cs231n.layers import *``),
+plotting, a training loop at top level. Run as they are, one such line fails the load and every
+case with it. So before the job is sent, the trusted side keeps, by static analysis:
+
+- every import of a module the sandbox has (:data:`AVAILABLE`: NumPy and the standard
+  library), docstrings and ``pass``;
+- each top-level statement that binds a required function's name, and transitively each one
+  that binds a name kept code reads as a global: helper functions, constants and classes,
+  also through decorators, default values and class bases.
+
+Everything else is blanked out where it stands, so line numbers (tracebacks) stay the
+student's own, and listed in a note. An import of a module the sandbox does not have is
+always skipped; if kept code uses a name it would have bound, a note says so (the call then
+fails with a NameError naming it).
+
+A file made only of available imports and plain definitions is sent as it is, without parsing:
+that is most files, and parsing costs about a millisecond of the grading's few.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import symtable
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from quizsvc.grading.result import Text
+
+# What a submission may import: what the sandbox's interpreter has. The grader's own packages
+# are blocked there (runner/child.py) and are not in this set either.
+AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}
+_MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__spec__",
+                           "__loader__", "__package__", "__annotations__"})
+_BUILTINS = frozenset(dir(builtins)) | _MODULE_NAMES
+# Lines that start a top-level statement a plain file is made of (see ``plain``).
+_PLAIN_START = re.compile(r"(?:def|class|async def)\s|(?:import|from)\s+([\w.]+)|\"\"\"|'''|[)\]}]")
+_SHOWN = 8  # skipped statements listed in the note; the rest are counted
+
+
+@dataclass(frozen=True)
+class SkippedImport:
+    module: str
+    line: int
+    names: tuple[str, ...]  # what it binds; ("*",) for a star import
+
+
+@dataclass
+class Pruned:
+    source: str  # what the sandbox runs: the original, with skipped statements blanked
+    notes: list[Text] = field(default_factory=list)
+    tree: ast.Module | None = None  # the parsed original, when it was parsed
+
+
+def available(module: str, level: int = 0) -> bool:
+    return level == 0 and module.split(".")[0] in AVAILABLE
+
+
+def plain(source: str) -> bool:
+    """Is every top-level statement an available import, a docstring, a function or a class
+    (no decorators, no ``;``)? A cheap line scan that may say no to a plain file (then it is
+    parsed), never yes to one with anything else at top level."""
+    for line in source.split("\n"):
+        if not line or line[0] in " \t#":
+            continue
+        match = _PLAIN_START.match(line)
+        if match is None or ";" in line or "," in line and line.startswith("import"):
+            return False
+        module = match.group(1)
+        if module is not None and not available(module):
+            return False
+    return True
+
+
+def prune(source: str, required: list[str], filename: str = "solution.py") -> Pruned:
+    if "\r" in source:  # as Python reads it, so that line numbers agree with ``split``
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if plain(source):
+        return Pruned(source)
+    try:
+        tree = ast.parse(source, filename)
+        table = symtable.symtable(source, filename, "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return Pruned(source)  # the sandbox reports it as the student's load error
+    return _Analysis(source, tree, table, required).result()
+
+
+def _span(stmt: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(stmt, "decorator_list", None)
+    first = decorators[0].lineno if decorators else stmt.lineno
+    return first, stmt.end_lineno or stmt.lineno
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__")
+
+
+def _harmless(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Pass) or (
+        isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _outer_parts(node: ast.AST) -> Iterator[ast.AST]:
+    """The children of ``node`` evaluated in the enclosing scope (for a nested scope: its
+    decorators, defaults, annotations, bases, first iterable; symtable covers the rest)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        yield from node.decorator_list
+        yield from node.args.defaults
+        yield from (d for d in node.args.kw_defaults if d is not None)
+        args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
+                *filter(None, [node.args.vararg, node.args.kwarg])]
+        yield from (a.annotation for a in args if a.annotation is not None)
+        if node.returns is not None:
+            yield node.returns
+    elif isinstance(node, ast.Lambda):
+        yield from node.args.defaults
+        yield from (d for d in node.args.kw_defaults if d is not None)
+    elif isinstance(node, ast.ClassDef):
+        yield from node.decorator_list
+        yield from node.bases
+        yield from (k.value for k in node.keywords)
+    elif isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+        yield node.generators[0].iter
+    else:
+        yield from ast.iter_child_nodes(node)
+
+
+def _module_scope_names(stmt: ast.stmt) -> tuple[set[str], set[str]]:
+    """(names read, names bound) by ``stmt`` in the module's own scope. Iterative: a parsed
+    file can nest a few thousand levels deep."""
+    reads: set[str] = set()
+    binds: set[str] = set()
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            (reads if isinstance(node.ctx, ast.Load) else binds).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            binds.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    binds.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            binds.add(node.name)
+        stack.extend(_outer_parts(node) if isinstance(node, _SCOPES) else
+                     ast.iter_child_nodes(node))
+    return reads, binds
+
+
+def module_bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
+    """Name -> the top-level statements that bind it, in order (an ``if __name__ ==
+    "__main__"`` block never runs in grading, so binds nothing)."""
+    bindings: dict[str, list[ast.stmt]] = {}
+    for stmt in tree.body:
+        if not _is_main_guard(stmt):
+            for name in _module_scope_names(stmt)[1]:
+                bindings.setdefault(name, []).append(stmt)
+    return bindings
+
+
+def _global_reads(table: symtable.SymbolTable) -> set[str]:
+    names: set[str] = set()
+    tables = deque([table])
+    while tables:
+        t = tables.popleft()
+        names.update(s.get_name() for s in t.get_symbols() if s.is_global())
+        tables.extend(t.get_children())
+    return names
+
+
+def _describe(stmt: ast.stmt, source: str) -> Text:
+    if _is_main_guard(stmt):
+        return Text("if __name__ == '__main__' block", "if __name__ == '__main__' 블록")
+    kinds = {ast.For: ("for loop", "for 반복문"), ast.AsyncFor: ("for loop", "for 반복문"),
+             ast.While: ("while loop", "while 반복문"), ast.If: ("if block", "if 블록"),
+             ast.With: ("with block", "with 블록"), ast.Try: ("try block", "try 블록"),
+             ast.Assert: ("assert", "assert 문"), ast.Delete: ("del", "del 문"),
+             ast.Raise: ("raise", "raise 문")}
+    for kind, (en, ko) in kinds.items():
+        if isinstance(stmt, kind):
+            return Text(en, ko)
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        callee = (ast.get_source_segment(source, stmt.value.func) or "")[:40]
+        return Text(f"call {callee}(...)", f"{callee}(...) 호출")
+    if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names = ", ".join((ast.get_source_segment(source, t) or "")[:30] for t in targets)
+        return Text(f"assignment to {names}", f"{names}에 대입")
+    return Text("expression", "식")
+
+
+def _lines(first: int, last: int) -> Text:
+    if first == last:
+        return Text(f"line {first}", f"{first}행")
+    return Text(f"lines {first}–{last}", f"{first}–{last}행")
+
+
+def _import_text(stmt: ast.Import | ast.ImportFrom) -> str:
+    if isinstance(stmt, ast.Import):
+        return "import " + ", ".join(a.name for a in stmt.names)
+    names = ", ".join(a.name for a in stmt.names)
+    return f"from {'.' * stmt.level}{stmt.module or ''} import {names}"
+
+
+class _Analysis:
+    def __init__(self, source: str, tree: ast.Module, table: symtable.SymbolTable,
+                 required: list[str]) -> None:
+        self.source, self.tree, self.required = source, tree, required
+        self.stmts = tree.body
+        self.spans = [_span(s) for s in self.stmts]
+        self.reads: list[set[str]] = []
+        self.binders: dict[str, list[int]] = {}
+        nested = self._nested_by_line(table)
+        for i, stmt in enumerate(self.stmts):
+            reads, binds = _module_scope_names(stmt)
+            first, last = self.spans[i]
+            for line in range(first, last + 1):
+                for child in nested.get(line, ()):
+                    reads |= _global_reads(child)
+            self.reads.append(reads)
+            for name in binds:
+                self.binders.setdefault(name, []).append(i)
+
+    @staticmethod
+    def _nested_by_line(table: symtable.SymbolTable) -> dict[int, list[symtable.SymbolTable]]:
+        by_line: dict[int, list[symtable.SymbolTable]] = {}
+        for child in table.get_children():
+            by_line.setdefault(child.get_lineno(), []).append(child)
+        return by_line
+
+    def _missing_import(self, stmt: ast.stmt) -> bool:
+        if isinstance(stmt, ast.Import):
+            return not all(available(a.name) for a in stmt.names)
+        if isinstance(stmt, ast.ImportFrom):
+            return stmt.module != "__future__" and not available(stmt.module or "", stmt.level)
+        return False
+
+    def _keep(self) -> set[int]:
+        kept = {i for i, s in enumerate(self.stmts)
+                if _harmless(s) or isinstance(s, ast.Import | ast.ImportFrom)
+                and not self._missing_import(s)}
+        wanted, seen = deque(self.required), set(self.required)
+        while wanted:
+            for i in self.binders.get(wanted.popleft(), ()):
+                stmt = self.stmts[i]
+                if i in kept or self._missing_import(stmt) or _is_main_guard(stmt):
+                    continue
+                kept.add(i)
+                for name in self.reads[i] - seen:
+                    seen.add(name)
+                    wanted.append(name)
+        return kept
+
+    def result(self) -> Pruned:
+        kept = self._keep()
+        dropped = [i for i in range(len(self.stmts)) if i not in kept]
+        if not dropped:
+            return Pruned(self.source, tree=self.tree)
+        imports = [SkippedImport(_import_text(s), s.lineno, tuple(
+            "*" if a.name == "*" else a.asname or a.name.split(".")[0] for a in s.names))
+            for s in self.stmts if self._missing_import(s)
+            and isinstance(s, ast.Import | ast.ImportFrom)]
+        code = [i for i in dropped if not self._missing_import(self.stmts[i]) and not isinstance(
+            self.stmts[i], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+        notes = [n for n in (self._imports_note(imports), self._code_note(code)) if n]
+        notes += self._unresolved_notes(kept, imports)
+        return Pruned(_blank(self.source, self.stmts, dropped, self.spans), notes, self.tree)
+
+    @staticmethod
+    def _imports_note(imports: list[SkippedImport]) -> Text | None:
+        if not imports:
+            return None
+        listed = [f"{s.module} ({_lines(s.line, s.line).en})" for s in imports]
+        listed_ko = [f"{s.module} ({_lines(s.line, s.line).ko})" for s in imports]
+        return Text("Skipped imports of modules that are not available for grading (a "
+                    "submission may import numpy and Python's standard library): "
+                    + "; ".join(listed),
+                    "채점 환경에 없는 모듈의 import를 건너뛰었습니다 (제출물은 numpy와 파이썬 "
+                    "표준 라이브러리만 import할 수 있습니다): " + "; ".join(listed_ko))
+
+    def _code_note(self, code: list[int]) -> Text | None:
+        if not code:
+            return None
+        items = []
+        for i in code[:_SHOWN]:
+            where, what = _lines(*self.spans[i]), _describe(self.stmts[i], self.source)
+            items.append(Text(f"{where.en} ({what.en})", f"{where.ko} ({what.ko})"))
+        more = len(code) - _SHOWN
+        listed = Text.join(", ", items)
+        tail = Text(f", and {more} more", f" 외 {more}개") if more > 0 else Text("", "")
+        return Text("Skipped top-level code that the graded functions do not use: "
+                    f"{listed.en}{tail.en}",
+                    f"채점하는 함수가 쓰지 않는 최상위 코드를 건너뛰었습니다: {listed.ko}{tail.ko}")
+
+    def _unresolved_notes(self, kept: set[int], imports: list[SkippedImport]) -> list[Text]:
+        read = set().union(*(self.reads[i] for i in kept)) if kept else set()
+        bound = {n for n, where in self.binders.items() if any(i in kept for i in where)}
+        notes = []
+        stars = [s for s in imports if s.names == ("*",)]
+        for name in sorted(read - bound - _BUILTINS):
+            origin = next((s for s in imports if name in s.names), None)
+            if origin is None and name in self.binders:
+                continue  # bound only where it never runs (__main__): Python's NameError says it
+            if origin is not None:
+                notes.append(Text(
+                    f"Your code uses {name}, which comes from {origin.module} (line "
+                    f"{origin.line}); that module is not available for grading, so using "
+                    f"{name} raises NameError",
+                    f"코드가 {name}을(를) 사용하는데, 이 이름은 {origin.module} ({origin.line}행)"
+                    f"에서 옵니다. 채점 환경에 없는 모듈이므로 {name}을(를) 쓰면 NameError가 "
+                    "발생합니다"))
+            elif stars:
+                where = "; ".join(f"{s.module} (line {s.line})" for s in stars)
+                where_ko = "; ".join(f"{s.module} ({s.line}행)" for s in stars)
+                notes.append(Text(
+                    f"Your code uses {name}, which is defined nowhere in your file; if it comes "
+                    f"from {where}, define it in your file: that module is not available for "
+                    "grading",
+                    f"코드가 {name}을(를) 사용하는데 파일 어디에도 정의되어 있지 않습니다. "
+                    f"{where_ko}에서 오는 이름이라면 파일 안에 정의하세요. 그 모듈은 채점 환경에 "
+                    "없습니다"))
+        return notes
+
+
+def _blank(source: str, stmts: list[ast.stmt], dropped: list[int],
+           spans: list[tuple[int, int]]) -> str:
+    """``source`` with the ``dropped`` statements replaced in place: whole lines become empty;
+    a statement that shares a line with a kept one (``x = 1; print(x)``) becomes ``pass``
+    (continued with backslashes over its other lines), so every kept line keeps its number
+    and its columns."""
+    lines = source.split("\n")
+    runs: list[list[int]] = []  # neighbouring dropped statements that share a line: one run
+    for i in dropped:
+        if runs and runs[-1][-1] == i - 1 and spans[i - 1][1] == spans[i][0]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in reversed(runs):
+        head, tail = stmts[run[0]], stmts[run[-1]]
+        first, last = spans[run[0]][0], spans[run[-1]][1]
+        prefix = lines[first - 1].encode()[:0 if first < head.lineno else head.col_offset]
+        suffix = lines[last - 1].encode()[tail.end_col_offset or 0:]
+        if not prefix.strip() and (not suffix.strip() or suffix.lstrip().startswith(b"#")):
+            lines[first - 1: last] = [""] * (last - first + 1)
+        elif first == last:
+            lines[first - 1] = (prefix + b"pass" + suffix).decode()
+        else:
+            lines[first - 1: last] = [(prefix + b"pass \\").decode(),
+                                      *["\\"] * (last - first - 1), suffix.decode()]
+    return "\n".join(lines)
