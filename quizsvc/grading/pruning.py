@@ -39,7 +39,7 @@ _MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "_
                            "__loader__", "__package__", "__annotations__"})
 _BUILTINS = frozenset(dir(builtins)) | _MODULE_NAMES
 # Lines that start a top-level statement a plain file is made of (see ``plain``).
-_PLAIN_START = re.compile(r"(?:def|class|async def)\s|(?:import|from)\s+([\w.]+)|\"\"\"|'''|[)\]}]")
+_PLAIN_START = re.compile(r"(?:def|class|async def)\s|(?:import|from)\s+([\w.]+)|[)\]}]")
 _SHOWN = 8  # skipped statements listed in the note; the rest are counted
 
 
@@ -62,10 +62,14 @@ def available(module: str, level: int = 0) -> bool:
 
 
 def plain(source: str) -> bool:
-    """Is every top-level statement an available import, a docstring, a function or a class
-    (no decorators, no ``;``)? A cheap line scan that may say no to a plain file (then it is
-    parsed), never yes to one with anything else at top level."""
-    for line in source.split("\n"):
+    """Is every top-level statement an available import, a function or a class (no decorators,
+    no ``;``), after a module docstring? A cheap line scan that may say no to a plain file
+    (then it is parsed), never yes to one with anything else at top level."""
+    body = source.lstrip()
+    if body.startswith(('"""', "'''")):
+        end = body.find(body[:3], 3)
+        body = body[end + 3:] if end > 0 else ";"
+    for line in body.split("\n"):
         if not line or line[0] in " \t#":
             continue
         match = _PLAIN_START.match(line)

@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from quizsvc.cli import main
 from quizsvc.grading import grade_source, registry
+from quizsvc.grading.intake import Unreadable, read_submission
 from quizsvc.grading.notebook import extract_code
 
 SOLUTION = registry.get("weight_decay").solutions[0].source
@@ -74,3 +76,70 @@ def test_cli_selfcheck_one_assignment() -> None:
     out = CliRunner().invoke(main, ["selfcheck", "--assignment", "weight_decay"])
     assert out.exit_code == 0, out.output
     assert out.output.splitlines()[-1] == "10 of 10 judged right"
+
+
+CODE_CELL = {"cell_type": "code", "metadata": {}, "outputs": [], "source": SOLUTION}
+MALFORMED_NOTEBOOKS = {
+    "source of numbers": (json.dumps({"cells": [{**CODE_CELL, "source": [1, 2]}]}),
+                          "the source of cell 1 is neither a string nor a list of strings"),
+    "source object": (json.dumps({"cells": [CODE_CELL, {**CODE_CELL, "source": {"a": "b"}}]}),
+                      "the source of cell 2 is neither a string nor a list of strings"),
+    "nested brackets": ("[" * 100_000 + "]" * 100_000, "the JSON is nested too deeply"),
+    "nested cells": (json.dumps({"cells": []})[:-2] + "[" * 100_000 + "]" * 100_001 + "}",
+                     "the JSON is nested too deeply"),
+    "not json": ("{not json", "the file is not valid JSON"),
+    "no cells": (json.dumps({"nbformat": 4}), "it has no list of cells"),
+    "cells not a list": (json.dumps({"cells": {"0": CODE_CELL}}), "it has no list of cells"),
+    "only markdown": (notebook([("markdown", "# notes")]), "the notebook has no code cells"),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED_NOTEBOOKS)
+def test_a_malformed_notebook_is_refused_and_never_breaks_grading(name: str) -> None:
+    text, reason = MALFORMED_NOTEBOOKS[name]
+    with pytest.raises(Unreadable) as refused:
+        read_submission(text, "hw.ipynb")
+    assert reason in refused.value.text.en and refused.value.text.ko != refused.value.text.en
+    # Stored before this check existed, it is still graded (0, with the reason), not retried
+    # as a grading failure.
+    for language in ("en", "ko"):
+        result = grade_source("weight_decay", text, filename="hw.ipynb", language=language)
+        assert result.score == 0 and not any(c.passed for c in result.cases)
+        said = refused.value.text.get(language)
+        assert any(said in n for n in result.notes), result.notes
+
+
+@pytest.mark.parametrize("source", [
+    "x = " + "(" * 100_000 + ")" * 100_000,  # the tokenizer's own limit: a SyntaxError
+    "x = " + "-" * 100_000 + "1",  # MemoryError in the parser
+    "x = " + "1+" * 100_000 + "1",  # RecursionError in the parser
+    "x = f" + "()" * 50_000,
+    "x = " + "lambda: " * 10_000 + "1",
+])
+def test_code_that_crashes_the_parser_is_refused_a_syntax_error_is_not(source: str) -> None:
+    for text, filename in ((source, "hw.py"), (json.dumps({"cells": [{**CODE_CELL, "source": source}]}),
+                                               "hw.ipynb")):
+        try:
+            compile(source, "s", "exec")
+        except SyntaxError:
+            read_submission(text, filename)  # graded 0 with Python's message: the student's to see
+            continue
+        except (RecursionError, MemoryError):
+            pass
+        with pytest.raises(Unreadable, match="nested too deeply for Python's parser"):
+            read_submission(text, filename)
+    read_submission("def weight_decay_update(W:\n", "hw.py")  # an ordinary syntax error
+
+
+def test_cli_grade_local_refuses_what_the_server_refuses(tmp_path: Path) -> None:
+    bad = tmp_path / "hw.ipynb"
+    bad.write_text(MALFORMED_NOTEBOOKS["source of numbers"][0])
+    out = CliRunner().invoke(main, ["grade-local", "--assignment", "weight_decay", str(bad)])
+    assert out.exit_code == 2 and "the source of cell 1 is neither a string" in out.output
+    ko = CliRunner().invoke(main, ["grade-local", "--assignment", "weight_decay", "--language",
+                                   "ko", str(bad)])
+    assert ko.exit_code == 2 and "1번 셀의 source가 문자열도 문자열 목록도 아닙니다" in ko.output
+    deep = tmp_path / "deep.py"
+    deep.write_text("x = " + "1+" * 100_000 + "1\n")
+    out = CliRunner().invoke(main, ["grade-local", "--assignment", "weight_decay", str(deep)])
+    assert out.exit_code == 2 and "nested too deeply" in out.output
