@@ -7,8 +7,9 @@ case with it. So before the job is sent, the trusted side keeps, by static analy
 - every import of a module the sandbox has (:data:`AVAILABLE`: NumPy and the standard
   library), docstrings and ``pass``;
 - each top-level statement that binds a required function's name, and transitively each one
-  that binds a name kept code reads as a global: helper functions, constants and classes,
-  also through decorators, default values and class bases.
+  that binds a name kept code reads as a global (helper functions, constants and classes, also
+  through decorators, default values and class bases) or changes the object it names in place
+  (``TABLE[k] = v`` in a loop, ``TABLE.update(...)``).
 
 Everything else is blanked out where it stands, so line numbers (tracebacks) stay the
 student's own, and listed in a note. An import of a module the sandbox does not have is
@@ -140,27 +141,45 @@ def _outer_parts(node: ast.AST) -> Iterator[ast.AST]:
         yield from ast.iter_child_nodes(node)
 
 
-def _module_scope_names(stmt: ast.stmt) -> tuple[set[str], set[str]]:
-    """(names read, names bound) by ``stmt`` in the module's own scope. Iterative: a parsed
-    file can nest a few thousand levels deep."""
-    reads: set[str] = set()
-    binds: set[str] = set()
+def _root(node: ast.expr) -> str | None:
+    """The name an attribute or subscript chain starts from (``LUT`` in ``LUT[i].x``)."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+@dataclass
+class _Names:
+    """What a top-level statement does with names in the module's own scope."""
+
+    reads: set[str] = field(default_factory=set)
+    binds: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)  # ``LUT[i] = v``, ``LUT.update(...)``
+
+
+def _module_scope_names(stmt: ast.stmt) -> _Names:
+    """Iterative: a parsed file can nest a few thousand levels deep."""
+    names = _Names()
     stack: list[ast.AST] = [stmt]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Name):
-            (reads if isinstance(node.ctx, ast.Load) else binds).add(node.id)
+            (names.reads if isinstance(node.ctx, ast.Load) else names.binds).add(node.id)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            binds.add(node.name)
+            names.binds.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             for alias in node.names:
                 if alias.name != "*":
-                    binds.add(alias.asname or alias.name.split(".")[0])
+                    names.binds.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
-            binds.add(node.name)
+            names.binds.add(node.name)
+        elif isinstance(node, ast.Attribute | ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            names.mutates.add(_root(node) or "")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            names.mutates.add(_root(node.func) or "")
         stack.extend(_outer_parts(node) if isinstance(node, _SCOPES) else
                      ast.iter_child_nodes(node))
-    return reads, binds
+    return names
 
 
 def module_bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
@@ -169,7 +188,7 @@ def module_bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
     bindings: dict[str, list[ast.stmt]] = {}
     for stmt in tree.body:
         if not _is_main_guard(stmt):
-            for name in _module_scope_names(stmt)[1]:
+            for name in _module_scope_names(stmt).binds:
                 bindings.setdefault(name, []).append(stmt)
     return bindings
 
@@ -184,7 +203,16 @@ def _global_reads(table: symtable.SymbolTable) -> set[str]:
     return names
 
 
-def _describe(stmt: ast.stmt, source: str) -> Text:
+def _segment(lines: list[str], node: ast.expr, limit: int) -> str:
+    """The source text of an expression, cut at ``limit`` characters (``ast.get_source_segment``
+    splits the whole file on every call)."""
+    line = lines[node.lineno - 1].encode()
+    end = node.end_col_offset if node.end_lineno == node.lineno else len(line)
+    text = line[node.col_offset:end].decode(errors="replace")
+    return text[:limit] if node.end_lineno == node.lineno else text[:limit] + "…"
+
+
+def _describe(stmt: ast.stmt, lines: list[str]) -> Text:
     if _is_main_guard(stmt):
         return Text("if __name__ == '__main__' block", "if __name__ == '__main__' 블록")
     kinds = {ast.For: ("for loop", "for 반복문"), ast.AsyncFor: ("for loop", "for 반복문"),
@@ -196,11 +224,11 @@ def _describe(stmt: ast.stmt, source: str) -> Text:
         if isinstance(stmt, kind):
             return Text(en, ko)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-        callee = (ast.get_source_segment(source, stmt.value.func) or "")[:40]
+        callee = _segment(lines, stmt.value.func, 40)
         return Text(f"call {callee}(...)", f"{callee}(...) 호출")
     if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        names = ", ".join((ast.get_source_segment(source, t) or "")[:30] for t in targets)
+        names = ", ".join(_segment(lines, t, 30) for t in targets)
         return Text(f"assignment to {names}", f"{names}에 대입")
     return Text("expression", "식")
 
@@ -226,16 +254,22 @@ class _Analysis:
         self.spans = [_span(s) for s in self.stmts]
         self.reads: list[set[str]] = []
         self.binders: dict[str, list[int]] = {}
+        self.mutators: dict[str, list[int]] = {}
+        self.modules: set[str] = set()  # names bound by imports
         nested = self._nested_by_line(table)
         for i, stmt in enumerate(self.stmts):
-            reads, binds = _module_scope_names(stmt)
+            names = _module_scope_names(stmt)
             first, last = self.spans[i]
             for line in range(first, last + 1):
                 for child in nested.get(line, ()):
-                    reads |= _global_reads(child)
-            self.reads.append(reads)
-            for name in binds:
+                    names.reads |= _global_reads(child)
+            self.reads.append(names.reads)
+            for name in names.binds:
                 self.binders.setdefault(name, []).append(i)
+            for name in names.mutates:
+                self.mutators.setdefault(name, []).append(i)
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                self.modules |= names.binds
 
     @staticmethod
     def _nested_by_line(table: symtable.SymbolTable) -> dict[int, list[symtable.SymbolTable]]:
@@ -257,14 +291,18 @@ class _Analysis:
                 and not self._missing_import(s)}
         wanted, seen = deque(self.required), set(self.required)
         while wanted:
-            for i in self.binders.get(wanted.popleft(), ()):
+            # What binds a name, and what changes the object it names in place (a table
+            # filled by a loop), but not calls on modules (``np.random.seed(0)``).
+            name = wanted.popleft()
+            changes = self.mutators.get(name, []) if name not in self.modules else []
+            for i in [*self.binders.get(name, ()), *changes]:
                 stmt = self.stmts[i]
                 if i in kept or self._missing_import(stmt) or _is_main_guard(stmt):
                     continue
                 kept.add(i)
-                for name in self.reads[i] - seen:
-                    seen.add(name)
-                    wanted.append(name)
+                for used in self.reads[i] - seen:
+                    seen.add(used)
+                    wanted.append(used)
         return kept
 
     def result(self) -> Pruned:
@@ -297,9 +335,9 @@ class _Analysis:
     def _code_note(self, code: list[int]) -> Text | None:
         if not code:
             return None
-        items = []
+        items, lines = [], self.source.split("\n")
         for i in code[:_SHOWN]:
-            where, what = _lines(*self.spans[i]), _describe(self.stmts[i], self.source)
+            where, what = _lines(*self.spans[i]), _describe(self.stmts[i], lines)
             items.append(Text(f"{where.en} ({what.en})", f"{where.ko} ({what.ko})"))
         more = len(code) - _SHOWN
         listed = Text.join(", ", items)
