@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import time
 
 from quizsvc.grading import registry, signatures
@@ -15,6 +16,7 @@ from quizsvc.grading.pruning import prune
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 
+log = logging.getLogger(__name__)
 STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
 
 
@@ -83,7 +85,11 @@ def _call_problems(assignment: Assignment, program: Program, outcome: RunOutcome
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return {}
-    return signatures.problems(assignment.functions, program, tree, failed)
+    try:
+        return signatures.problems(assignment.functions, program, tree, failed)
+    except Exception:  # feedback only: never worth failing the grade over
+        log.exception("signature check failed")
+        return {}
 
 
 def _judge(case: Case, outcome: RunOutcome, assignment: Assignment,

@@ -17,13 +17,15 @@ always skipped; if kept code uses a name it would have bound, a note says so (th
 fails with a NameError naming it).
 
 A file made only of available imports and plain definitions is sent as it is, without parsing:
-that is most files, and parsing costs about a millisecond of the grading's few.
+that is most files, and parsing costs about a millisecond of the grading's few. So is a file
+larger than :data:`PARSE_AT_MOST`: parsing it would cost more than running it.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import logging
 import re
 import symtable
 import sys
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 
 from quizsvc.grading.result import Text
 
+log = logging.getLogger(__name__)
 # What a submission may import: what the sandbox's interpreter has. The grader's own packages
 # are blocked there (runner/child.py) and are not in this set either.
 AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}
@@ -42,6 +45,9 @@ _BUILTINS = frozenset(dir(builtins)) | _MODULE_NAMES
 # Lines that start a top-level statement a plain file is made of (see ``plain``).
 _PLAIN_START = re.compile(r"(?:def|class|async def)\s|(?:import|from)\s+([\w.]+)|[)\]}]")
 _SHOWN = 8  # skipped statements listed in the note; the rest are counted
+# Parsing costs ~7 us per character of dense code (a second or two for the largest submission,
+# 256 KiB of ``a=1;print(a);``); a homework file is a few KiB. Larger files run whole.
+PARSE_AT_MOST = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -85,14 +91,18 @@ def plain(source: str) -> bool:
 def prune(source: str, required: list[str], filename: str = "solution.py") -> Pruned:
     if "\r" in source:  # as Python reads it, so that line numbers agree with ``split``
         source = source.replace("\r\n", "\n").replace("\r", "\n")
-    if plain(source):
+    if plain(source) or len(source) > PARSE_AT_MOST:
         return Pruned(source)
     try:
         tree = ast.parse(source, filename)
         table = symtable.symtable(source, filename, "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return Pruned(source)  # the sandbox reports it as the student's load error
-    return _Analysis(source, tree, table, required).result()
+    try:
+        return _Analysis(source, tree, table, required).result()
+    except Exception:  # a construct this analysis mishandles: grade the file as it is
+        log.exception("pruning failed; the submission is run whole")
+        return Pruned(source, tree=tree)
 
 
 def _span(stmt: ast.stmt) -> tuple[int, int]:
@@ -247,36 +257,34 @@ def _import_text(stmt: ast.Import | ast.ImportFrom) -> str:
 
 
 class _Analysis:
+    """Linear in the size of the file, whatever its shape (it is untrusted input): each
+    statement, nested scope and line is looked at a bounded number of times."""
+
     def __init__(self, source: str, tree: ast.Module, table: symtable.SymbolTable,
                  required: list[str]) -> None:
         self.source, self.tree, self.required = source, tree, required
         self.stmts = tree.body
         self.spans = [_span(s) for s in self.stmts]
-        self.reads: list[set[str]] = []
+        # The global reads of a statement: its own, and those of the nested scopes on its
+        # lines (symtable knows scopes by line only), shared by the statements on that line.
+        self.reads: list[list[set[str]]] = []
         self.binders: dict[str, list[int]] = {}
         self.mutators: dict[str, list[int]] = {}
         self.modules: set[str] = set()  # names bound by imports
-        nested = self._nested_by_line(table)
+        nested: dict[int, set[str]] = {}
+        for child in table.get_children():
+            nested.setdefault(child.get_lineno(), set()).update(_global_reads(child))
         for i, stmt in enumerate(self.stmts):
             names = _module_scope_names(stmt)
             first, last = self.spans[i]
-            for line in range(first, last + 1):
-                for child in nested.get(line, ()):
-                    names.reads |= _global_reads(child)
-            self.reads.append(names.reads)
+            self.reads.append([names.reads, *(nested[n] for n in range(first, last + 1)
+                                              if n in nested)])
             for name in names.binds:
                 self.binders.setdefault(name, []).append(i)
             for name in names.mutates:
                 self.mutators.setdefault(name, []).append(i)
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 self.modules |= names.binds
-
-    @staticmethod
-    def _nested_by_line(table: symtable.SymbolTable) -> dict[int, list[symtable.SymbolTable]]:
-        by_line: dict[int, list[symtable.SymbolTable]] = {}
-        for child in table.get_children():
-            by_line.setdefault(child.get_lineno(), []).append(child)
-        return by_line
 
     def _missing_import(self, stmt: ast.stmt) -> bool:
         if isinstance(stmt, ast.Import):
@@ -285,11 +293,13 @@ class _Analysis:
             return stmt.module != "__future__" and not available(stmt.module or "", stmt.level)
         return False
 
-    def _keep(self) -> set[int]:
+    def _keep(self) -> tuple[set[int], set[str]]:
+        """The statements kept, and every name they read."""
         kept = {i for i, s in enumerate(self.stmts)
                 if _harmless(s) or isinstance(s, ast.Import | ast.ImportFrom)
                 and not self._missing_import(s)}
         wanted, seen = deque(self.required), set(self.required)
+        done: set[int] = set()  # ids of read sets already gone through
         while wanted:
             # What binds a name, and what changes the object it names in place (a table
             # filled by a loop), but not calls on modules (``np.random.seed(0)``).
@@ -300,37 +310,41 @@ class _Analysis:
                 if i in kept or self._missing_import(stmt) or _is_main_guard(stmt):
                     continue
                 kept.add(i)
-                for used in self.reads[i] - seen:
-                    seen.add(used)
-                    wanted.append(used)
-        return kept
+                for reads in self.reads[i]:
+                    if id(reads) not in done:
+                        done.add(id(reads))
+                        for used in reads - seen:
+                            seen.add(used)
+                            wanted.append(used)
+        return kept, seen
 
     def result(self) -> Pruned:
-        kept = self._keep()
+        kept, read = self._keep()
         dropped = [i for i in range(len(self.stmts)) if i not in kept]
         if not dropped:
             return Pruned(self.source, tree=self.tree)
         imports = [SkippedImport(_import_text(s), s.lineno, tuple(
             "*" if a.name == "*" else a.asname or a.name.split(".")[0] for a in s.names))
-            for s in self.stmts if self._missing_import(s)
-            and isinstance(s, ast.Import | ast.ImportFrom)]
+            for s in self.stmts if isinstance(s, ast.Import | ast.ImportFrom)
+            and self._missing_import(s)]
         code = [i for i in dropped if not self._missing_import(self.stmts[i]) and not isinstance(
             self.stmts[i], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
         notes = [n for n in (self._imports_note(imports), self._code_note(code)) if n]
-        notes += self._unresolved_notes(kept, imports)
-        return Pruned(_blank(self.source, self.stmts, dropped, self.spans), notes, self.tree)
+        notes += self._unresolved_notes(kept, read, imports)
+        return Pruned(_blank(self.source, self.spans, self.stmts, kept), notes, self.tree)
 
     @staticmethod
     def _imports_note(imports: list[SkippedImport]) -> Text | None:
         if not imports:
             return None
-        listed = [f"{s.module} ({_lines(s.line, s.line).en})" for s in imports]
-        listed_ko = [f"{s.module} ({_lines(s.line, s.line).ko})" for s in imports]
+        listed = "; ".join(f"{s.module} (line {s.line})" for s in imports[:_SHOWN])
+        listed_ko = "; ".join(f"{s.module} ({s.line}행)" for s in imports[:_SHOWN])
+        tail = _more(len(imports))
         return Text("Skipped imports of modules that are not available for grading (a "
-                    "submission may import numpy and Python's standard library): "
-                    + "; ".join(listed),
+                    f"submission may import numpy and Python's standard library): {listed}"
+                    f"{tail.en}",
                     "채점 환경에 없는 모듈의 import를 건너뛰었습니다 (제출물은 numpy와 파이썬 "
-                    "표준 라이브러리만 import할 수 있습니다): " + "; ".join(listed_ko))
+                    f"표준 라이브러리만 import할 수 있습니다): {listed_ko}{tail.ko}")
 
     def _code_note(self, code: list[int]) -> Text | None:
         if not code:
@@ -339,22 +353,20 @@ class _Analysis:
         for i in code[:_SHOWN]:
             where, what = _lines(*self.spans[i]), _describe(self.stmts[i], lines)
             items.append(Text(f"{where.en} ({what.en})", f"{where.ko} ({what.ko})"))
-        more = len(code) - _SHOWN
-        listed = Text.join(", ", items)
-        tail = Text(f", and {more} more", f" 외 {more}개") if more > 0 else Text("", "")
+        listed, tail = Text.join(", ", items), _more(len(code))
         return Text("Skipped top-level code that the graded functions do not use: "
                     f"{listed.en}{tail.en}",
                     f"채점하는 함수가 쓰지 않는 최상위 코드를 건너뛰었습니다: {listed.ko}{tail.ko}")
 
-    def _unresolved_notes(self, kept: set[int], imports: list[SkippedImport]) -> list[Text]:
-        read = set().union(*(self.reads[i] for i in kept)) if kept else set()
+    def _unresolved_notes(self, kept: set[int], read: set[str],
+                          imports: list[SkippedImport]) -> list[Text]:
+        """Names kept code reads that only a skipped import could have bound."""
         bound = {n for n, where in self.binders.items() if any(i in kept for i in where)}
-        notes = []
-        stars = [s for s in imports if s.names == ("*",)]
+        origins = {name: s for s in reversed(imports) for name in s.names}
+        stars = [s for s in imports if s.names == ("*",)][:3]
+        notes: list[Text] = []
         for name in sorted(read - bound - _BUILTINS):
-            origin = next((s for s in imports if name in s.names), None)
-            if origin is None and name in self.binders:
-                continue  # bound only where it never runs (__main__): Python's NameError says it
+            origin = origins.get(name)
             if origin is not None:
                 notes.append(Text(
                     f"Your code uses {name}, which comes from {origin.module} (line "
@@ -363,7 +375,7 @@ class _Analysis:
                     f"코드가 {name}을(를) 사용하는데, 이 이름은 {origin.module} ({origin.line}행)"
                     f"에서 옵니다. 채점 환경에 없는 모듈이므로 {name}을(를) 쓰면 NameError가 "
                     "발생합니다"))
-            elif stars:
+            elif stars and name not in self.binders:  # (bound only under __main__: Python says)
                 where = "; ".join(f"{s.module} (line {s.line})" for s in stars)
                 where_ko = "; ".join(f"{s.module} ({s.line}행)" for s in stars)
                 notes.append(Text(
@@ -373,32 +385,53 @@ class _Analysis:
                     f"코드가 {name}을(를) 사용하는데 파일 어디에도 정의되어 있지 않습니다. "
                     f"{where_ko}에서 오는 이름이라면 파일 안에 정의하세요. 그 모듈은 채점 환경에 "
                     "없습니다"))
+            if len(notes) == _SHOWN:
+                break
         return notes
 
 
-def _blank(source: str, stmts: list[ast.stmt], dropped: list[int],
-           spans: list[tuple[int, int]]) -> str:
-    """``source`` with the ``dropped`` statements replaced in place: whole lines become empty;
-    a statement that shares a line with a kept one (``x = 1; print(x)``) becomes ``pass``
-    (continued with backslashes over its other lines), so every kept line keeps its number
-    and its columns."""
+def _more(count: int) -> Text:
+    more = count - _SHOWN
+    return Text(f", and {more} more", f" 외 {more}개") if more > 0 else Text("", "")
+
+
+def _blank(source: str, spans: list[tuple[int, int]], stmts: list[ast.stmt],
+           kept: set[int]) -> str:
+    """``source`` with every statement not ``kept`` replaced in place, so that every kept line
+    keeps its number and its columns: whole lines become empty; where a run of dropped
+    statements shares a line with a kept one (``x = 1; print(x)``) it becomes ``pass``
+    (continued with backslashes over its other lines). Each line is rebuilt once."""
     lines = source.split("\n")
-    runs: list[list[int]] = []  # neighbouring dropped statements that share a line: one run
-    for i in dropped:
-        if runs and runs[-1][-1] == i - 1 and spans[i - 1][1] == spans[i][0]:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    for run in reversed(runs):
-        head, tail = stmts[run[0]], stmts[run[-1]]
-        first, last = spans[run[0]][0], spans[run[-1]][1]
-        prefix = lines[first - 1].encode()[:0 if first < head.lineno else head.col_offset]
-        suffix = lines[last - 1].encode()[tail.end_col_offset or 0:]
-        if not prefix.strip() and (not suffix.strip() or suffix.lstrip().startswith(b"#")):
+    edits: dict[int, list[tuple[int, int, bytes]]] = {}  # line -> (start, end, new bytes)
+    i, count = 0, len(stmts)
+    while i < count:
+        if i in kept:
+            i += 1
+            continue
+        j = i  # the run: neighbouring dropped statements that share a line
+        while j + 1 < count and j + 1 not in kept and spans[j][1] == spans[j + 1][0]:
+            j += 1
+        first, last = spans[i][0], spans[j][1]
+        alone_first = i == 0 or spans[i - 1][1] < first
+        alone_last = j + 1 == count or spans[j + 1][0] > last
+        if alone_first and alone_last:  # nothing else on these lines but comments
             lines[first - 1: last] = [""] * (last - first + 1)
-        elif first == last:
-            lines[first - 1] = (prefix + b"pass" + suffix).decode()
         else:
-            lines[first - 1: last] = [(prefix + b"pass \\").decode(),
-                                      *["\\"] * (last - first - 1), suffix.decode()]
+            start = 0 if alone_first else stmts[i].col_offset
+            end = -1 if alone_last else stmts[j].end_col_offset or 0  # -1: to the line's end
+            if first == last:
+                edits.setdefault(first, []).append((start, end, b"pass"))
+            else:
+                edits.setdefault(first, []).append((start, -1, b"pass \\"))
+                lines[first: last - 1] = ["\\"] * (last - first - 1)
+                edits.setdefault(last, []).append((0, end, b""))
+        i = j + 1
+    for number, changes in edits.items():
+        line = lines[number - 1].encode()
+        pieces, at = [], 0
+        for start, end, text in sorted(changes):
+            pieces += [line[at:start], text]
+            at = len(line) if end < 0 else end
+        pieces.append(line[at:])
+        lines[number - 1] = b"".join(pieces).decode()
     return "\n".join(lines)
