@@ -255,3 +255,20 @@ def test_a_missing_function_is_never_matched_to_another_required_one() -> None:
     said = [n for n in notes if n.startswith("batchnorm_backward is not defined")]
     assert said == ["batchnorm_backward is not defined in your file; expected: "
                     "batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)"], notes
+
+
+def test_many_statements_on_one_line_are_rebuilt_right() -> None:
+    source = "a=1;print(a);" * 2000 + "\nprint(2)\ndef f(x):\n    return x + a\n"
+    pruned = prune(source, ["f"])
+    assert pruned.source.split("\n")[0] == "a=1;pass;" * 1999 + "a=1;pass"  # to the end
+    assert pruned.source.split("\n")[1:] == ["", "def f(x):", "    return x + a", ""]
+    assert pruned.notes[0].en.endswith(", and 1993 more")  # 2001 statements skipped, 8 listed
+
+
+def test_every_statement_says_what_a_file_may_import() -> None:
+    for assignment in registry.all_assignments().values():
+        statement = assignment.statement
+        assert statement["en"].count("## What your file may contain") == 1
+        assert "**numpy** and of **Python's standard library**" in statement["en"]
+        assert statement["ko"].count("## 제출 파일에 들어갈 수 있는 것") == 1
+        assert "**numpy**와 **파이썬 표준 라이브러리**" in statement["ko"]
