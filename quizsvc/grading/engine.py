@@ -12,7 +12,7 @@ from quizsvc.grading.cases import Case, ExtractError, Verdict, localised
 from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.intake import Unreadable, python_source
 from quizsvc.grading.protocol import Program
-from quizsvc.grading.pruning import prune
+from quizsvc.grading.pruning import PARSE_AT_MOST, prune
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 
@@ -53,8 +53,7 @@ def grade_source(
         else:
             problems = _call_problems(assignment, program, outcome, pruned.tree, source)
     verdicts = {c.name: _judge(c, outcome, assignment, load_error) for c in cases}
-    ran = bool(outcome.outcomes)
-    explanations = explain(assignment, cases, verdicts, outcome) if ran else []
+    explanations = explain(assignment, cases, verdicts, outcome) if outcome.outcomes else []
     case_mistake: dict[str, Mistake] = {}
     for explanation in explanations:
         for name in explanation.explained:
@@ -81,6 +80,8 @@ def _call_problems(assignment: Assignment, program: Program, outcome: RunOutcome
     if not failed:
         return {}
     if tree is None:
+        if len(source) > PARSE_AT_MOST:
+            return {}
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
