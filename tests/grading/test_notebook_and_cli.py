@@ -143,3 +143,10 @@ def test_cli_grade_local_refuses_what_the_server_refuses(tmp_path: Path) -> None
     deep.write_text("x = " + "1+" * 100_000 + "1\n")
     out = CliRunner().invoke(main, ["grade-local", "--assignment", "weight_decay", str(deep)])
     assert out.exit_code == 2 and "nested too deeply" in out.output
+
+
+def test_cli_grade_local_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    latin = tmp_path / "hw.py"
+    latin.write_bytes("# r\xe9sum\xe9\n".encode("latin-1"))
+    out = CliRunner().invoke(main, ["grade-local", "--assignment", "weight_decay", str(latin)])
+    assert out.exit_code == 2 and "not UTF-8 text" in out.output
