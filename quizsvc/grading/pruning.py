@@ -203,6 +203,13 @@ def module_bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
     return bindings
 
 
+def main_only(tree: ast.Module) -> dict[str, int]:
+    """Names bound only under ``if __name__ == "__main__":``, with that block's line."""
+    bound = module_bindings(tree)
+    return {name: stmt.lineno for stmt in tree.body if _is_main_guard(stmt)
+            for name in _module_scope_names(stmt).binds if name not in bound}
+
+
 def _global_reads(table: symtable.SymbolTable) -> set[str]:
     names: set[str] = set()
     tables = deque([table])
@@ -363,7 +370,10 @@ class _Analysis:
         """Names kept code reads that only a skipped import could have bound."""
         bound = {n for n, where in self.binders.items() if any(i in kept for i in where)}
         origins = {name: s for s in reversed(imports) for name in s.names}
-        stars = [s for s in imports if s.names == ("*",)][:3]
+        # A star import of an available module (kept) may bind any name: then say nothing.
+        kept_star = any(isinstance(stmt, ast.ImportFrom) and stmt.names[0].name == "*"
+                        for stmt in (self.stmts[i] for i in kept))
+        stars = [] if kept_star else [s for s in imports if s.names == ("*",)][:3]
         notes: list[Text] = []
         for name in sorted(read - bound - _BUILTINS):
             origin = origins.get(name)

@@ -13,7 +13,7 @@ import difflib
 
 from quizsvc.grading.assignment import FunctionSpec
 from quizsvc.grading.protocol import Program
-from quizsvc.grading.pruning import module_bindings
+from quizsvc.grading.pruning import main_only, module_bindings
 from quizsvc.grading.result import Text
 
 
@@ -63,7 +63,7 @@ def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
             continue
         binders = bindings.get(spec.name)
         if not binders:
-            found[spec.name] = _missing(spec, defined)
+            found[spec.name] = _missing(spec, defined, main_only(tree).get(spec.name))
             continue
         last = binders[-1]
         if not isinstance(last, ast.FunctionDef | ast.AsyncFunctionDef) or last.decorator_list:
@@ -81,12 +81,19 @@ def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
     return found
 
 
-def _missing(spec: FunctionSpec, defined: dict[str, int]) -> Text:
+def _missing(spec: FunctionSpec, defined: dict[str, int], main_line: int | None) -> Text:
+    expected = _expected(spec)
+    if main_line is not None:
+        return Text(f"{spec.name} is defined only under if __name__ == \"__main__\": (line "
+                    f"{main_line}), which does not run when your file is graded; define it at "
+                    f"the top level. {expected.en}",
+                    f"{spec.name} 함수가 if __name__ == \"__main__\": 블록({main_line}행) 안에만 "
+                    f"정의되어 있는데, 이 블록은 채점할 때 실행되지 않습니다. 최상위에 정의하세요. "
+                    f"{expected.ko}")
     lowered = {name.lower(): name for name in defined}
     close = difflib.get_close_matches(spec.name, list(defined), n=1, cutoff=0.6) or [
         lowered[n] for n in difflib.get_close_matches(spec.name.lower(), list(lowered), n=1,
                                                       cutoff=0.6)]
-    expected = _expected(spec)
     if close:
         name = close[0]
         return Text(f"{spec.name} is not defined in your file; did you mean {name} (line "

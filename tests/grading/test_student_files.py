@@ -134,6 +134,9 @@ def test_a_graded_function_using_a_skipped_import_is_told_where_the_name_came_fr
     notes = grade(helper, language="ko").notes
     assert any("batchnorm_helper" in n and "from cs231n.layers import * (3행)" in n
                for n in notes), notes
+    # Unless a star import that is kept (of numpy, say) may have bound it.
+    notes = grade("from numpy import *\n" + helper).notes
+    assert not any("batchnorm_helper" in n for n in notes), notes
 
 
 def test_what_a_kept_function_needs_is_kept_transitively() -> None:
@@ -272,3 +275,17 @@ def test_every_statement_says_what_a_file_may_import() -> None:
         assert "**numpy** and of **Python's standard library**" in statement["en"]
         assert statement["ko"].count("## 제출 파일에 들어갈 수 있는 것") == 1
         assert "**numpy**와 **파이썬 표준 라이브러리**" in statement["ko"]
+
+
+def test_a_function_defined_only_under_main_is_said_to_be_so() -> None:
+    # The body, indented by 4, stays deeper than the def, now indented by 2, under the if.
+    source = STUDENT_BATCHNORM.replace("def batchnorm_backward(dout, cache):",
+                                       "if __name__ == '__main__':\n  def batchnorm_backward(dout, cache):")
+    line = line_of("if __name__ == '__main__':", source)
+    for language, said in (
+            ("en", f'batchnorm_backward is defined only under if __name__ == "__main__": (line '
+                   f"{line}), which does not run when your file is graded"),
+            ("ko", f'batchnorm_backward 함수가 if __name__ == "__main__": 블록({line}행) 안에만 '
+                   "정의되어 있는데")):
+        notes = grade(source, language=language).notes
+        assert any(n.startswith(said) for n in notes), notes
