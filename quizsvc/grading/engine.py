@@ -11,6 +11,7 @@ from quizsvc.grading.assignment import Assignment, Mistake
 from quizsvc.grading.cases import Case, ExtractError, Verdict, localised
 from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.intake import Unreadable, python_source
+from quizsvc.grading.notebook import cell_lines
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.pruning import PARSE_AT_MOST, prune
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
@@ -44,8 +45,10 @@ def grade_source(
     except Unreadable as exc:  # accepted before it was refused at submission: graded 0
         notes, load_error = [], exc.text
     else:
-        filename = filename[: -len(".ipynb")] + ".py" if filename.endswith(".ipynb") else filename
-        pruned = prune(source, assignment.function_names, filename)
+        cells = None
+        if filename.endswith(".ipynb"):
+            filename, cells = filename[: -len(".ipynb")] + ".py", cell_lines(source)
+        pruned = prune(source, assignment.function_names, filename, cells)
         notes.extend(pruned.notes)
         outcome = (runner or default_runner()).run(pruned.source, program, filename=filename)
         if outcome.load_error:

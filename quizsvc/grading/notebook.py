@@ -8,9 +8,14 @@ whose source is neither a string nor a list of strings, no code at all) is refus
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
+from collections.abc import Callable
 
 from quizsvc.grading.result import Text
+
+_CELL_MARK = re.compile(r"# --- cell (\d+) ---")
 
 
 class NotebookError(ValueError):
@@ -60,7 +65,7 @@ def extract_code(notebook_text: str) -> tuple[str, list[str]]:
         if source.lstrip().startswith("%%"):
             dropped += source.count("\n") + 1  # a cell magic turns the whole cell into non-Python
             continue
-        lines.append(f"# --- cell {number} ---")
+        lines.append(f"# --- cell {number} ---")  # what ``cell_lines`` reads back
         for line in source.splitlines():
             stripped = line.lstrip()
             if stripped.startswith(("%", "!")):
@@ -74,3 +79,21 @@ def extract_code(notebook_text: str) -> tuple[str, list[str]]:
                                  "노트북에 코드 셀이 없습니다"))
     notes = [f"ignored {dropped} IPython magic/shell line(s) (% or !)"] if dropped else []
     return "\n".join(lines) + "\n", notes
+
+
+def cell_lines(source: str) -> Callable[[int], tuple[int, int]]:
+    """For code from :func:`extract_code`: a line number -> (cell number, line in that cell),
+    which is what a student can find in their notebook."""
+    marks: list[int] = []
+    cells: list[int] = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        match = _CELL_MARK.fullmatch(line)
+        if match:
+            marks.append(number)
+            cells.append(int(match.group(1)))
+
+    def locate(line: int) -> tuple[int, int]:
+        k = bisect.bisect_right(marks, line) - 1
+        return (cells[k], line - marks[k]) if k >= 0 else (0, line)
+
+    return locate

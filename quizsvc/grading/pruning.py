@@ -30,7 +30,7 @@ import re
 import symtable
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from quizsvc.grading.result import Text
@@ -88,7 +88,9 @@ def plain(source: str) -> bool:
     return True
 
 
-def prune(source: str, required: list[str], filename: str = "solution.py") -> Pruned:
+def prune(source: str, required: list[str], filename: str = "solution.py",
+          cells: Locate | None = None) -> Pruned:
+    """``cells``: for a notebook's code, where its lines are in the notebook (for the notes)."""
     if "\r" in source:  # as Python reads it, so that line numbers agree with ``split``
         source = source.replace("\r\n", "\n").replace("\r", "\n")
     if plain(source) or len(source) > PARSE_AT_MOST:
@@ -99,7 +101,7 @@ def prune(source: str, required: list[str], filename: str = "solution.py") -> Pr
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return Pruned(source)  # the sandbox reports it as the student's load error
     try:
-        return _Analysis(source, tree, table, required).result()
+        return _Analysis(source, tree, table, required, cells).result()
     except Exception:  # a construct this analysis mishandles: grade the file as it is
         log.exception("pruning failed; the submission is run whole")
         return Pruned(source, tree=tree)
@@ -250,7 +252,18 @@ def _describe(stmt: ast.stmt, lines: list[str]) -> Text:
     return Text("expression", "식")
 
 
-def _lines(first: int, last: int) -> Text:
+Locate = Callable[[int], tuple[int, int]]  # line -> (notebook cell, line in the cell)
+
+
+def _lines(first: int, last: int, cells: Locate | None = None) -> Text:
+    """Where statements are, as the student can find them: lines of their file, or of a cell
+    of their notebook."""
+    if cells is not None:
+        (cell, start), (last_cell, end) = cells(first), cells(last)
+        if cell != last_cell:
+            return Text(f"cells {cell}–{last_cell}", f"{cell}–{last_cell}번 셀")
+        where = _lines(start, end)
+        return Text(f"cell {cell}, {where.en}", f"{cell}번 셀 {where.ko}")
     if first == last:
         return Text(f"line {first}", f"{first}행")
     return Text(f"lines {first}–{last}", f"{first}–{last}행")
@@ -268,8 +281,8 @@ class _Analysis:
     statement, nested scope and line is looked at a bounded number of times."""
 
     def __init__(self, source: str, tree: ast.Module, table: symtable.SymbolTable,
-                 required: list[str]) -> None:
-        self.source, self.tree, self.required = source, tree, required
+                 required: list[str], cells: Locate | None) -> None:
+        self.source, self.tree, self.required, self.cells = source, tree, required, cells
         self.stmts = tree.body
         self.spans = [_span(s) for s in self.stmts]
         # The global reads of a statement: its own, and those of the nested scopes on its
@@ -340,12 +353,12 @@ class _Analysis:
         notes += self._unresolved_notes(kept, read, imports)
         return Pruned(_blank(self.source, self.spans, self.stmts, kept), notes, self.tree)
 
-    @staticmethod
-    def _imports_note(imports: list[SkippedImport]) -> Text | None:
+    def _imports_note(self, imports: list[SkippedImport]) -> Text | None:
         if not imports:
             return None
-        listed = "; ".join(f"{s.module} (line {s.line})" for s in imports[:_SHOWN])
-        listed_ko = "; ".join(f"{s.module} ({s.line}행)" for s in imports[:_SHOWN])
+        wheres = [_lines(s.line, s.line, self.cells) for s in imports[:_SHOWN]]
+        listed = "; ".join(f"{s.module} ({w.en})" for s, w in zip(imports, wheres, strict=False))
+        listed_ko = "; ".join(f"{s.module} ({w.ko})" for s, w in zip(imports, wheres, strict=False))
         tail = _more(len(imports))
         return Text("Skipped imports of modules that are not available for grading (a "
                     f"submission may import numpy and Python's standard library): {listed}"
@@ -358,7 +371,7 @@ class _Analysis:
             return None
         items, lines = [], self.source.split("\n")
         for i in code[:_SHOWN]:
-            where, what = _lines(*self.spans[i]), _describe(self.stmts[i], lines)
+            where, what = _lines(*self.spans[i], self.cells), _describe(self.stmts[i], lines)
             items.append(Text(f"{where.en} ({what.en})", f"{where.ko} ({what.ko})"))
         listed, tail = Text.join(", ", items), _more(len(code))
         return Text("Skipped top-level code that the graded functions do not use: "
@@ -378,16 +391,17 @@ class _Analysis:
         for name in sorted(read - bound - _BUILTINS):
             origin = origins.get(name)
             if origin is not None:
+                at = _lines(origin.line, origin.line, self.cells)
                 notes.append(Text(
-                    f"Your code uses {name}, which comes from {origin.module} (line "
-                    f"{origin.line}); that module is not available for grading, so using "
-                    f"{name} raises NameError",
-                    f"코드가 {name}을(를) 사용하는데, 이 이름은 {origin.module} ({origin.line}행)"
+                    f"Your code uses {name}, which comes from {origin.module} ({at.en}); that "
+                    f"module is not available for grading, so using {name} raises NameError",
+                    f"코드가 {name}을(를) 사용하는데, 이 이름은 {origin.module} ({at.ko})"
                     f"에서 옵니다. 채점 환경에 없는 모듈이므로 {name}을(를) 쓰면 NameError가 "
                     "발생합니다"))
             elif stars and name not in self.binders:  # (bound only under __main__: Python says)
-                where = "; ".join(f"{s.module} (line {s.line})" for s in stars)
-                where_ko = "; ".join(f"{s.module} ({s.line}행)" for s in stars)
+                ats = [_lines(s.line, s.line, self.cells) for s in stars]
+                where = "; ".join(f"{s.module} ({a.en})" for s, a in zip(stars, ats, strict=True))
+                where_ko = "; ".join(f"{s.module} ({a.ko})" for s, a in zip(stars, ats, strict=True))
                 notes.append(Text(
                     f"Your code uses {name}, which is defined nowhere in your file; if it comes "
                     f"from {where}, define it in your file: that module is not available for "

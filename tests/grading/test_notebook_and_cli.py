@@ -150,3 +150,21 @@ def test_cli_grade_local_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None
     latin.write_bytes("# r\xe9sum\xe9\n".encode("latin-1"))
     out = CliRunner().invoke(main, ["grade-local", "--assignment", "weight_decay", str(latin)])
     assert out.exit_code == 2 and "not UTF-8 text" in out.output
+
+
+def test_a_homework_notebook_is_graded_and_skipped_code_is_placed_in_its_cells() -> None:
+    text = notebook([
+        ("markdown", "# Weight decay"),
+        ("code", "%matplotlib inline\nimport numpy as np\nimport matplotlib.pyplot as plt"),
+        ("code", SOLUTION),
+        ("code", "W = np.ones((3, 3))\nfor step in range(10):\n"
+                 "    W = weight_decay_update(W, W, 0.1, 0.5, 4)\nplt.plot(W)"),
+    ])
+    result = grade_source("weight_decay", text, filename="hw.ipynb")
+    assert result.all_passed, result.to_table()
+    assert result.notes[1].endswith("matplotlib.pyplot (cell 2, line 3)")
+    assert result.notes[2] == ("Skipped top-level code that the graded functions do not use: "
+                               "cell 4, line 1 (assignment to W), cell 4, lines 2–3 (for loop), "
+                               "cell 4, line 4 (call plt.plot(...))")
+    korean = grade_source("weight_decay", text, filename="hw.ipynb", language="ko")
+    assert korean.notes[2].endswith("4번 셀 2–3행 (for 반복문), 4번 셀 4행 (plt.plot(...) 호출)")
