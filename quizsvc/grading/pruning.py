@@ -48,6 +48,7 @@ _SHOWN = 8  # skipped statements listed in the note; the rest are counted
 # Parsing costs ~7 us per character of dense code (a second or two for the largest submission,
 # 256 KiB of ``a=1;print(a);``); a homework file is a few KiB. Larger files run whole.
 PARSE_AT_MOST = 128 * 1024
+Locate = Callable[[int], tuple[int, int]]  # line -> (notebook cell, line in the cell)
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,13 @@ def _span(stmt: ast.stmt) -> tuple[int, int]:
 
 
 def _is_main_guard(stmt: ast.stmt) -> bool:
+    """``if __name__ == "__main__":``, which never runs in grading (the module is named
+    ``solution`` there)."""
     test = stmt.test if isinstance(stmt, ast.If) else None
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-            and test.left.id == "__name__")
+            and test.left.id == "__name__" and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq) and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__")
 
 
 def _harmless(stmt: ast.stmt) -> bool:
@@ -153,11 +158,12 @@ def _outer_parts(node: ast.AST) -> Iterator[ast.AST]:
         yield from ast.iter_child_nodes(node)
 
 
-def _root(node: ast.expr) -> str | None:
-    """The name an attribute or subscript chain starts from (``LUT`` in ``LUT[i].x``)."""
+def _root(node: ast.expr) -> str:
+    """The name an attribute or subscript chain starts from (``LUT`` in ``LUT[i].x``), or ""
+    (``f()[0]``: no name's object)."""
     while isinstance(node, ast.Attribute | ast.Subscript):
         node = node.value
-    return node.id if isinstance(node, ast.Name) else None
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 @dataclass
@@ -186,9 +192,9 @@ def _module_scope_names(stmt: ast.stmt) -> _Names:
         elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
             names.binds.add(node.name)
         elif isinstance(node, ast.Attribute | ast.Subscript) and not isinstance(node.ctx, ast.Load):
-            names.mutates.add(_root(node) or "")
+            names.mutates.add(_root(node))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            names.mutates.add(_root(node.func) or "")
+            names.mutates.add(_root(node.func))
         stack.extend(_outer_parts(node) if isinstance(node, _SCOPES) else
                      ast.iter_child_nodes(node))
     return names
@@ -250,9 +256,6 @@ def _describe(stmt: ast.stmt, lines: list[str]) -> Text:
         names = ", ".join(_segment(lines, t, 30) for t in targets)
         return Text(f"assignment to {names}", f"{names}에 대입")
     return Text("expression", "식")
-
-
-Locate = Callable[[int], tuple[int, int]]  # line -> (notebook cell, line in the cell)
 
 
 def _lines(first: int, last: int, cells: Locate | None = None) -> Text:
