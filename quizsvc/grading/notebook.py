@@ -8,6 +8,7 @@ whose source is neither a string nor a list of strings, no code at all) is refus
 
 from __future__ import annotations
 
+import ast
 import bisect
 import json
 import re
@@ -97,3 +98,26 @@ def cell_lines(source: str) -> Callable[[int], tuple[int, int]]:
         return (cells[k], line - marks[k]) if k >= 0 else (0, line)
 
     return locate
+
+
+def without_broken_cells(source: str) -> tuple[str, list[Text]]:
+    """Code from :func:`extract_code` with each cell that is not valid Python on its own (a
+    scratch cell, ``x.shape?`` help syntax) blanked out, line numbers kept, and a note for
+    each: Jupyter runs cells one by one, so one broken cell need not sink the others."""
+    lines = source.split("\n")
+    marks = [i for i, line in enumerate(lines) if _CELL_MARK.fullmatch(line)]
+    notes = []
+    for start, end in zip(marks, [*marks[1:], len(lines)], strict=True):
+        try:
+            compile("\n".join(lines[start + 1: end]), "cell", "exec", ast.PyCF_ONLY_AST,
+                    dont_inherit=True)
+            continue
+        except SyntaxError as exc:
+            where = f"{exc.msg}, line {exc.lineno}", f"{exc.msg}, {exc.lineno}행"
+        except (ValueError, RecursionError, MemoryError) as exc:
+            where = type(exc).__name__, type(exc).__name__
+        cell = lines[start].split()[3]  # "# --- cell N ---"
+        lines[start + 1: end] = [""] * (end - start - 1)
+        notes.append(Text(f"Skipped cell {cell}: it is not valid Python ({where[0]})",
+                          f"{cell}번 셀을 건너뛰었습니다: 올바른 파이썬 코드가 아닙니다 ({where[1]})"))
+    return "\n".join(lines), notes

@@ -33,6 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from quizsvc.grading.notebook import without_broken_cells
 from quizsvc.grading.result import Text
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,11 @@ def prune(source: str, required: list[str], filename: str = "solution.py",
         tree = ast.parse(source, filename)
         table = symtable.symtable(source, filename, "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        if cells is not None:  # a notebook: grade the cells that are Python
+            rest, notes = without_broken_cells(source)
+            if notes:
+                pruned = prune(rest, required, filename, cells)
+                return Pruned(pruned.source, notes + pruned.notes, pruned.tree)
         return Pruned(source)  # the sandbox reports it as the student's load error
     try:
         return _Analysis(source, tree, table, required, cells).result()

@@ -168,3 +168,19 @@ def test_a_homework_notebook_is_graded_and_skipped_code_is_placed_in_its_cells()
                                "cell 4, line 4 (call plt.plot(...))")
     korean = grade_source("weight_decay", text, filename="hw.ipynb", language="ko")
     assert korean.notes[2].endswith("4번 셀 2–3행 (for 반복문), 4번 셀 4행 (plt.plot(...) 호출)")
+
+
+def test_a_cell_that_is_not_python_is_skipped_and_the_rest_graded() -> None:
+    text = notebook([
+        ("code", "import numpy as np\nnp.linalg.norm?"),  # IPython help syntax
+        ("code", SOLUTION),
+        ("code", "for step in range(3)\n    print(step)"),  # a scratch cell, broken
+    ])
+    result = grade_source("weight_decay", text, filename="hw.ipynb")
+    assert result.all_passed, result.to_table()
+    assert result.notes[:2] == ["Skipped cell 1: it is not valid Python (invalid syntax, line 2)",
+                                "Skipped cell 3: it is not valid Python (expected ':', line 1)"]
+    korean = grade_source("weight_decay", text, filename="hw.ipynb", language="ko")
+    assert korean.notes[0] == "1번 셀을 건너뛰었습니다: 올바른 파이썬 코드가 아닙니다 (invalid syntax, 2행)"
+    # A .py file with a syntax error is not taken apart: Python's error is the feedback.
+    assert "SyntaxError" in grade_source("weight_decay", SOLUTION + "\nfor i in x\n").notes[0]
