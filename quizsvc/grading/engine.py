@@ -13,7 +13,7 @@ from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.intake import Unreadable, python_source
 from quizsvc.grading.notebook import cell_lines
 from quizsvc.grading.protocol import Program
-from quizsvc.grading.pruning import PARSE_AT_MOST, prune
+from quizsvc.grading.pruning import PARSE_AT_MOST, Locate, prune
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 
@@ -54,7 +54,8 @@ def grade_source(
         if outcome.load_error:
             load_error = localised(outcome.load_error)
         else:
-            problems = _call_problems(assignment, program, outcome, pruned.tree, source)
+            problems = _call_problems(assignment, program, outcome, pruned.tree, source,
+                                      cells)
     verdicts = {c.name: _judge(c, outcome, assignment, load_error) for c in cases}
     explanations = explain(assignment, cases, verdicts, outcome) if outcome.outcomes else []
     case_mistake: dict[str, Mistake] = {}
@@ -74,7 +75,7 @@ def grade_source(
 
 
 def _call_problems(assignment: Assignment, program: Program, outcome: RunOutcome,
-                   tree: ast.Module | None, source: str) -> dict[str, Text]:
+                   tree: ast.Module | None, source: str, cells: Locate | None) -> dict[str, Text]:
     """What keeps the tests from calling a required function whose calls raised (missing,
     misspelt, other parameters); parsed only then, as passing submissions need none of it."""
     failed = {call["fn"] for call in program.calls
@@ -90,7 +91,7 @@ def _call_problems(assignment: Assignment, program: Program, outcome: RunOutcome
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return {}
     try:
-        return signatures.problems(assignment.functions, program, tree, failed)
+        return signatures.problems(assignment.functions, program, tree, failed, cells)
     except Exception:  # feedback only: never worth failing the grade over
         log.exception("signature check failed")
         return {}

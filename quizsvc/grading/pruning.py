@@ -264,14 +264,14 @@ def _describe(stmt: ast.stmt, lines: list[str]) -> Text:
     return Text("expression", "식")
 
 
-def _lines(first: int, last: int, cells: Locate | None = None) -> Text:
+def place(first: int, last: int, cells: Locate | None = None) -> Text:
     """Where statements are, as the student can find them: lines of their file, or of a cell
     of their notebook."""
     if cells is not None:
         (cell, start), (last_cell, end) = cells(first), cells(last)
         if cell != last_cell:
             return Text(f"cells {cell}–{last_cell}", f"{cell}–{last_cell}번 셀")
-        where = _lines(start, end)
+        where = place(start, end)
         return Text(f"cell {cell}, {where.en}", f"{cell}번 셀 {where.ko}")
     if first == last:
         return Text(f"line {first}", f"{first}행")
@@ -365,7 +365,7 @@ class _Analysis:
     def _imports_note(self, imports: list[SkippedImport]) -> Text | None:
         if not imports:
             return None
-        wheres = [_lines(s.line, s.line, self.cells) for s in imports[:_SHOWN]]
+        wheres = [place(s.line, s.line, self.cells) for s in imports[:_SHOWN]]
         listed = "; ".join(f"{s.module} ({w.en})" for s, w in zip(imports, wheres, strict=False))
         listed_ko = "; ".join(f"{s.module} ({w.ko})" for s, w in zip(imports, wheres, strict=False))
         tail = _more(len(imports))
@@ -380,7 +380,7 @@ class _Analysis:
             return None
         items, lines = [], self.source.split("\n")
         for i in code[:_SHOWN]:
-            where, what = _lines(*self.spans[i], self.cells), _describe(self.stmts[i], lines)
+            where, what = place(*self.spans[i], self.cells), _describe(self.stmts[i], lines)
             items.append(Text(f"{where.en} ({what.en})", f"{where.ko} ({what.ko})"))
         listed, tail = Text.join(", ", items), _more(len(code))
         return Text("Skipped top-level code that the graded functions do not use: "
@@ -400,7 +400,7 @@ class _Analysis:
         for name in sorted(read - bound - _BUILTINS):
             origin = origins.get(name)
             if origin is not None:
-                at = _lines(origin.line, origin.line, self.cells)
+                at = place(origin.line, origin.line, self.cells)
                 notes.append(Text(
                     f"Your code uses {name}, which comes from {origin.module} ({at.en}); that "
                     f"module is not available for grading, so using {name} raises NameError",
@@ -408,7 +408,7 @@ class _Analysis:
                     f"에서 옵니다. 채점 환경에 없는 모듈이므로 {name}을(를) 쓰면 NameError가 "
                     "발생합니다"))
             elif stars and name not in self.binders:  # (bound only under __main__: Python says)
-                ats = [_lines(s.line, s.line, self.cells) for s in stars]
+                ats = [place(s.line, s.line, self.cells) for s in stars]
                 where = "; ".join(f"{s.module} ({a.en})" for s, a in zip(stars, ats, strict=True))
                 where_ko = "; ".join(f"{s.module} ({a.ko})" for s, a in zip(stars, ats, strict=True))
                 notes.append(Text(

@@ -13,7 +13,7 @@ import difflib
 
 from quizsvc.grading.assignment import FunctionSpec
 from quizsvc.grading.protocol import Program
-from quizsvc.grading.pruning import main_only, module_bindings
+from quizsvc.grading.pruning import Locate, main_only, module_bindings, place
 from quizsvc.grading.result import Text
 
 
@@ -47,9 +47,10 @@ def _expected(spec: FunctionSpec) -> Text:
 
 
 def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
-             failed: set[str]) -> dict[str, Text]:
+             failed: set[str], cells: Locate | None = None) -> dict[str, Text]:
     """Function name -> what is wrong with its definition, for the functions in ``failed``
-    (whose calls raised) that are missing or cannot take the tests' calls."""
+    (whose calls raised) that are missing or cannot take the tests' calls. ``cells``: where
+    the lines of a notebook's code are in the notebook."""
     counts: dict[str, set[int]] = {}
     for call in program.calls:
         counts.setdefault(call["fn"], set()).add(len(call.get("args", [])))
@@ -63,7 +64,7 @@ def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
             continue
         binders = bindings.get(spec.name)
         if not binders:
-            found[spec.name] = _missing(spec, defined, main_only(tree).get(spec.name))
+            found[spec.name] = _missing(spec, defined, main_only(tree).get(spec.name), cells)
             continue
         last = binders[-1]
         if not isinstance(last, ast.FunctionDef | ast.AsyncFunctionDef) or last.decorator_list:
@@ -72,22 +73,24 @@ def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
         if wrong:
             given = " or ".join(str(n) for n in wrong)
             mine = f"{spec.name}({_parameters(last.args)})"
-            expected = _expected(spec)
+            expected, at = _expected(spec), place(last.lineno, last.lineno, cells)
             found[spec.name] = Text(
-                f"Your {mine} (line {last.lineno}) cannot take the tests' calls, which pass "
+                f"Your {mine} ({at.en}) cannot take the tests' calls, which pass "
                 f"{given} positional argument(s); {expected.en}",
-                f"작성한 {mine} ({last.lineno}행)은(는) 위치 인자 {given}개를 넘기는 테스트 "
+                f"작성한 {mine} ({at.ko})은(는) 위치 인자 {given}개를 넘기는 테스트 "
                 f"호출을 받을 수 없습니다. {expected.ko}")
     return found
 
 
-def _missing(spec: FunctionSpec, defined: dict[str, int], main_line: int | None) -> Text:
+def _missing(spec: FunctionSpec, defined: dict[str, int], main_line: int | None,
+             cells: Locate | None) -> Text:
     expected = _expected(spec)
     if main_line is not None:
-        return Text(f"{spec.name} is defined only under if __name__ == \"__main__\": (line "
-                    f"{main_line}), which does not run when your file is graded; define it at "
-                    f"the top level. {expected.en}",
-                    f"{spec.name} 함수가 if __name__ == \"__main__\": 블록({main_line}행) 안에만 "
+        at = place(main_line, main_line, cells)
+        return Text(f"{spec.name} is defined only under if __name__ == \"__main__\": ({at.en}"
+                    "), which does not run when your file is graded; define it at the top "
+                    f"level. {expected.en}",
+                    f"{spec.name} 함수가 if __name__ == \"__main__\": 블록({at.ko}) 안에만 "
                     f"정의되어 있는데, 이 블록은 채점할 때 실행되지 않습니다. 최상위에 정의하세요. "
                     f"{expected.ko}")
     lowered = {name.lower(): name for name in defined}
@@ -96,9 +99,10 @@ def _missing(spec: FunctionSpec, defined: dict[str, int], main_line: int | None)
                                                       cutoff=0.6)]
     if close:
         name = close[0]
-        return Text(f"{spec.name} is not defined in your file; did you mean {name} (line "
-                    f"{defined[name]})? {expected.en}",
-                    f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {name} ({defined[name]}행)"
+        at = place(defined[name], defined[name], cells)
+        return Text(f"{spec.name} is not defined in your file; did you mean {name} ({at.en})? "
+                    f"{expected.en}",
+                    f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {name} ({at.ko})"
                     f"을(를) 뜻했나요? {expected.ko}")
     return Text(f"{spec.name} is not defined in your file; {expected.en}",
                 f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {expected.ko}")

@@ -184,3 +184,15 @@ def test_a_cell_that_is_not_python_is_skipped_and_the_rest_graded() -> None:
     assert korean.notes[0] == "1번 셀을 건너뛰었습니다: 올바른 파이썬 코드가 아닙니다 (invalid syntax, 2행)"
     # A .py file with a syntax error is not taken apart: Python's error is the feedback.
     assert "SyntaxError" in grade_source("weight_decay", SOLUTION + "\nfor i in x\n").notes[0]
+
+
+def test_in_a_notebook_a_misspelt_function_is_placed_in_its_cell() -> None:
+    misspelt = SOLUTION.replace("def weight_decay_update(", "def weight_decay_updat(")
+    line = misspelt.splitlines().index(next(x for x in misspelt.splitlines()
+                                            if x.startswith("def weight_decay_updat("))) + 1
+    text = notebook([("markdown", "# Weight decay"), ("code", "import numpy as np"),
+                     ("code", misspelt)])
+    result = grade_source("weight_decay", text, filename="hw.ipynb")
+    assert result.score == 0
+    assert any(n.startswith("weight_decay_update is not defined in your file; did you mean "
+                            f"weight_decay_updat (cell 3, line {line})?") for n in result.notes)
