@@ -22,8 +22,6 @@ def pool(request: pytest.FixtureRequest) -> Iterator[WarmPool]:
     del os.environ["QUIZSVC_TEST_GRADER_SECRET"]
 
 
-
-
 @pytest.fixture(autouse=True)
 def whole_submissions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every attack's top-level code reaches the sandbox. The grader skips code the graded
