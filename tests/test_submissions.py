@@ -471,3 +471,85 @@ def test_cli_submit_exit_codes_and_formats(live_url, setup, tmp_path):
     denied = runner.invoke(main, ["submit", "--server", live_url, "--token", "qz_wrong", "--assignment",
                                   "batchnorm", str(good)])
     assert denied.exit_code == 2 and "401" in denied.output
+
+
+def _count(app: Any) -> int:
+    with app.app_context():
+        return len(get_session().scalars(select(Submission.id)).all())
+
+
+MALFORMED = {
+    "cell source of numbers": ("hw.ipynb", '{"cells": [{"cell_type": "code", "source": [1, 2]}]}',
+                               "the source of cell 1 is neither a string nor a list of strings"),
+    "nested brackets": ("hw.ipynb", "[" * 100_000 + "]" * 100_000, "the JSON is nested too deeply"),
+    "no code cells": ("hw.ipynb", '{"cells": [{"cell_type": "markdown", "source": "# hi"}]}',
+                      "the notebook has no code cells"),
+    "parser crash": ("hw.py", "x = " + "1+" * 100_000 + "1\n", "nested too deeply for Python's parser"),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_submissions_are_refused_with_422_and_cost_nothing(app, client, setup, name):
+    import io
+
+    filename, text, reason = MALFORMED[name]
+    h = _auth(setup["alice"])
+    before = _count(app)
+    r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h,
+                    json={"code": text, "filename": filename})
+    assert r.status_code == 422, r.get_data(as_text=True)[:300]
+    error = r.get_json()["error"]
+    assert error["message"].startswith("The submission cannot be graded: ") and reason in error["message"]
+    assert error["message_ko"].startswith("채점할 수 없는 제출물입니다: ")
+    r = client.post("/api/v1/assignments/batchnorm/submissions", headers=h,
+                    data={"file": (io.BytesIO(text.encode()), filename)},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and reason in r.get_json()["error"]["message"]
+    assert _count(app) == before
+
+
+def test_a_malformed_notebook_is_a_form_error_on_the_web(app, client, setup):
+    import io
+
+    with app.app_context():  # a limit of one: a refused upload must not use it up
+        get_session().get(Assignment, setup["bn_id"]).max_submissions = 1
+        get_session().commit()
+    login(client, "alice@example.com")
+    before = _count(app)
+    _, text, _ = MALFORMED["cell source of numbers"]
+    token = csrf_token(client, f"/assignments/{setup['bn_id']}")
+    r = client.post(f"/assignments/{setup['bn_id']}/submit", content_type="multipart/form-data",
+                    data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "hw.ipynb")})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "1번 셀의 source가 문자열도 문자열 목록도 아닙니다" in page  # alice reads Korean
+    assert _count(app) == before
+    token = csrf_token(client, f"/assignments/{setup['bn_id']}")
+    r = client.post(f"/assignments/{setup['bn_id']}/submit", data={"code": REFERENCE, "csrf_token": token})
+    assert r.status_code == 302 and _count(app) == before + 1
+
+
+def test_a_real_homework_file_over_the_api_gets_full_marks_and_the_skip_note(client, setup):
+    source = ("import numpy as np\nimport matplotlib.pyplot as plt\nfrom cs231n.layers import *\n"
+              + REFERENCE + "\nfor i in range(3):\n    plt.plot(batchnorm_forward(np.ones((4, 3)), 1, 0, {'mode': 'train'})[0])\n")
+    r = client.post("/api/v1/assignments/batchnorm/submissions?wait=20",
+                    json={"code": source, "filename": "hw.py"}, headers=_auth(setup["alice"]))
+    body = r.get_json()
+    assert r.status_code == 200 and body["score"] == body["max_score"], body
+    notes = body["result"]["notes"]
+    assert notes[0].startswith("채점 환경에 없는 모듈의 import를 건너뛰었습니다")  # alice reads Korean
+    assert "(for 반복문)" in notes[1]
+
+
+def test_cli_submit_refuses_a_malformed_notebook_before_sending(app, live_url, setup, tmp_path):
+    from click.testing import CliRunner
+
+    from quizsvc.cli import main
+
+    notebook = tmp_path / "hw.ipynb"
+    notebook.write_text(MALFORMED["nested brackets"][1])
+    before = _count(app)
+    out = CliRunner().invoke(main, ["submit", "--server", live_url, "--token", setup["alice"],
+                                    "--assignment", "batchnorm", str(notebook)])
+    assert out.exit_code == 2 and "the JSON is nested too deeply" in out.output
+    assert _count(app) == before

@@ -108,7 +108,9 @@ SCHEMAS: dict[str, Any] = {
                      # neither a NUL anywhere nor only (ASCII) whitespace
                      "not": {"anyOf": [{"pattern": "\\x00"}, {"pattern": "^[ \\t\\n\\r\\f\\x0b]*$"}]},
                      "description": "The source: at most 256 KiB as UTF-8, no NUL character, not only "
-                                    "whitespace; a notebook's JSON text when the filename ends in .ipynb."},
+                                    "whitespace; a notebook's JSON text when the filename ends in .ipynb. A notebook "
+                                    "whose cells are malformed or hold no code, and code too deeply nested "
+                                    "for Python's parser, are refused with 422."},
             "filename": {"type": "string", "minLength": 1, "maxLength": 200, "default": "solution.py",
                          "pattern": "^[^\\x00-\\x1f\\x7f]*\\.(py|ipynb)$",
                          "description": "Ends in .py or .ipynb; no control characters."}},

@@ -10,6 +10,7 @@ import click
 
 from quizsvc.cli import main
 from quizsvc.grading import grade_source, registry
+from quizsvc.grading.intake import Unreadable, read_submission
 from quizsvc.grading.registry import UnknownAssignment
 from quizsvc.grading.runner import Runner
 
@@ -33,18 +34,25 @@ def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, la
     """Grade SOLUTION (.py or .ipynb) for one assignment; exit 0 only on full marks.
 
     The submission runs in the same sandbox as on the server; exit status 2 when grading is
-    refused (the sandbox here is below QUIZSVC_SANDBOX_MIN_LEVEL).
+    refused (the sandbox here is below QUIZSVC_SANDBOX_MIN_LEVEL) or the file is one the
+    server would refuse (a malformed notebook, code nested too deeply for Python's parser).
     """
     from quizsvc.sandbox.status import SandboxUnavailable
 
+    try:
+        text = solution.read_text(encoding="utf-8")
+        read_submission(text, solution.name)
+    except UnicodeDecodeError:
+        raise click.BadParameter("not UTF-8 text", param_hint="SOLUTION") from None
+    except Unreadable as exc:  # what the server refuses with 422 is a usage error here
+        raise click.BadParameter(exc.text.get(language), param_hint="SOLUTION") from None
     try:
         runner = _runner(cold, isolation)
     except SandboxUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:
-        result = grade_source(slug, solution.read_text(encoding="utf-8"),
-                              filename=solution.name, include_hidden=not visible_only,
+        result = grade_source(slug, text, filename=solution.name, include_hidden=not visible_only,
                               language=language, runner=runner)
     except UnknownAssignment:
         raise click.BadParameter(f"unknown assignment {slug!r}",

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from quizsvc.cli import main
+from quizsvc.grading.intake import Unreadable, read_submission
 
 EXIT_BELOW_BAR, EXIT_ERROR = 1, 2
 
@@ -67,6 +68,10 @@ def submit(server: str, token: str, slug: str, course: str | None, min_score: fl
         code = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         _fail(f"{file} is not UTF-8 text")
+    try:  # what the server would refuse with 422: say so without a round trip
+        read_submission(code, file.name)
+    except Unreadable as exc:
+        _fail(f"{file}: {exc.text.en}")
     status, raw, _headers = _request("POST", url, token, {"code": code, "filename": file.name})
     if status not in (200, 202):
         _fail(f"{status}: {_error_text(raw)}")

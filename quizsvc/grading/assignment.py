@@ -100,8 +100,12 @@ class Assignment:
 
     @cached_property
     def statement(self) -> dict[str, str]:
+        """The assignment's own statement, then what every submission may contain (one text
+        for every assignment, as the grader applies it to every submission)."""
         package = f"quizsvc.grading.texts.{self.slug}"
-        return {lang: read_text(package, f"statement.{lang}.md") for lang in LANGUAGES}
+        return {lang: read_text(package, f"statement.{lang}.md").rstrip("\n") + "\n\n"
+                + read_text("quizsvc.grading.texts", f"submission_rules.{lang}.md")
+                for lang in LANGUAGES}
 
     @cached_property
     def starter_code(self) -> str:

@@ -120,8 +120,6 @@ _LOCALISED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), ko) for p
      "LookupError: 이 호출에 필요한 {0}의 결과가 없습니다 (그 호출이 실패했습니다)"),
     (r"ImportError: importing (.*) is not allowed in a submission",
      "ImportError: 제출물에서는 {0} 모듈을 import할 수 없습니다"),
-    (r"SyntaxError: not a valid \.ipynb notebook: (.*)",
-     "SyntaxError: 올바른 .ipynb 노트북이 아닙니다: {0}"),
     (r"ignored (\d+) IPython magic/shell line\(s\) \(% or !\)",
      "IPython 매직/셸 줄 {0}개를 무시했습니다 (% 또는 !)"),
 ]]

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import logging
 import time
 
-from quizsvc.grading import registry
+from quizsvc.grading import registry, signatures
 from quizsvc.grading.assignment import Assignment, Mistake
 from quizsvc.grading.cases import Case, ExtractError, Verdict, localised
 from quizsvc.grading.diagnosis import explain
-from quizsvc.grading.notebook import NotebookError, extract_code
+from quizsvc.grading.intake import Unreadable, python_source
+from quizsvc.grading.notebook import cell_lines
+from quizsvc.grading.protocol import Program
+from quizsvc.grading.pruning import PARSE_AT_MOST, Locate, prune
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 from quizsvc.grading.symptoms import describe_symptoms
 
+log = logging.getLogger(__name__)
 STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
 
 
@@ -27,29 +33,39 @@ def grade_source(
 ) -> GradeResult:
     """Grade ``source`` (a .py text, or an .ipynb document when ``filename`` ends in .ipynb).
 
-    Every student-facing text is in ``language``, "en" or "ko" (instructor-only ``private``
-    fields stay English)."""
+    Only the required functions and what they use are run (``pruning``); what was skipped is
+    said in the notes. Every student-facing text is in ``language``, "en" or "ko"
+    (instructor-only ``private`` fields stay English)."""
     started = time.perf_counter()
     assignment = registry.get(slug)
-    notes: list[Text] = []
-    if filename.endswith(".ipynb"):
-        try:
-            source, notebook_notes = extract_code(source)
-            notes = [localised(note) for note in notebook_notes]
-        except NotebookError as exc:
-            source = f"raise SyntaxError({str(exc)!r})\n"
-        filename = filename[: -len(".ipynb")] + ".py"
     cases = [c for c in assignment.cases if include_hidden or c.visible]
-    outcome = (runner or default_runner()).run(source, assignment.program(cases),
-                                               filename=filename)
-    verdicts = {c.name: _judge(c, outcome, assignment) for c in cases}
-    explanations, seen = explain(assignment, cases, verdicts, outcome)
+    program = assignment.program(cases)
+    outcome, load_error, problems = RunOutcome(), None, {}
+    try:
+        source, notes = python_source(source, filename)
+    except Unreadable as exc:  # accepted before it was refused at submission: graded 0
+        notes, load_error = [], exc.text
+    else:
+        cells = None
+        if filename.endswith(".ipynb"):
+            filename, cells = filename[: -len(".ipynb")] + ".py", cell_lines(source)
+        pruned = prune(source, assignment.function_names, filename, cells)
+        notes.extend(pruned.notes)
+        outcome = (runner or default_runner()).run(pruned.source, program, filename=filename)
+        if outcome.load_error:
+            load_error = localised(outcome.load_error)
+        else:
+            problems = _call_problems(assignment, program, outcome, pruned.tree, source,
+                                      cells)
+    verdicts = {c.name: _judge(c, outcome, assignment, load_error) for c in cases}
+    explanations, seen = (explain(assignment, cases, verdicts, outcome) if outcome.outcomes
+                          else ([], None))
     case_mistake: dict[str, Mistake] = {}
     for explanation in explanations:
         for name in explanation.explained:
             case_mistake.setdefault(name, explanation.mistake)
-    results = [_case_result(c, verdicts[c.name], outcome, case_mistake.get(c.name), language)
-               for c in cases]
+    results = [_case_result(c, verdicts[c.name], outcome, case_mistake.get(c.name), language,
+                            problems) for c in cases]
     diagnoses = [
         Diagnosis(e.mistake.key, e.mistake.title[language], e.mistake.hint[language], e.explained)
         for e in explanations
@@ -57,16 +73,40 @@ def grade_source(
     if seen is not None and not explanations:
         diagnoses += [Diagnosis(s.key, s.title.get(language), s.text.get(language), s.cases,
                                 "symptom") for s in describe_symptoms(assignment, cases, seen)]
-    notes.extend(_run_notes(outcome))
+    notes.extend(problems.values())
+    notes.extend(_run_notes(outcome, load_error))
     return GradeResult(slug, language, results, diagnoses, [n.get(language) for n in notes],
                        seconds=time.perf_counter() - started)
 
 
-def _judge(case: Case, outcome: RunOutcome, assignment: Assignment) -> Verdict:
-    if outcome.load_error:
-        error = localised(outcome.load_error)
-        return Verdict(False, Text(f"could not load the submission: {error.en}",
-                                   f"제출물을 불러오지 못했습니다: {error.ko}"), "load")
+def _call_problems(assignment: Assignment, program: Program, outcome: RunOutcome,
+                   tree: ast.Module | None, source: str, cells: Locate | None) -> dict[str, Text]:
+    """What keeps the tests from calling a required function whose calls raised (missing,
+    misspelt, other parameters); parsed only then, as passing submissions need none of it."""
+    failed = {call["fn"] for call in program.calls
+              if (result := outcome.outcomes.get(call["id"])) is not None
+              and not result.ok and result.kind == "exception"}
+    if not failed:
+        return {}
+    if tree is None:
+        if len(source) > PARSE_AT_MOST:
+            return {}
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return {}
+    try:
+        return signatures.problems(assignment.functions, program, tree, failed, cells)
+    except Exception:  # feedback only: never worth failing the grade over
+        log.exception("signature check failed")
+        return {}
+
+
+def _judge(case: Case, outcome: RunOutcome, assignment: Assignment,
+           load_error: Text | None) -> Verdict:
+    if load_error is not None:
+        return Verdict(False, Text(f"could not load the submission: {load_error.en}",
+                                   f"제출물을 불러오지 못했습니다: {load_error.ko}"), "load")
     try:
         return case.evaluate(outcome, assignment.expected)
     except ExtractError as exc:  # only property judges get here
@@ -74,7 +114,7 @@ def _judge(case: Case, outcome: RunOutcome, assignment: Assignment) -> Verdict:
 
 
 def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: object,
-                 language: str) -> CaseResult:
+                 language: str, problems: dict[str, Text]) -> CaseResult:
     hint = getattr(mistake, "hint", {}).get(language, "") if mistake else ""
     key = getattr(mistake, "key", None)
     private = {"message": verdict.message or verdict.note.en, "metrics": verdict.metrics,
@@ -95,6 +135,10 @@ def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: obj
             metrics["gradient_check_rel_error"] = errors
         if feedback and not verdict.passed:
             lines.append(feedback.get(language))
+    if not verdict.passed:  # each function this case calls that cannot be called as it is
+        lines += [problems[fn].get(language)
+                  for fn in dict.fromkeys(call["fn"] for call in case.program.calls)
+                  if fn in problems]
     printed = _printed(case, outcome)
     if printed:
         lines.append(printed.get(language))
@@ -118,12 +162,11 @@ def _printed(case: Case, outcome: RunOutcome) -> Text | None:
     return Text(f"Your code printed:\n{text}", f"코드가 출력한 내용:\n{text}")
 
 
-def _run_notes(outcome: RunOutcome) -> list[Text]:
+def _run_notes(outcome: RunOutcome, load_error: Text | None) -> list[Text]:
     notes = []
-    if outcome.load_error:
-        error = localised(outcome.load_error)
-        notes.append(Text(f"the submission could not be loaded: {error.en}",
-                          f"제출물을 불러오지 못했습니다: {error.ko}"))
+    if load_error is not None:
+        notes.append(Text(f"the submission could not be loaded: {load_error.en}",
+                          f"제출물을 불러오지 못했습니다: {load_error.ko}"))
         if outcome.load_traceback:
             trace = outcome.load_traceback.rstrip()
             notes.append(Text(trace, trace))

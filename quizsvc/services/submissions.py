@@ -8,7 +8,6 @@ twice, and a worker that died mid-job leaves a lease that a sweep hands to someo
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import secrets
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from quizsvc.errors import Forbidden, Invalid, TooMany, not_found
 from quizsvc.grading import grade_source
+from quizsvc.grading.intake import Unreadable, read_submission
 from quizsvc.grading.result import GradeResult, result_from_dict
 from quizsvc.grading.runner import Runner
 from quizsvc.models import Assignment, ScorePolicy, Submission, SubmissionStatus, User, utcnow
@@ -59,13 +59,11 @@ def _validate_source(source: str, filename: str) -> str:
         raise Invalid("제출한 코드가 비어 있습니다.", "The submitted code is empty.")
     if "\x00" in source:
         raise Invalid("코드에 NUL 문자가 있습니다.", "The code contains a NUL character.")
-    if name.endswith(".ipynb"):
-        try:
-            nb = json.loads(source)
-        except ValueError:
-            raise Invalid("노트북(.ipynb)을 읽을 수 없습니다.", "The notebook (.ipynb) is not valid JSON.") from None
-        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-            raise Invalid("노트북에 cells가 없습니다.", "The notebook has no cells.")
+    try:  # a malformed notebook, or code that crashes Python's parser: never accepted
+        read_submission(source, name)
+    except Unreadable as exc:
+        raise Invalid(f"채점할 수 없는 제출물입니다: {exc.text.ko}.",
+                      f"The submission cannot be graded: {exc.text.en}.") from None
     return name
 
 

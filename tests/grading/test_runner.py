@@ -90,8 +90,12 @@ def test_printing_megabytes_is_capped() -> None:
 
 def test_child_cannot_import_the_grader_or_reference_and_sees_only_inputs() -> None:
     for module in ("reference.penalties", "quizsvc.grading"):
-        result = grade(f"import {module}\n")
+        result = grade(f"def weight_decay_update(*args):\n    import {module}\n")
         assert "not allowed" in messages(result)
+        # At top level, where no graded function uses it, the import does not even reach the
+        # sandbox: it is not available for grading.
+        skipped = grade(f"import {module}\n{GOOD_WD}")
+        assert skipped.all_passed and f"import {module} (line 1)" in skipped.notes[0]
     spy = ("import os\nprint(sorted(os.listdir('.')))\n"
            "def weight_decay_update(W, dW, lr, lambd, m):\n"
            "    return (1 - lr * lambd / m) * W - lr * dW\n")

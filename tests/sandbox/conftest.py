@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from sandbox_support import SECRET, SMALL, TIERS, require_tier
 
+from quizsvc.grading import engine
+from quizsvc.grading.pruning import Pruned
 from quizsvc.sandbox.pool import WarmPool
 
 
@@ -20,3 +22,9 @@ def pool(request: pytest.FixtureRequest) -> Iterator[WarmPool]:
     del os.environ["QUIZSVC_TEST_GRADER_SECRET"]
 
 
+@pytest.fixture(autouse=True)
+def whole_submissions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attack's top-level code reaches the sandbox. The grader skips code the graded
+    functions do not use (grading/pruning.py), but that is no security layer: an attack can
+    as well sit in a graded function, and the sandbox must hold for any code."""
+    monkeypatch.setattr(engine, "prune", lambda source, *_: Pruned(source))
