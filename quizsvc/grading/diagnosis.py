@@ -205,11 +205,12 @@ def _quick_verdict(case: Case, outcome: RunOutcome, expected: RunOutcome) -> Ver
     if case.judge is not None:
         return case.judge(outcome)
     wrong = []
+    strict = case.contract.shapes == "strict"  # as the submission's own verdict is judged
     for index, (check, want) in enumerate(zip(case.checks, case._wanted(expected),
                                               strict=True)):
         value = read(outcome, case, index)
         if isinstance(value, Failed | Unreadable) or not compare_output(
-                check, value, want, case.tolerance, quick=True).ok:
+                check, value, want, case.tolerance, quick=True, strict_shape=strict).ok:
             wrong.append(index)
     if wrong:
         return Verdict(False, wrong=tuple(wrong))

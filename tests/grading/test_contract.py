@@ -234,7 +234,10 @@ def test_keepdims_batch_norm_fails_with_the_reason_under_a_strict_policy(
             "only by axes of size 1, but this assignment requires exactly (3,)") in case.message
     hidden = next(c for c in result.cases if c.name == "large_offsets")
     assert hidden.message == HIDDEN_MESSAGES["en"]["size1_axes"]
-    assert not result.diagnoses  # no known mistake explains a shape
+    assert not [d for d in result.diagnoses if d.kind != "symptom"]  # no mistake explains a shape
+    assert {d.key for d in result.diagnoses} == {"symptom:running_mean", "symptom:running_var",
+                                                 "symptom:dgamma", "symptom:dbeta"}
+    assert all("only size-1 axes of its shape differ" in d.hint for d in result.diagnoses)
     korean = grade_source("batchnorm", CS231N_KEEPDIMS, language="ko")
     assert "이 과제는 정확히 (3,)를 요구합니다" in next(
         c for c in korean.cases if c.name == "train_forward_backward").message
