@@ -7,7 +7,12 @@ solution must still get full marks through the same pool.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import socket
+import stat
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -202,6 +207,113 @@ def test_no_network_loopback_or_outside(pool: WarmPool) -> None:
             listener.accept()  # nobody ever knocked
     finally:
         listener.close()
+
+
+def _host_unix_sockets() -> tuple[list[str], list[str]]:
+    """The host's named and abstract Unix sockets, found as an attacker would look for them:
+    walking /run, /var/run and /tmp, and reading /proc/net/unix (here, with our privileges)."""
+    named: set[str] = set()
+    for root in ("/run", "/var/run", "/tmp"):
+        for folder, _, files in os.walk(root):
+            for name in files:
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    if stat.S_ISSOCK(os.lstat(path).st_mode):
+                        named.add(path)
+    abstract: set[str] = set()
+    with open("/proc/net/unix", encoding="utf-8", errors="replace") as fh:
+        for line in fh.readlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8:
+                (abstract if fields[7].startswith("@") else named).add(fields[7].lstrip("@"))
+    return sorted(named), sorted(abstract)
+
+
+# Connects (stream and seqpacket) and sends datagrams (from a socket and from a socketpair) to
+# every name it is given or finds by itself; any that succeeds is a way out of the sandbox.
+_UNIX_SOCKET_ATTACK = """import socket
+def _walk():
+    found = set()
+    for root in ('/run', '/var/run', '/tmp'):
+        for folder, _, files in os.walk(root):
+            found.update(os.path.join(folder, f) for f in files)
+    try:
+        for line in open('/proc/net/unix').read().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8:
+                found.add(fields[7].replace('@', '\\0', 1))
+    except OSError:
+        pass
+    return found
+targets = set(NAMED) | {'\\0' + a for a in ABSTRACT} | _walk()
+reached = []
+for target in sorted(targets):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET):
+        try:
+            s = socket.socket(socket.AF_UNIX, kind)
+            s.settimeout(0.5)
+            s.connect(target)
+            reached.append(('connect', target))
+        except OSError:
+            pass
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'knock', target)
+        reached.append(('sendto', target))
+    except OSError:
+        pass
+    try:
+        left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            left.sendto(b'knock', target)
+            reached.append(('socketpair sendto', target))
+        except OSError:
+            pass
+        left.connect(target)
+        left.send(b'knock')
+        reached.append(('socketpair connect', target))
+    except OSError:
+        pass
+print('tried', len(targets), 'reached', reached)
+LEAKED = bool(reached)
+"""
+
+
+def test_no_unix_socket_reaches_the_host(pool: WarmPool) -> None:
+    """Named sockets (PostgreSQL, MariaDB... on this machine; ours everywhere) and abstract
+    ones: nothing the submission can name or find answers, on either tier."""
+    folder = tempfile.mkdtemp(prefix="quizsvc-hostile-")
+    os.chmod(folder, 0o755)  # any uid may reach the sockets inside: only the sandbox stops it
+    tag = os.urandom(6).hex()
+    listeners = []
+    try:
+        for kind, name in [(socket.SOCK_STREAM, f"{folder}/stream.sock"),
+                           (socket.SOCK_DGRAM, f"{folder}/dgram.sock"),
+                           (socket.SOCK_STREAM, f"\0quizsvc-hostile-stream-{tag}"),
+                           (socket.SOCK_DGRAM, f"\0quizsvc-hostile-dgram-{tag}")]:
+            listener = socket.socket(socket.AF_UNIX, kind)
+            listener.bind(name)
+            if kind == socket.SOCK_STREAM:
+                listener.listen(8)
+            if not name.startswith("\0"):
+                os.chmod(name, 0o777)
+            listener.setblocking(False)
+            listeners.append(listener)
+        named, abstract = _host_unix_sockets()
+        assert f"{folder}/stream.sock" in named and f"quizsvc-hostile-dgram-{tag}" in abstract
+        setup = f"NAMED = {named!r}\nABSTRACT = {abstract!r}\n" + _UNIX_SOCKET_ATTACK
+        result = grade(pool, attack(setup))
+        assert result.score == 0, result.to_table()
+        for listener in listeners:  # nobody knocked
+            with pytest.raises(BlockingIOError):
+                if listener.type == socket.SOCK_STREAM:
+                    listener.accept()
+                else:
+                    listener.recv(16)
+    finally:
+        for listener in listeners:
+            listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert_full_marks(pool)
 
 
 # ----- resources ----------------------------------------------------------------------------
