@@ -439,6 +439,58 @@ def test_cannot_kill_the_server_or_signal_anyone(pool: WarmPool) -> None:
     assert_full_marks(pool)
 
 
+# Every call that names a process, on the fork server, the grader and a pid that does not exist:
+# any success, or an error that tells an existing process from a missing one, is a leak.
+_PROCESS_PROBES = """import ctypes, errno, fcntl, resource, signal
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.argtypes = [ctypes.c_long] * 4
+r, w = os.pipe()
+def probes(pid):
+    return {
+        'kill': lambda: os.kill(pid, 0), 'killpg': lambda: os.killpg(pid, 0),
+        'tgkill': lambda: _sys(234, pid, pid, 0),
+        'tkill': lambda: _sys(200, pid, 0, 0), 'getpgid': lambda: os.getpgid(pid),
+        'getsid': lambda: os.getsid(pid), 'getpriority': lambda: os.getpriority(0, pid),
+        'setpriority': lambda: os.setpriority(0, pid, 19),
+        'affinity': lambda: os.sched_getaffinity(pid),
+        'scheduler': lambda: os.sched_getscheduler(pid),
+        'prlimit': lambda: resource.prlimit(pid, resource.RLIMIT_NOFILE),
+        'F_SETOWN': lambda: fcntl.fcntl(r, fcntl.F_SETOWN, pid),
+        'F_SETOWN_high_bits': lambda: _sys(72, r, (1 << 32) | 8, pid),
+        'FIOSETOWN': lambda: fcntl.ioctl(r, 0x8901, pid.to_bytes(4, 'little')),
+    }
+def _sys(*args):
+    if libc.syscall(*args) != 0:
+        raise OSError(ctypes.get_errno(), 'refused')
+def answer(probe):
+    try:
+        probe()
+        return 'ok'
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+missing = {name: answer(p) for name, p in probes(MISSING).items()}
+for pid in (os.getppid(), GRADER, 1):
+    for name, probe in probes(pid).items():
+        seen = answer(probe)
+        if seen == 'ok' or seen != missing[name]:
+            print('LEAK', name, pid, seen, missing[name])
+            LEAKED = True
+if libc.syscall(157, (1 << 32) | 4, 1, 0) == 0 or libc.prctl(3, 0, 0, 0, 0) != 0:
+    print('LEAK dumpable again')  # PR_SET_DUMPABLE with a high bit set
+    LEAKED = True
+"""
+
+
+def test_no_call_signals_or_probes_another_process(pool: WarmPool) -> None:
+    """Without a PID namespace (fallback tier) the host's processes share the child's pid
+    space: no call that names a process may reach one, nor tell whether it exists."""
+    with open("/proc/sys/kernel/pid_max", encoding="ascii") as fh:
+        missing = int(fh.read()) - 1
+    assert not os.path.exists(f"/proc/{missing}")
+    setup = f"GRADER, MISSING = {os.getpid()}, {missing}\n" + _PROCESS_PROBES
+    assert_contained(pool, attack(setup))
+
+
 def test_ctypes_tricks(pool: WarmPool) -> None:
     tricks = (
         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"

@@ -219,6 +219,20 @@ worker.join()
 left, right = socket.socketpair()  # AF_UNIX, as multiprocessing uses it
 left.sendall(b'ping')
 assert right.recv(4) == b'ping'
+import fcntl, resource, shutil, signal
+with open('locked', 'w') as fh:  # commands the seccomp filter enumerates for fcntl and ioctl
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    fcntl.lockf(fh, fcntl.LOCK_UN)
+    os.set_blocking(fh.fileno(), False)
+    os.set_inheritable(fh.fileno(), True)
+    assert not os.isatty(fh.fileno())
+print(shutil.get_terminal_size(), resource.getrlimit(resource.RLIMIT_NOFILE))
+print(os.sched_getaffinity(0), os.getpriority(os.PRIO_PROCESS, 0), os.getpgid(0), os.getsid(0))
+os.kill(os.getpid(), 0)  # signals to itself, its process group, its threads
+os.kill(0, 0)
+signal.signal(signal.SIGUSR1, lambda *a: print('got SIGUSR1'))
+signal.raise_signal(signal.SIGUSR1)
+signal.pthread_kill(threading.get_ident(), 0)
 random.seed(1)
 print(random.random(), np.random.default_rng().random(), os.urandom(4).hex())
 print(np.linalg.svd(np.ones((5, 5)))[1][0], np.fft.fft(np.arange(4.0))[0])
@@ -245,7 +259,12 @@ for name, attempt in {
     "setsid": os.setsid,
     "setpgid": lambda: os.setpgid(0, 0),
     "dumpable_again": lambda: libc.prctl(4, 1, 0, 0, 0) and (_ for _ in ()).throw(OSError()),
+    # PR_SET_DUMPABLE with a high bit set: the kernel reads a 32-bit option
+    "dumpable_high_bits": lambda: libc.syscall(*map(ctypes.c_long, (157, 1 << 32 | 4, 1)))
+    and (_ for _ in ()).throw(OSError()),
     "inet_socket": lambda: __import__("socket").socket(),
+    "unix_socket": lambda: __import__("socket").socket(1),
+    "datagram_socketpair": lambda: __import__("socket").socketpair(1, 2),
 }.items():
     try:
         attempt()
@@ -259,7 +278,7 @@ def weight_decay_update(W, dW, lr, lambd, m):
     return """ + CORRECT + " if not LEAKED else W * 0\n"
 
 
-def test_the_allow_list_refuses_exec_sessions_and_dumpability(pool: WarmPool) -> None:
+def test_the_allow_list_refuses_exec_sessions_dumpability_and_sockets(pool: WarmPool) -> None:
     status = pool.status()
     if "seccomp" in status.missing:
         pytest.skip("no seccomp on this kernel")  # never the case on our machines

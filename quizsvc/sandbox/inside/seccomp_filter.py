@@ -18,10 +18,11 @@ get_robust_list) may name only the caller (0, its own pid, or its own process gr
 without a PID namespace they would otherwise signal or probe the host's processes. The pid is
 not known when the filter is compiled: the filter holds a placeholder that :func:`load`
 replaces with the loading process's pid. clone3 answers ENOSYS so libc falls back to clone(),
-whose flags we can inspect; prctl may not make the process dumpable again. The list was taken
-from strace of every reference, correct and mistaken solution plus a catalogue of ordinary
-library calls (threads, temp files, sleep, random, linear algebra), with some headroom for
-glibc variants.
+whose flags we can inspect; prctl, fcntl and ioctl take only the commands in ``COMMANDS``
+(never "dumpable again", nor "signal that process when this pipe is ready"). The list was
+taken from strace of every reference, correct and mistaken solution plus a catalogue of
+ordinary library calls (threads, temp files, sleep, random, linear algebra), with some headroom
+for glibc variants.
 """
 
 from __future__ import annotations
@@ -34,15 +35,14 @@ import struct
 import tempfile
 from typing import Any
 
-CMP_NE, CMP_EQ, CMP_MASKED_EQ = 1, 4, 7
+CMP_EQ, CMP_MASKED_EQ = 4, 7
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_GET_SECCOMP = 22, 2, 21
-PR_SET_DUMPABLE = 4
 SCMP_FLTATR_CTL_OPTIMIZE, OPTIMIZE_BINARY_TREE = 8, 2
 AF_UNIX, SOCK_STREAM, SOCK_TYPE_MASK = 1, 1, 0xF
 # Stands for the loading process's pid in the compiled filter (see load()); above any real pid
 # (pid_max is at most 2**22), so an unpatched filter lets these calls name no process at all.
 SELF = 0x5E1F0000
-PID_MASK = 0xFFFFFFFF  # pid_t is 32 bits: compare the low half, whatever the sign extension
+LOW_HALF = 0xFFFFFFFF  # pid_t and commands are 32 bits: compare the low half only
 BPF_JEQ_K = 0x15  # BPF_JMP | BPF_JEQ | BPF_K: the instruction a pid comparison compiles to
 ACT_ALLOW = 0x7FFF0000
 # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
@@ -58,7 +58,7 @@ ALLOWED = (
     "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
     "symlinkat", "readlink", "readlinkat", "chmod", "fchmod", "fchmodat", "umask", "truncate",
     "ftruncate", "fallocate", "fadvise64", "fsync", "fdatasync", "flock", "utimensat",
-    "sendfile", "copy_file_range", "dup", "dup2", "dup3", "fcntl", "ioctl", "pipe", "pipe2",
+    "sendfile", "copy_file_range", "dup", "dup2", "dup3", "pipe", "pipe2",
     "select", "pselect6", "poll", "ppoll", "epoll_create", "epoll_create1", "epoll_ctl",
     "epoll_wait", "epoll_pwait", "eventfd2",
     # memory
@@ -81,6 +81,21 @@ ALLOWED = (
     "shutdown", "sendto", "recvfrom", "sendmsg", "recvmsg", "getsockname", "getpeername",
     "getsockopt", "setsockopt",
 )
+# Calls whose command argument (index, values) selects what they do: only these commands. The
+# kernel reads the command as 32 bits, so it is compared on the low half (a "not equal" rule on
+# all 64 bits would let the forbidden command through with a high bit set). Left out: making
+# the process dumpable again (prctl), and F_SETOWN/F_SETSIG/FIOSETOWN/SIOCSPGRP, which would
+# have the kernel signal another process (SIGIO, or any signal chosen) when a pipe is ready.
+COMMANDS = {
+    # PDEATHSIG set/get, GET_DUMPABLE, SET/GET_NAME, GET/SET_SECCOMP, CAPBSET_READ,
+    # SET/GET_NO_NEW_PRIVS
+    "prctl": (0, (1, 2, 3, 15, 16, 21, 22, 23, 38, 39)),
+    # DUPFD, GET/SETFD, GET/SETFL, GET/SETLK(W), GETOWN, GETSIG, GETOWN_EX, OFD locks,
+    # DUPFD_CLOEXEC, GET/SETPIPE_SZ, ADD/GET_SEALS
+    "fcntl": (1, (0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 16, 36, 37, 38, 1030, 1031, 1032, 1033, 1034)),
+    # TCGETS (isatty), TIOCGWINSZ, FIONREAD, FIONBIO, FIONCLEX, FIOCLEX
+    "ioctl": (1, (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)),
+}
 # Calls whose first argument names a process: allowed for 0 (the caller) or its own pid.
 ABOUT_ITSELF = ("getpgid", "getsid", "sched_getaffinity", "sched_getparam",
                 "sched_getscheduler", "prlimit64", "get_robust_list")
@@ -138,12 +153,14 @@ def compile_filter() -> bytes:
             rule(ACT_ALLOW, name)
         rule(ACT_ALLOW, "clone", (0, CMP_MASKED_EQ, CLONE_NAMESPACES, 0))
         rule(_errno_action(errno.ENOSYS), "clone3")
-        rule(ACT_ALLOW, "prctl", (0, CMP_NE, PR_SET_DUMPABLE, 0))
+        for name, (arg, commands) in COMMANDS.items():
+            for command in commands:
+                rule(ACT_ALLOW, name, (arg, CMP_MASKED_EQ, LOW_HALF, command))
         rule(ACT_ALLOW, "socketpair", (0, CMP_EQ, AF_UNIX, 0),
              (1, CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_STREAM))
 
         def caller(arg: int, *values: int) -> list[tuple[int, int, int, int]]:
-            return [(arg, CMP_MASKED_EQ, PID_MASK, v & PID_MASK) for v in values]
+            return [(arg, CMP_MASKED_EQ, LOW_HALF, v & LOW_HALF) for v in values]
 
         for name in ABOUT_ITSELF:
             for cmp in caller(0, 0, SELF):
@@ -176,7 +193,7 @@ def _pid_slots(program: bytes) -> list[tuple[int, int]]:
     slots = []
     for at in range(0, len(program), 8):
         code, k = struct.unpack_from("=H", program, at)[0], _K.unpack_from(program, at + 4)[0]
-        if code == BPF_JEQ_K and k in (SELF, -SELF & PID_MASK):
+        if code == BPF_JEQ_K and k in (SELF, -SELF & LOW_HALF):
             slots.append((at + 4, 1 if k == SELF else -1))
     if not slots:
         raise OSError("seccomp: the filter has no pid comparison to fill in")
@@ -200,7 +217,7 @@ def load(program: bytes) -> None:
     buffer, _, address, slots = _prepared[program]
     pid = os.getpid()
     for offset, sign in slots:
-        _K.pack_into(buffer, offset, sign * pid & PID_MASK)
+        _K.pack_into(buffer, offset, sign * pid & LOW_HALF)
     if _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, address, 0, 0) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"loading the seccomp filter: {os.strerror(code)}")
