@@ -353,6 +353,42 @@ def test_time_limits(pool: WarmPool, loop: str, expected: str) -> None:
     assert time.monotonic() - started < 8
 
 
+# The first call overstays its time limit and then returns the right answer anyway; every later
+# call answers at once. None of it may score.
+_OVERSTAY = "CALLS[0] += 1\nif CALLS[0] == 1:\n{}\nreturn " + CORRECT
+
+
+def _busy(seconds: float) -> str:
+    return f"until = time.perf_counter() + {seconds}\nwhile time.perf_counter() < until:\n    pass"
+
+
+@pytest.mark.parametrize(("setup", "trap"), [
+    ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nexcept BaseException:\n    "
+     + _busy(0.2).replace("\n", "\n    ")),  # caught, computes a little more, answers
+    ("", "try:\n    time.sleep(5)\nexcept sys.modules['child'].CallTimeLimit:\n    pass"),
+    ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nfinally:\n    return "
+     + CORRECT),  # a return in `finally` swallows any exception
+    ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)", _busy(1.3)),
+    ("import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])", _busy(1.3)),
+    ("import signal", "signal.setitimer(signal.ITIMER_REAL, 0)\n" + _busy(1.3)),
+], ids=["except_baseexception", "except_calltimelimit", "return_in_finally", "alarm_ignored",
+        "alarm_blocked", "alarm_disarmed"])
+def test_a_call_cannot_outlive_its_time_limit(pool: WarmPool, setup: str, trap: str) -> None:
+    """The limit ends the child: the call that ran out and every later call fail on time."""
+    body = _OVERSTAY.format(_indent(trap)).replace("\n", "\n    ")
+    source = attack(f"import time\nCALLS = [0]\n{setup}", returns=body)
+    result = grade(pool, source)
+    assert result.score == 0 and not any(c.passed for c in result.cases), result.to_table()
+    assert "time limit" in result.cases[0].message, result.cases[0].message
+    assert_full_marks(pool)
+
+
+def test_loading_cannot_outlive_its_time_limit(pool: WarmPool) -> None:
+    swallow = "import time\ntry:\n    " + _busy(5).replace("\n", "\n    ") + \
+        "\nexcept BaseException:\n    pass\nLEAKED = True"
+    assert_contained(pool, attack(swallow), "time limit while loading the submission")
+
+
 def test_printing_a_gigabyte_is_capped(pool: WarmPool) -> None:
     spam = "chunk = b'x' * (1 << 20)\nfor _ in range(1024):\n    os.write(1, chunk)"
     result = grade(pool, attack(spam))  # at load time: output outside the calls
