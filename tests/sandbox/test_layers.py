@@ -17,8 +17,15 @@ from quizsvc.grading import grade_source, registry
 from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
 from quizsvc.grading.selfcheck import reference_source
+from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.pool import WarmPool
-from quizsvc.sandbox.status import SandboxUnavailable, choose_tier, expected_status
+from quizsvc.sandbox.status import (
+    SandboxUnavailable,
+    choose_tier,
+    enforce,
+    expected_status,
+    probed_status,
+)
 
 REPORT = """import os, json, ctypes, resource
 libc = ctypes.CDLL(None)
@@ -154,6 +161,50 @@ def test_minimum_level_refuses_with_a_clear_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("QUIZSVC_SANDBOX_MIN_LEVEL", "reduced")
     with WarmPool(1, SMALL, isolation="fallback") as ok:
         assert ok.run("def f(x):\n    return x\n", b.program).outcomes["c/call0"].ok
+
+
+@pytest.mark.parametrize(("missing", "threat"), [
+    ({"landlock_abi": 0}, "without landlock the project's files"),
+    ({"seccomp": False}, "without seccomp the host's Unix sockets"),
+], ids=["no_landlock", "no_seccomp"])
+def test_the_fallback_tier_refuses_to_grade_without_the_layer_a_threat_needs(
+        monkeypatch: pytest.MonkeyPatch, missing: dict[str, object], threat: str) -> None:
+    """Without namespaces, Landlock alone keeps the project's files unreadable and seccomp
+    alone keeps the host's sockets out of reach: missing either, grading is refused at any
+    level, with the reason; the bubblewrap tier's namespaces cover both."""
+    caps = replace(detect(), **missing)  # type: ignore[arg-type]
+    for module in ("status", "forkserver"):
+        monkeypatch.setattr(f"quizsvc.sandbox.{module}.detect", lambda: caps)
+    b = ProgramBuilder("c")
+    b.call("f", b.array(np.ones(2)))
+    with WarmPool(1, SMALL, isolation="fallback") as weak, \
+            pytest.raises(SandboxUnavailable, match=f"grading refused: .*{threat}"):
+        weak.run("def f(x):\n    return x\n", b.program)
+    with pytest.raises(SandboxUnavailable, match=threat):
+        SubprocessRunner(SMALL, isolation="fallback").run("def f(x):\n    return x\n", b.program)
+    assert expected_status("fallback", caps).unsafe
+    assert expected_status("bwrap", caps).unsafe == []
+    enforce(expected_status("bwrap", caps))  # not refused
+    layer = "landlock" if "landlock_abi" in missing else "seccomp"
+    probe = {"uid": 1_000_000_000, "groups": [], "no_new_privs": 1, "dumpable": 0, "nproc": 8,
+             "seccomp_mode": 2, "landlock": True}
+    probe["seccomp_mode" if layer == "seccomp" else "landlock"] = 0
+    assert probed_status("fallback", probe).unsafe  # a layer that fails in the child counts too
+
+
+def test_health_says_which_threat_refuses_grading(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("QUIZSVC_SANDBOX_FORCE_FALLBACK", "1")
+    body = client.get("/health").get_json()
+    assert body["sandbox"]["tier"] == "fallback" and body["sandbox"]["unsafe"] == []
+    assert body["sandbox"]["grading_refused"] is None
+    assert any("/proc/<pid>" in line for line in body["sandbox"]["exposed"])
+    caps = replace(detect(), seccomp=False)
+    monkeypatch.setattr("quizsvc.sandbox.status.detect", lambda: caps)
+    body = client.get("/health").get_json()
+    assert body["status"] == "degraded"
+    assert "Unix sockets" in body["sandbox"]["grading_refused"]
+    assert body["sandbox"]["unsafe"] == [
+        "without seccomp the host's Unix sockets (PostgreSQL, MySQL, Redis...) could be reached"]
 
 
 def test_force_fallback_setting(monkeypatch: pytest.MonkeyPatch) -> None:
