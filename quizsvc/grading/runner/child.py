@@ -440,6 +440,8 @@ class _EndAtTimeLimit:
     """Ends a submission's process at a time limit, once the limit is on record: a load error,
     or a time-limit failure for the call that ran out and every call after it."""
 
+    __slots__ = ("call_seconds", "calls", "done_fd", "out", "reported")
+
     def __init__(self, out: ResultStream, done_fd: int | None, calls: list[dict[str, Any]],
                  call_seconds: float) -> None:
         self.out, self.done_fd, self.calls, self.call_seconds = out, done_fd, calls, call_seconds
@@ -476,6 +478,9 @@ def prepare_process() -> None:
     instead, this cost ~0.8 ms and ~250 copy-on-write faults per job (the scan of sys.modules
     alone touches every module name's page)."""
     signal.signal(signal.SIGALRM, _on_alarm)
+    # The submission's module, registered as one: dataclasses (and typing) look a class's
+    # module up in sys.modules to resolve its string annotations. Made here, not per child.
+    sys.modules["solution"] = types.ModuleType("solution")
     if not any(isinstance(finder, _BlockTrustedPackages) for finder in sys.meta_path):
         sys.meta_path.insert(0, _BlockTrustedPackages())
     for mod in [m for m in sys.modules if m.split(".")[0] in BLOCKED_PACKAGES]:
@@ -573,12 +578,8 @@ def main(job_fd: int, results_fd: int, done_fd: int | None = None,
     filename = str(meta.get("filename", "solution.py"))
     # Tracebacks show the student's lines without a copy of the source on disk.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    # A module of its own, registered as one: dataclasses (and typing) look a class's module up
-    # in sys.modules to resolve its string annotations.
-    module = types.ModuleType("solution")
-    module.__file__ = filename
-    sys.modules["solution"] = module
-    namespace: dict[str, Any] = module.__dict__
+    namespace: dict[str, Any] = sys.modules["solution"].__dict__  # see prepare_process()
+    namespace["__file__"] = filename
     global _end_at_time_limit
     end = _end_at_time_limit = _EndAtTimeLimit(out, done_fd, calls, call_seconds)
     load_seconds = float(meta.get("load_seconds", 0))

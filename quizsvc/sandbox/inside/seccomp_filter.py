@@ -184,7 +184,7 @@ def compile_filter() -> bytes:
 _libc = ctypes.CDLL(None, use_errno=True)
 _prctl = _libc.prctl
 _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
-_prepared: dict[bytes, tuple[Any, _SockFprog, int, list[tuple[int, int]]]] = {}
+_prepared: dict[bytes, tuple[Any, _SockFprog, int, list[tuple[ctypes.c_uint32, int]]]] = {}
 _K = struct.Struct("=I")  # the k field of a struct sock_filter (code u16, jt u8, jf u8, k u32)
 
 
@@ -207,17 +207,20 @@ def prepare(program: bytes) -> None:
     if program not in _prepared:
         buffer = ctypes.create_string_buffer(program, len(program))
         fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-        _prepared[program] = (buffer, fprog, ctypes.addressof(fprog), _pid_slots(program))
+        base = ctypes.addressof(buffer)
+        slots = [(ctypes.c_uint32.from_address(base + offset), sign)
+                 for offset, sign in _pid_slots(program)]
+        _prepared[program] = (buffer, fprog, ctypes.addressof(fprog), slots)
 
 
 def load(program: bytes) -> None:
     """Install ``program`` on the calling thread, with SELF replaced by the caller's pid; needs
     no_new_privs (or CAP_SYS_ADMIN) first. Costs the child one copy-on-write page fault."""
     prepare(program)
-    buffer, _, address, slots = _prepared[program]
+    _, _, address, slots = _prepared[program]
     pid = os.getpid()
-    for offset, sign in slots:
-        _K.pack_into(buffer, offset, sign * pid & LOW_HALF)
+    for k, sign in slots:
+        k.value = sign * pid & LOW_HALF
     if _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, address, 0, 0) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"loading the seccomp filter: {os.strerror(code)}")
