@@ -476,7 +476,9 @@ def test_cannot_kill_the_server_or_signal_anyone(pool: WarmPool) -> None:
 
 
 # Every call that names a process, on the fork server, the grader and a pid that does not exist:
-# any success, or an error that tells an existing process from a missing one, is a leak.
+# any success, or an error that tells an existing process from a missing one, is a leak. Raw
+# syscall numbers (x86_64: tgkill 234, tkill 200, fcntl 72, prctl 157) where libc has no
+# wrapper or would clear the high bits.
 _PROCESS_PROBES = """import ctypes, errno, fcntl, resource, signal
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.argtypes = [ctypes.c_long] * 4
