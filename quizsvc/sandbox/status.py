@@ -38,15 +38,15 @@ FALLBACK_NEEDS = {
                 "would be readable",
     "seccomp": "the host's Unix sockets (PostgreSQL, MySQL, Redis...) could be reached",
 }
-# What a submission still observes on the fallback tier with every layer in force.
+# What a submission still observes with every layer in force: on the fallback tier, and on both.
 FALLBACK_EXPOSED = [
     "metadata of host paths it can name (stat: existence, size, owner, times; readlink), "
     "never their contents or directory listings",
     "which host process ids exist and their owners (stat of /proc/<pid>), never their "
     "memory, files or command lines; no call can signal them",
-    "host-wide figures: kernel version and host name (uname), load, memory and process "
-    "count (sysinfo)",
 ]
+HOST_FIGURES = ("host-wide figures: kernel version and host name (uname), load, memory and "
+                "process count (sysinfo)")
 
 
 @dataclass
@@ -79,7 +79,7 @@ class SandboxStatus:
 
     @property
     def exposed(self) -> list[str]:
-        return list(FALLBACK_EXPOSED) if self.tier == "fallback" else []
+        return [*(FALLBACK_EXPOSED if self.tier == "fallback" else []), HOST_FIGURES]
 
     def as_dict(self) -> dict[str, Any]:
         return {"level": self.level, "tier": self.tier, "layers": dict(self.layers),
