@@ -15,11 +15,13 @@ import stat
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sandbox_support import CORRECT, REPO, SECRET, assert_full_marks, fail_text, grade
+from sandbox_support import CORRECT, REPO, SECRET, SMALL, assert_full_marks, fail_text, grade
 
+from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.pool import WarmPool
 
 
@@ -527,6 +529,37 @@ def test_no_call_signals_or_probes_another_process(pool: WarmPool) -> None:
     assert not os.path.exists(f"/proc/{missing}")
     setup = f"GRADER, MISSING = {os.getpid()}, {missing}\n" + _PROCESS_PROBES
     assert_contained(pool, attack(setup))
+
+
+def test_without_a_uid_of_its_own_the_services_files_keep_mode_times_and_length(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service not running as root cannot give children a uid of their own (the fallback
+    tier is then all it has): they share its uid, and Landlock does not govern chmod, utime
+    or (before ABI 3) truncate, so only seccomp keeps them off the service's own files. Every
+    attempt below would leave the file as it was if it succeeded (same mode, same length)."""
+    caps = replace(detect(), root=False)
+    for module in ("status", "forkserver"):
+        monkeypatch.setattr(f"quizsvc.sandbox.{module}.detect", lambda: caps)
+    folder = tempfile.mkdtemp(prefix="quizsvc-owned-")
+    os.chmod(folder, 0o755)
+    target = os.path.join(folder, "quizsvc.db")
+    with open(target, "wb") as fh:
+        fh.write(b"SQLite format 3\x00")
+    os.chmod(target, 0o644)
+    setup = (f"T = {target!r}\n"
+             "own = open(os.path.join(sys.path[0], 'child.py'))  # readable, the service's\n"
+             "for name, attempt in {'chmod': lambda: os.chmod(T, 0o644),\n"
+             "                      'utime': lambda: os.utime(T),\n"
+             "                      'truncate': lambda: os.truncate(T, 16),\n"
+             "                      'fchmod': lambda: os.fchmod(own.fileno(), 0o644)}.items():\n"
+             "    try:\n        attempt()\n        print('CHANGED', name); LEAKED = True\n"
+             "    except OSError:\n        pass\n")
+    try:
+        with WarmPool(1, SMALL, isolation="fallback") as shared:
+            assert shared.status().layers["unprivileged_uid"] is False
+            assert_contained(shared, attack(setup))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_ctypes_tricks(pool: WarmPool) -> None:

@@ -96,6 +96,11 @@ COMMANDS = {
     # TCGETS (isatty), TIOCGWINSZ, FIONREAD, FIONBIO, FIONCLEX, FIOCLEX
     "ioctl": (1, (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)),
 }
+# Left out when the children keep the service's own uid (it does not run as root): Landlock does
+# not govern a file's mode or times (nor its length before ABI 3), so these would reach every
+# file the service owns (chmod 000 on its database, say). Under a uid of their own they reach
+# only the submission's files.
+OWNER_CALLS = ("chmod", "fchmod", "fchmodat", "utimensat", "truncate")
 # Calls whose first argument names a process: allowed for 0 (the caller) or its own pid.
 ABOUT_ITSELF = ("getpgid", "getsid", "sched_getaffinity", "sched_getparam",
                 "sched_getscheduler", "prlimit64", "get_robust_list")
@@ -127,8 +132,9 @@ def _libseccomp() -> ctypes.CDLL:
     return lib
 
 
-def compile_filter() -> bytes:
-    """The allow-list as raw BPF (an array of ``struct sock_filter``), for :func:`load`."""
+def compile_filter(*, shared_uid: bool = False) -> bytes:
+    """The allow-list as raw BPF (an array of ``struct sock_filter``), for :func:`load`;
+    ``shared_uid``: the children run as the service's own uid (see ``OWNER_CALLS``)."""
     lib = _libseccomp()
     ctx = lib.seccomp_init(_errno_action(errno.EPERM))
     if not ctx:
@@ -150,7 +156,8 @@ def compile_filter() -> bytes:
                 raise OSError(-rc, f"seccomp rule for {name}: {os.strerror(-rc)}")
 
         for name in ALLOWED:
-            rule(ACT_ALLOW, name)
+            if not (shared_uid and name in OWNER_CALLS):
+                rule(ACT_ALLOW, name)
         rule(ACT_ALLOW, "clone", (0, CMP_MASKED_EQ, CLONE_NAMESPACES, 0))
         rule(_errno_action(errno.ENOSYS), "clone3")
         for name, (arg, commands) in COMMANDS.items():
