@@ -20,11 +20,10 @@ not known when the filter is compiled: the filter holds a placeholder that :func
 replaces with the loading process's pid. clone3 answers ENOSYS so libc falls back to clone(),
 whose flags we can inspect; prctl, fcntl and ioctl take only the commands in ``COMMANDS``
 (never "dumpable again", nor "signal that process when this pipe is ready"); and where the
-children share the service's uid, nothing changes a file's mode, times or length by path
-(``OWNER_CALLS``). The list was
-taken from strace of every reference, correct and mistaken solution plus a catalogue of
-ordinary library calls (threads, temp files, sleep, random, linear algebra), with some headroom
-for glibc variants.
+children share the service's uid, nothing changes a file's mode, times or length
+(``OWNER_CALLS``). The list was taken from strace of every reference, correct and mistaken
+solution plus a catalogue of ordinary library calls (threads, temp files, sleep, random,
+linear algebra), with some headroom for glibc variants.
 """
 
 from __future__ import annotations
