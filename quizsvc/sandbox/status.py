@@ -3,6 +3,12 @@
 Levels: ``full`` (namespaces + unprivileged uid + no_new_privs + seccomp + Landlock),
 ``reduced`` (no namespaces or one of seccomp/Landlock missing, but still an unprivileged uid
 with no_new_privs and a syscall or file-access filter), ``minimal`` (anything less).
+
+Whatever the level, grading is refused where a threat is left with no layer to stop it: without
+namespaces (the fallback tier) only Landlock keeps the project's files unreadable and only
+seccomp keeps the host's Unix sockets out of reach (Landlock cannot refuse a connect() to a
+named socket), so that tier needs both. What the fallback tier cannot hide even then is listed
+in ``exposed`` (and in the README's audit): metadata, never contents.
 """
 
 from __future__ import annotations
@@ -22,7 +28,25 @@ _warned: set[tuple[str, ...]] = set()
 
 
 class SandboxUnavailable(RuntimeError):
-    """Grading refused: the sandbox here is weaker than QUIZSVC_SANDBOX_MIN_LEVEL demands."""
+    """Grading refused: a threat has no layer to stop it here, or the sandbox is weaker than
+    QUIZSVC_SANDBOX_MIN_LEVEL demands."""
+
+
+# Without namespaces, each of these layers is the only one between a submission and a threat.
+FALLBACK_NEEDS = {
+    "landlock": "the project's files (reference solutions, the database, the secret key) "
+                "would be readable",
+    "seccomp": "the host's Unix sockets (PostgreSQL, MySQL, Redis...) could be reached",
+}
+# What a submission still observes with every layer in force: on the fallback tier, and on both.
+FALLBACK_EXPOSED = [
+    "metadata of host paths it can name (stat: existence, size, owner, times; readlink), "
+    "never their contents or directory listings",
+    "which host process ids exist and their owners (stat of /proc/<pid>), never their "
+    "memory, files or command lines; no call can signal them",
+]
+HOST_FIGURES = ("host-wide figures: kernel version and host name (uname), load, memory and "
+                "process count (sysinfo)")
 
 
 @dataclass
@@ -45,9 +69,22 @@ class SandboxStatus:
             return "reduced"
         return "minimal"
 
+    @property
+    def unsafe(self) -> list[str]:
+        """Threats that no layer in force stops: grading is refused while any is left."""
+        if self.tier != "fallback":
+            return []  # the namespaces alone keep files, sockets and processes out of sight
+        return [f"without {name} {threat}" for name, threat in FALLBACK_NEEDS.items()
+                if not self.layers.get(name)]
+
+    @property
+    def exposed(self) -> list[str]:
+        return [*(FALLBACK_EXPOSED if self.tier == "fallback" else []), HOST_FIGURES]
+
     def as_dict(self) -> dict[str, Any]:
         return {"level": self.level, "tier": self.tier, "layers": dict(self.layers),
-                "missing": self.missing, "notes": list(self.notes)}
+                "missing": self.missing, "unsafe": self.unsafe, "exposed": self.exposed,
+                "notes": list(self.notes)}
 
 
 def force_fallback_from_env() -> bool:
@@ -104,13 +141,19 @@ def required_level() -> str | None:
 
 
 def enforce(status: SandboxStatus, minimum: str | None = None) -> None:
-    """Warn (once per kind of gap) about missing layers; refuse if below the required level."""
+    """Warn (once per kind of gap) about missing layers; refuse if a threat has no layer left
+    to stop it, or if below the required level."""
     missing = tuple(status.missing)
     if missing and (status.tier, *missing) not in _warned:
         _warned.add((status.tier, *missing))
         log.warning("sandbox isolation is %s (%s tier): missing %s%s", status.level,
                     status.tier, ", ".join(missing),
                     f" ({'; '.join(status.notes)})" if status.notes else "")
+    if status.unsafe:
+        raise SandboxUnavailable(
+            f"grading refused: the sandbox here has no namespaces ({status.tier} tier) and "
+            f"{'; '.join(status.unsafe)}. Install bubblewrap and run the service as root, or "
+            f"make seccomp (libseccomp2) and Landlock (kernel 5.13+) available")
     minimum = minimum or required_level()
     if minimum and LEVELS.index(status.level) < LEVELS.index(minimum):
         raise SandboxUnavailable(

@@ -7,14 +7,21 @@ solution must still get full marks through the same pool.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import socket
+import stat
+import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sandbox_support import CORRECT, REPO, SECRET, assert_full_marks, fail_text, grade
+from sandbox_support import CORRECT, REPO, SECRET, SMALL, assert_full_marks, fail_text, grade
 
+from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.pool import WarmPool
 
 
@@ -204,6 +211,113 @@ def test_no_network_loopback_or_outside(pool: WarmPool) -> None:
         listener.close()
 
 
+def _host_unix_sockets() -> tuple[list[str], list[str]]:
+    """The host's named and abstract Unix sockets, found as an attacker would look for them:
+    walking /run, /var/run and /tmp, and reading /proc/net/unix (here, with our privileges)."""
+    named: set[str] = set()
+    for root in ("/run", "/var/run", "/tmp"):
+        for folder, _, files in os.walk(root):
+            for name in files:
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    if stat.S_ISSOCK(os.lstat(path).st_mode):
+                        named.add(path)
+    abstract: set[str] = set()
+    with open("/proc/net/unix", encoding="utf-8", errors="replace") as fh:
+        for line in fh.readlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8:
+                (abstract if fields[7].startswith("@") else named).add(fields[7].lstrip("@"))
+    return sorted(named), sorted(abstract)
+
+
+# Connects (stream and seqpacket) and sends datagrams (from a socket and from a socketpair) to
+# every name it is given or finds by itself; any that succeeds is a way out of the sandbox.
+_UNIX_SOCKET_ATTACK = """import socket
+def _walk():
+    found = set()
+    for root in ('/run', '/var/run', '/tmp'):
+        for folder, _, files in os.walk(root):
+            found.update(os.path.join(folder, f) for f in files)
+    try:
+        for line in open('/proc/net/unix').read().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8:
+                found.add(fields[7].replace('@', '\\0', 1))
+    except OSError:
+        pass
+    return found
+targets = set(NAMED) | {'\\0' + a for a in ABSTRACT} | _walk()
+reached = []
+for target in sorted(targets):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET):
+        try:
+            s = socket.socket(socket.AF_UNIX, kind)
+            s.settimeout(0.5)
+            s.connect(target)
+            reached.append(('connect', target))
+        except OSError:
+            pass
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'knock', target)
+        reached.append(('sendto', target))
+    except OSError:
+        pass
+    try:
+        left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            left.sendto(b'knock', target)
+            reached.append(('socketpair sendto', target))
+        except OSError:
+            pass
+        left.connect(target)
+        left.send(b'knock')
+        reached.append(('socketpair connect', target))
+    except OSError:
+        pass
+print('tried', len(targets), 'reached', reached)
+LEAKED = bool(reached)
+"""
+
+
+def test_no_unix_socket_reaches_the_host(pool: WarmPool) -> None:
+    """Named sockets (PostgreSQL, MariaDB... on this machine; ours everywhere) and abstract
+    ones: nothing the submission can name or find answers, on either tier."""
+    folder = tempfile.mkdtemp(prefix="quizsvc-hostile-")
+    os.chmod(folder, 0o755)  # any uid may reach the sockets inside: only the sandbox stops it
+    tag = os.urandom(6).hex()
+    listeners = []
+    try:
+        for kind, name in [(socket.SOCK_STREAM, f"{folder}/stream.sock"),
+                           (socket.SOCK_DGRAM, f"{folder}/dgram.sock"),
+                           (socket.SOCK_STREAM, f"\0quizsvc-hostile-stream-{tag}"),
+                           (socket.SOCK_DGRAM, f"\0quizsvc-hostile-dgram-{tag}")]:
+            listener = socket.socket(socket.AF_UNIX, kind)
+            listener.bind(name)
+            if kind == socket.SOCK_STREAM:
+                listener.listen(8)
+            if not name.startswith("\0"):
+                os.chmod(name, 0o777)
+            listener.setblocking(False)
+            listeners.append(listener)
+        named, abstract = _host_unix_sockets()
+        assert f"{folder}/stream.sock" in named and f"quizsvc-hostile-dgram-{tag}" in abstract
+        setup = f"NAMED = {named!r}\nABSTRACT = {abstract!r}\n" + _UNIX_SOCKET_ATTACK
+        result = grade(pool, attack(setup))
+        assert result.score == 0, result.to_table()
+        for listener in listeners:  # nobody knocked
+            with pytest.raises(BlockingIOError):
+                if listener.type == socket.SOCK_STREAM:
+                    listener.accept()
+                else:
+                    listener.recv(16)
+    finally:
+        for listener in listeners:
+            listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert_full_marks(pool)
+
+
 # ----- resources ----------------------------------------------------------------------------
 
 
@@ -239,6 +353,42 @@ def test_time_limits(pool: WarmPool, loop: str, expected: str) -> None:
     else:
         assert_contained(pool, attack("", in_call=loop), expected)
     assert time.monotonic() - started < 8
+
+
+# The first call overstays its time limit and then returns the right answer anyway; every later
+# call answers at once. None of it may score.
+_OVERSTAY = "CALLS[0] += 1\nif CALLS[0] == 1:\n{}\nreturn " + CORRECT
+
+
+def _busy(seconds: float) -> str:
+    return f"until = time.perf_counter() + {seconds}\nwhile time.perf_counter() < until:\n    pass"
+
+
+@pytest.mark.parametrize(("setup", "trap"), [
+    ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nexcept BaseException:\n    "
+     + _busy(0.2).replace("\n", "\n    ")),  # caught, computes a little more, answers
+    ("", "try:\n    time.sleep(5)\nexcept sys.modules['child'].CallTimeLimit:\n    pass"),
+    ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nfinally:\n    return "
+     + CORRECT),  # a return in `finally` swallows any exception
+    ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)", _busy(1.3)),
+    ("import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])", _busy(1.3)),
+    ("import signal", "signal.setitimer(signal.ITIMER_REAL, 0)\n" + _busy(1.3)),
+], ids=["except_baseexception", "except_calltimelimit", "return_in_finally", "alarm_ignored",
+        "alarm_blocked", "alarm_disarmed"])
+def test_a_call_cannot_outlive_its_time_limit(pool: WarmPool, setup: str, trap: str) -> None:
+    """The limit ends the child: the call that ran out and every later call fail on time."""
+    body = _OVERSTAY.format(_indent(trap)).replace("\n", "\n    ")
+    source = attack(f"import time\nCALLS = [0]\n{setup}", returns=body)
+    result = grade(pool, source)
+    assert result.score == 0 and not any(c.passed for c in result.cases), result.to_table()
+    assert "time limit" in result.cases[0].message, result.cases[0].message
+    assert_full_marks(pool)
+
+
+def test_loading_cannot_outlive_its_time_limit(pool: WarmPool) -> None:
+    swallow = "import time\ntry:\n    " + _busy(5).replace("\n", "\n    ") + \
+        "\nexcept BaseException:\n    pass\nLEAKED = True"
+    assert_contained(pool, attack(swallow), "time limit while loading the submission")
 
 
 def test_printing_a_gigabyte_is_capped(pool: WarmPool) -> None:
@@ -325,6 +475,91 @@ def test_cannot_kill_the_server_or_signal_anyone(pool: WarmPool) -> None:
     assert results["victim"].all_passed, fail_text(results["victim"])
     assert pool.respawns == respawns  # no fork server died
     assert_full_marks(pool)
+
+
+# Every call that names a process, on the fork server, the grader and a pid that does not exist:
+# any success, or an error that tells an existing process from a missing one, is a leak. Raw
+# syscall numbers (x86_64: tgkill 234, tkill 200, fcntl 72, prctl 157) where libc has no
+# wrapper or would clear the high bits.
+_PROCESS_PROBES = """import ctypes, errno, fcntl, resource, signal
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.argtypes = [ctypes.c_long] * 4
+r, w = os.pipe()
+def probes(pid):
+    return {
+        'kill': lambda: os.kill(pid, 0), 'killpg': lambda: os.killpg(pid, 0),
+        'tgkill': lambda: _sys(234, pid, pid, 0),
+        'tkill': lambda: _sys(200, pid, 0, 0), 'getpgid': lambda: os.getpgid(pid),
+        'getsid': lambda: os.getsid(pid), 'getpriority': lambda: os.getpriority(0, pid),
+        'setpriority': lambda: os.setpriority(0, pid, 19),
+        'affinity': lambda: os.sched_getaffinity(pid),
+        'scheduler': lambda: os.sched_getscheduler(pid),
+        'prlimit': lambda: resource.prlimit(pid, resource.RLIMIT_NOFILE),
+        'F_SETOWN': lambda: fcntl.fcntl(r, fcntl.F_SETOWN, pid),
+        'F_SETOWN_high_bits': lambda: _sys(72, r, (1 << 32) | 8, pid),
+        'FIOSETOWN': lambda: fcntl.ioctl(r, 0x8901, pid.to_bytes(4, 'little')),
+    }
+def _sys(*args):
+    if libc.syscall(*args) != 0:
+        raise OSError(ctypes.get_errno(), 'refused')
+def answer(probe):
+    try:
+        probe()
+        return 'ok'
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+missing = {name: answer(p) for name, p in probes(MISSING).items()}
+for pid in (os.getppid(), GRADER, 1):
+    for name, probe in probes(pid).items():
+        seen = answer(probe)
+        if seen == 'ok' or seen != missing[name]:
+            print('LEAK', name, pid, seen, missing[name])
+            LEAKED = True
+if libc.syscall(157, (1 << 32) | 4, 1, 0) == 0 or libc.prctl(3, 0, 0, 0, 0) != 0:
+    print('LEAK dumpable again')  # PR_SET_DUMPABLE with a high bit set
+    LEAKED = True
+"""
+
+
+def test_no_call_signals_or_probes_another_process(pool: WarmPool) -> None:
+    """Without a PID namespace (fallback tier) the host's processes share the child's pid
+    space: no call that names a process may reach one, nor tell whether it exists."""
+    with open("/proc/sys/kernel/pid_max", encoding="ascii") as fh:
+        missing = int(fh.read()) - 1
+    assert not os.path.exists(f"/proc/{missing}")
+    setup = f"GRADER, MISSING = {os.getpid()}, {missing}\n" + _PROCESS_PROBES
+    assert_contained(pool, attack(setup))
+
+
+def test_without_a_uid_of_its_own_the_services_files_keep_mode_times_and_length(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service not running as root cannot give children a uid of their own (the fallback
+    tier is then all it has): they share its uid, and Landlock does not govern chmod, utime
+    or (before ABI 3) truncate, so only seccomp keeps them off the service's own files. Every
+    attempt below would leave the file as it was if it succeeded (same mode, same length)."""
+    caps = replace(detect(), root=False)
+    for module in ("status", "forkserver"):
+        monkeypatch.setattr(f"quizsvc.sandbox.{module}.detect", lambda: caps)
+    folder = tempfile.mkdtemp(prefix="quizsvc-owned-")
+    os.chmod(folder, 0o755)
+    target = os.path.join(folder, "quizsvc.db")
+    with open(target, "wb") as fh:
+        fh.write(b"SQLite format 3\x00")
+    os.chmod(target, 0o644)
+    setup = (f"T = {target!r}\n"
+             "own = open(os.path.join(sys.path[0], 'child.py'))  # readable, the service's\n"
+             "for name, attempt in {'chmod': lambda: os.chmod(T, 0o644),\n"
+             "                      'utime': lambda: os.utime(T),\n"
+             "                      'truncate': lambda: os.truncate(T, 16),\n"
+             "                      'fchmod': lambda: os.fchmod(own.fileno(), 0o644)}.items():\n"
+             "    try:\n        attempt()\n        print('CHANGED', name); LEAKED = True\n"
+             "    except OSError:\n        pass\n")
+    try:
+        with WarmPool(1, SMALL, isolation="fallback") as shared:
+            assert shared.status().layers["unprivileged_uid"] is False
+            assert_contained(shared, attack(setup))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_ctypes_tricks(pool: WarmPool) -> None:

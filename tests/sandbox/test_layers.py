@@ -11,14 +11,21 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from sandbox_support import CORRECT, SMALL, assert_full_marks, grade, require_tier
+from sandbox_support import CORRECT, SMALL, assert_full_marks, grade, require, require_tier
 
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
 from quizsvc.grading.selfcheck import reference_source
+from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.pool import WarmPool
-from quizsvc.sandbox.status import SandboxUnavailable, choose_tier, expected_status
+from quizsvc.sandbox.status import (
+    SandboxUnavailable,
+    choose_tier,
+    enforce,
+    expected_status,
+    probed_status,
+)
 
 REPORT = """import os, json, ctypes, resource
 libc = ctypes.CDLL(None)
@@ -156,6 +163,50 @@ def test_minimum_level_refuses_with_a_clear_error(monkeypatch: pytest.MonkeyPatc
         assert ok.run("def f(x):\n    return x\n", b.program).outcomes["c/call0"].ok
 
 
+@pytest.mark.parametrize(("missing", "threat"), [
+    ({"landlock_abi": 0}, "without landlock the project's files"),
+    ({"seccomp": False}, "without seccomp the host's Unix sockets"),
+], ids=["no_landlock", "no_seccomp"])
+def test_the_fallback_tier_refuses_to_grade_without_the_layer_a_threat_needs(
+        monkeypatch: pytest.MonkeyPatch, missing: dict[str, object], threat: str) -> None:
+    """Without namespaces, Landlock alone keeps the project's files unreadable and seccomp
+    alone keeps the host's sockets out of reach: missing either, grading is refused at any
+    level, with the reason; the bubblewrap tier's namespaces cover both."""
+    caps = replace(detect(), **missing)  # type: ignore[arg-type]
+    for module in ("status", "forkserver"):
+        monkeypatch.setattr(f"quizsvc.sandbox.{module}.detect", lambda: caps)
+    b = ProgramBuilder("c")
+    b.call("f", b.array(np.ones(2)))
+    with WarmPool(1, SMALL, isolation="fallback") as weak, \
+            pytest.raises(SandboxUnavailable, match=f"grading refused: .*{threat}"):
+        weak.run("def f(x):\n    return x\n", b.program)
+    with pytest.raises(SandboxUnavailable, match=threat):
+        SubprocessRunner(SMALL, isolation="fallback").run("def f(x):\n    return x\n", b.program)
+    assert expected_status("fallback", caps).unsafe
+    assert expected_status("bwrap", caps).unsafe == []
+    enforce(expected_status("bwrap", caps))  # not refused
+    layer = "landlock" if "landlock_abi" in missing else "seccomp"
+    probe = {"uid": 1_000_000_000, "groups": [], "no_new_privs": 1, "dumpable": 0, "nproc": 8,
+             "seccomp_mode": 2, "landlock": True}
+    probe["seccomp_mode" if layer == "seccomp" else "landlock"] = 0
+    assert probed_status("fallback", probe).unsafe  # a layer that fails in the child counts too
+
+
+def test_health_says_which_threat_refuses_grading(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("QUIZSVC_SANDBOX_FORCE_FALLBACK", "1")
+    body = client.get("/health").get_json()
+    assert body["sandbox"]["tier"] == "fallback" and body["sandbox"]["unsafe"] == []
+    assert body["sandbox"]["grading_refused"] is None
+    assert any("/proc/<pid>" in line for line in body["sandbox"]["exposed"])
+    caps = replace(detect(), seccomp=False)
+    monkeypatch.setattr("quizsvc.sandbox.status.detect", lambda: caps)
+    body = client.get("/health").get_json()
+    assert body["status"] == "degraded"
+    assert "Unix sockets" in body["sandbox"]["grading_refused"]
+    assert body["sandbox"]["unsafe"] == [
+        "without seccomp the host's Unix sockets (PostgreSQL, MySQL, Redis...) could be reached"]
+
+
 def test_force_fallback_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUIZSVC_SANDBOX_FORCE_FALLBACK", "1")
     assert choose_tier() == "fallback"
@@ -219,6 +270,20 @@ worker.join()
 left, right = socket.socketpair()  # AF_UNIX, as multiprocessing uses it
 left.sendall(b'ping')
 assert right.recv(4) == b'ping'
+import fcntl, resource, shutil, signal
+with open('locked', 'w') as fh:  # commands the seccomp filter enumerates for fcntl and ioctl
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    fcntl.lockf(fh, fcntl.LOCK_UN)
+    os.set_blocking(fh.fileno(), False)
+    os.set_inheritable(fh.fileno(), True)
+    assert not os.isatty(fh.fileno())
+print(shutil.get_terminal_size(), resource.getrlimit(resource.RLIMIT_NOFILE))
+print(os.sched_getaffinity(0), os.getpriority(os.PRIO_PROCESS, 0), os.getpgid(0), os.getsid(0))
+os.kill(os.getpid(), 0)  # signals to itself, its process group, its threads
+os.kill(0, 0)
+signal.signal(signal.SIGUSR1, lambda *a: print('got SIGUSR1'))
+signal.raise_signal(signal.SIGUSR1)
+signal.pthread_kill(threading.get_ident(), 0)
 random.seed(1)
 print(random.random(), np.random.default_rng().random(), os.urandom(4).hex())
 print(np.linalg.svd(np.ones((5, 5)))[1][0], np.fft.fft(np.arange(4.0))[0])
@@ -245,7 +310,12 @@ for name, attempt in {
     "setsid": os.setsid,
     "setpgid": lambda: os.setpgid(0, 0),
     "dumpable_again": lambda: libc.prctl(4, 1, 0, 0, 0) and (_ for _ in ()).throw(OSError()),
+    # PR_SET_DUMPABLE with a high bit set: the kernel reads a 32-bit option
+    "dumpable_high_bits": lambda: libc.syscall(*map(ctypes.c_long, (157, 1 << 32 | 4, 1)))
+    and (_ for _ in ()).throw(OSError()),
     "inet_socket": lambda: __import__("socket").socket(),
+    "unix_socket": lambda: __import__("socket").socket(1),
+    "datagram_socketpair": lambda: __import__("socket").socketpair(1, 2),
 }.items():
     try:
         attempt()
@@ -259,9 +329,7 @@ def weight_decay_update(W, dW, lr, lambd, m):
     return """ + CORRECT + " if not LEAKED else W * 0\n"
 
 
-def test_the_allow_list_refuses_exec_sessions_and_dumpability(pool: WarmPool) -> None:
-    status = pool.status()
-    if "seccomp" in status.missing:
-        pytest.skip("no seccomp on this kernel")  # never the case on our machines
+def test_the_allow_list_refuses_exec_sessions_dumpability_and_sockets(pool: WarmPool) -> None:
+    require("seccomp" not in pool.status().missing, "no seccomp here")  # never on our machines
     result = grade(pool, REFUSED)
     assert result.all_passed, result.to_table()

@@ -43,8 +43,9 @@ import struct
 import sys
 import time
 import traceback
+import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -240,7 +241,20 @@ class ResultStream:
 
 
 class CallTimeLimit(BaseException):
-    """Raised by SIGALRM inside a call; BaseException so `except Exception` cannot swallow it."""
+    """Raised at a time limit where nothing ends the process instead (the grader's own runs of
+    trusted code, the rehearsal). In a submission's process the limit ends the process
+    (:class:`_EndAtTimeLimit`): an exception could be caught, even ``except BaseException`` or
+    ``finally: return ...``, and the call would go on and score."""
+
+
+# Set by main() in a submission's process: reports the time limit and ends the process.
+_end_at_time_limit: Callable[[], NoReturn] | None = None
+
+
+def _time_up() -> None:
+    if _end_at_time_limit is not None:
+        _end_at_time_limit()
+    raise CallTimeLimit
 
 
 ArraySink = Callable[[str, np.ndarray], None]
@@ -416,11 +430,14 @@ def execute_calls(
                       for k, a in call.get("kwargs", {}).items()}
             if call_seconds:
                 signal.setitimer(signal.ITIMER_REAL, call_seconds)
+            called = time.perf_counter()
             try:
                 value = func(*args, **kwargs)
             finally:
                 if call_seconds:
                     signal.setitimer(signal.ITIMER_REAL, 0)
+            if call_seconds and time.perf_counter() - called > call_seconds:
+                _time_up()  # the alarm never came: blocked, ignored or disarmed by the call
             results[call["id"]] = value
             record["ok"] = True
             _input_report(value, call.get("select"), bool(call.get("fresh")), watched, record)
@@ -487,7 +504,41 @@ class _BlockTrustedPackages:
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
-    raise CallTimeLimit
+    _time_up()
+
+
+class _EndAtTimeLimit:
+    """Ends a submission's process at a time limit, once the limit is on record: a load error,
+    or a time-limit failure for the call that ran out and every call after it."""
+
+    __slots__ = ("call_seconds", "calls", "done_fd", "out", "reported")
+
+    def __init__(self, out: ResultStream, done_fd: int | None, calls: list[dict[str, Any]],
+                 call_seconds: float) -> None:
+        self.out, self.done_fd, self.calls, self.call_seconds = out, done_fd, calls, call_seconds
+        self.reported: int | None = None  # None while loading, then the calls on record
+
+    def __call__(self) -> NoReturn:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        printed = sys.stdout.finish() if isinstance(sys.stdout, _CappedText) else {}
+        if self.reported is None:
+            self.out.record({"load_error": "time limit while loading the submission", **printed})
+        else:
+            error = f"time limit: the call ran longer than {self.call_seconds:g} s"
+            for call in self.calls[self.reported:]:
+                self.out.record({"id": call["id"], "ok": False, "kind": "timeout",
+                                 "error": error, **printed})
+                error, printed = "not run: the submission's process had already stopped", {}
+        _finish(self.out, self.done_fd)
+        os._exit(0)
+
+
+def _finish(out: ResultStream, done_fd: int | None) -> None:
+    out.record({"done": True})
+    out.close()
+    if done_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(done_fd, b"d")
 
 
 def prepare_process() -> None:
@@ -498,6 +549,9 @@ def prepare_process() -> None:
     instead, this cost ~0.8 ms and ~250 copy-on-write faults per job (the scan of sys.modules
     alone touches every module name's page)."""
     signal.signal(signal.SIGALRM, _on_alarm)
+    # The submission's module, registered as one: dataclasses (and typing) look a class's
+    # module up in sys.modules to resolve its string annotations. Made here, not per child.
+    sys.modules["solution"] = types.ModuleType("solution")
     if not any(isinstance(finder, _BlockTrustedPackages) for finder in sys.meta_path):
         sys.meta_path.insert(0, _BlockTrustedPackages())
     for mod in [m for m in sys.modules if m.split(".")[0] in BLOCKED_PACKAGES]:
@@ -595,18 +649,25 @@ def main(job_fd: int, results_fd: int, done_fd: int | None = None,
     filename = str(meta.get("filename", "solution.py"))
     # Tracebacks show the student's lines without a copy of the source on disk.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"__name__": "solution", "__file__": filename}
+    namespace: dict[str, Any] = sys.modules["solution"].__dict__  # see prepare_process()
+    namespace["__file__"] = filename
+    global _end_at_time_limit
+    end = _end_at_time_limit = _EndAtTimeLimit(out, done_fd, calls, call_seconds)
+    load_seconds = float(meta.get("load_seconds", 0))
     captured = _capture()
     load_error: dict[str, Any] | None = None
     try:
-        code = compile(source, filename, "exec")
-        signal.setitimer(signal.ITIMER_REAL, float(meta.get("load_seconds", 0)))
+        # dont_inherit: not this file's `from __future__ import annotations`, which would turn
+        # the submission's annotations into strings (a @dataclass then failed to load).
+        code = compile(source, filename, "exec", dont_inherit=True)
+        signal.setitimer(signal.ITIMER_REAL, load_seconds)
+        started = time.perf_counter()
         try:
             exec(code, namespace)  # noqa: S102 - this process exists to run untrusted code
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    except CallTimeLimit:
-        load_error = {"load_error": "time limit while loading the submission"}
+        if load_seconds and time.perf_counter() - started > load_seconds:
+            end()  # the alarm never came: blocked, ignored or disarmed
     except MemoryError as exc:
         load_error = {"load_error": memory_note or _short_error(exc)}
     except BaseException as exc:  # noqa: BLE001 - SyntaxError, SystemExit, anything
@@ -616,13 +677,11 @@ def main(job_fd: int, results_fd: int, done_fd: int | None = None,
         out.record({**load_error, **captured.finish()})
     else:
         out.record({"loaded": True, **captured.finish()})
+        end.reported = 0
         for record in execute_calls(namespace, calls, arrays, out.array,
                                     filename=filename, call_seconds=call_seconds,
                                     capture=_capture, memory_note=memory_note):
             out.record(record)
-    out.record({"done": True})
-    out.close()
-    if done_fd is not None:
-        with contextlib.suppress(OSError):
-            os.write(done_fd, b"d")
+            end.reported += 1
+    _finish(out, done_fd)
     return 0

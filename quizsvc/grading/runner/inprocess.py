@@ -24,7 +24,7 @@ def namespace_of(*modules: ModuleType) -> dict[str, Any]:
 
 def namespace_from_source(source: str, filename: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "trusted_variant"}
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own, trusted code
+    exec(compile(source, filename, "exec", dont_inherit=True), namespace)  # noqa: S102 - trusted
     return namespace
 
 

@@ -78,7 +78,7 @@ class Server:
         program = ruleset = None
         if config.get("seccomp"):
             try:
-                program = seccomp_filter.compile_filter()
+                program = seccomp_filter.compile_filter(shared_uid=self.uid is None)
                 seccomp_filter.prepare(program)
             except OSError as exc:
                 self.errors.append(f"seccomp: {exc}")
