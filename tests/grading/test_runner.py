@@ -69,8 +69,11 @@ def test_infinite_loop_hits_the_per_call_time_limit_which_ends_the_run() -> None
 
 
 def test_wall_clock_kill_when_the_loop_swallows_the_alarm() -> None:
-    source = ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-              "def weight_decay_update(*a):\n    while True:\n        pass\n")
+    # Inside the function: top-level statements the graded function does not use are skipped.
+    source = ("import signal\n"
+              "def weight_decay_update(*a):\n"
+              "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+              "    while True:\n        pass\n")
     runner = SubprocessRunner(Limits(call_seconds=0.5, wall_seconds=2.0))
     started = time.perf_counter()
     result = grade_source("weight_decay", source, runner=runner)
