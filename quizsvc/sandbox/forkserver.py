@@ -22,7 +22,7 @@ from typing import Any
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.child import encode_inputs
-from quizsvc.sandbox import bwrap, outcome
+from quizsvc.sandbox import bwrap, outcome, spawner
 from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.inside import wire
 from quizsvc.sandbox.limits import Limits, MiB
@@ -132,7 +132,7 @@ class ForkServer:
             argv = bwrap.fallback_argv(lay)
             tmp, sys_path, preexec = self._tmp, [lay.staging, lay.site_dir], _die_with_parent
         debug = os.environ.get("QUIZSVC_SANDBOX_DEBUG")
-        self.proc = subprocess.Popen(
+        self.proc = spawner.popen(  # forked by a thread that outlives the server (PDEATHSIG)
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=None if debug else subprocess.DEVNULL, env=bwrap.thread_env(),
             cwd=tmp, start_new_session=True, preexec_fn=preexec)  # noqa: PLW1509
