@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import PASSWORD, csrf_token, login
+from helpers import PASSWORD, csrf_token, login, make_user
 from sqlalchemy import select
 from world import USERS, form_post, logged_in
 
@@ -16,6 +16,7 @@ import quizsvc.app
 from quizsvc.cli import main as cli
 from quizsvc.db import get_engine
 from quizsvc.models import PasswordReset, User, utcnow
+from quizsvc.services import courses
 from quizsvc.services.accounts import authenticate
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -184,4 +185,16 @@ def test_an_instructor_issues_a_reset_link_for_a_student_only(w, app):
     assert _issue_from_course_page(logged_in(app, "bob"), w, USERS["bob"]).status_code == 403
     assert _issue_from_course_page(logged_in(app, "outsider"), w, USERS["bob"]).status_code == 403
     with w.db() as s:
+        other = make_user(s, "other.prof@example.com", instructor=True)
+        courses.create_course(s, other, "other-course", "다른 강좌")
+    assert _issue_from_course_page(logged_in_as(app, "other.prof@example.com"), w, USERS["bob"]).status_code == 403
+    with w.db() as s:
         assert [r.user.email for r in s.scalars(select(PasswordReset))] == [USERS["alice"]]
+    # an administrator may issue one for anyone
+    assert _issue_from_course_page(logged_in(app, "admin"), w, USERS["ta"]).status_code == 200
+
+
+def logged_in_as(app: Any, email: str) -> Any:
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client

@@ -4,6 +4,7 @@ concurrent increments. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import csrf_token, login
+import redis
+from helpers import IN_CI, csrf_token, login
 from sqlalchemy import select
 from world import USERS
 
@@ -178,3 +180,24 @@ def test_the_counters_hold_no_e_mail_addresses(w, app):
         keys = list(s.scalars(select(RateLimitCounter.key)))
     assert any("login-account" in k for k in keys)
     assert not any("alice" in k for k in keys)
+
+
+def test_with_redis_configured_the_counters_live_in_redis(w, make_app):
+    url = os.environ.get("QUIZSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {url} (CI=true: not skipping)")
+        pytest.skip("Redis not reachable")
+    app = make_app(RATELIMIT_STORAGE_URL=url)
+    storage = app.extensions["quizsvc.throttle"].strategy.storage
+    storage.reset()
+    try:
+        assert fail_logins(client_at(app, "203.0.113.80"), USERS["alice"], 11) == [401] * 10 + [429]
+        assert login(client_at(app, "203.0.113.81"), USERS["alice"]).status_code == 429
+        assert login(client_at(app, "203.0.113.80"), USERS["bob"]).status_code == 302
+        with w.db() as s:
+            assert list(s.scalars(select(RateLimitCounter.key))) == []  # nothing in the database
+    finally:
+        storage.reset()
