@@ -198,3 +198,15 @@ def logged_in_as(app: Any, email: str) -> Any:
     client = app.test_client()
     assert login(client, email).status_code == 302
     return client
+
+
+def test_a_session_naming_no_current_token_is_nobody(w, app):
+    from quizsvc.services.accounts import user_for_session
+
+    with w.db() as s:
+        alice = s.scalar(select(User).where(User.email == USERS["alice"]))
+        assert user_for_session(s, alice.get_id()) is alice
+        # a cookie from before this release ("<id>"), a wrong token, nonsense: nobody, no error
+        for session_id in (str(alice.id), f"{alice.id}:", f"{alice.id}:wrong", ":abc", "²:abc",
+                           "99999999999:abc", "x:y"):
+            assert user_for_session(s, session_id) is None, session_id

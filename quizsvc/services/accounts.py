@@ -99,10 +99,12 @@ def end_sessions(session: Session, user: User) -> None:
 def user_for_session(session: Session, session_id: str) -> User | None:
     """The user a login session names (``"<id>:<token>"``), if the token is still theirs."""
     user_id, sep, token = session_id.partition(":")
-    if not sep or not token or not user_id.isdigit() or not 0 < int(user_id) <= 2**31 - 1:
+    if not sep or not token or not (user_id.isascii() and user_id.isdigit()):
+        return None
+    if not 0 < int(user_id) <= 2**31 - 1:
         return None
     user = session.get(User, int(user_id))
-    if user is None or not hmac.compare_digest(user.session_token, token):
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     return user
 

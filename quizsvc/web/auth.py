@@ -86,7 +86,9 @@ def register():  # type: ignore[no-untyped-def]
         throttle().give_back(counted)
         login_user(user)
         flash(_("Welcome! Join a course with the code your instructor gave you."), "info")
-        return redirect(url_for("student.dashboard"))
+        resp = redirect(url_for("student.dashboard"))
+        throttle().remember_device(resp, user.email)
+        return resp
     return render_template("auth/register.html", form=form), 400 if request.method == "POST" else 200
 
 
