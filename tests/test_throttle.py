@@ -201,3 +201,11 @@ def test_with_redis_configured_the_counters_live_in_redis(w, make_app):
             assert list(s.scalars(select(RateLimitCounter.key))) == []  # nothing in the database
     finally:
         storage.reset()
+
+
+def test_unreachable_counters_leave_logins_working(w, make_app, caplog):
+    app = make_app(RATELIMIT_STORAGE_URL="redis://127.0.0.1:1/0")  # nothing listens there
+    client = client_at(app, "203.0.113.90")
+    assert fail_logins(client, USERS["alice"], 1) == [401]
+    assert login(client, USERS["alice"]).status_code == 302
+    assert "login throttle storage unreachable" in caplog.text

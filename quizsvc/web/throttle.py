@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import time
@@ -31,12 +32,14 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from quizsvc.db import get_engine
 from quizsvc.web.throttle_storage import DatabaseStorage
 
+log = logging.getLogger("quizsvc.throttle")
 DEVICE_COOKIE = "device"
 DEVICE_DAYS = 180
 DEVICE_ACCOUNTS = 5  # accounts one browser is remembered for (a shared lab machine)
@@ -67,8 +70,9 @@ class Throttle:
     def __init__(self, app: Flask) -> None:
         cfg = app.config
         url = storage_url(cfg)
-        storage = (DatabaseStorage(url, engine=get_engine(app)) if url.startswith("quizsvc-db")
-                   else storage_from_string(url))
+        # Every storage failure arrives as limits' StorageError (see take()).
+        storage = (DatabaseStorage(url, engine=get_engine(app), wrap_exceptions=True)
+                   if url.startswith("quizsvc-db") else storage_from_string(url, wrap_exceptions=True))
         assert isinstance(storage, Storage)
         self.strategy = FixedWindowRateLimiter(storage)
         self.per_account = parse(cfg["LOGIN_LIMIT_PER_ACCOUNT"])
@@ -82,8 +86,16 @@ class Throttle:
     # --- counting -------------------------------------------------------------------------
 
     def take(self, counters: list[Counter]) -> list[Counter]:
-        """Count one attempt on every counter; over any limit: give them back and raise."""
-        over = [c for c in counters if not self.strategy.hit(c.item, c.scope, c.key)]
+        """Count one attempt on every counter; over any limit: give them back and raise.
+
+        If the counters cannot be reached (Redis down), logins go on unthrottled and the error
+        is logged: locking every student out of a quiz is worse than slow guessing for a while
+        (passwords are still checked with argon2)."""
+        try:
+            over = [c for c in counters if not self.strategy.hit(c.item, c.scope, c.key)]
+        except StorageError:
+            log.exception("login throttle storage unreachable: not counting this attempt")
+            return []
         if over:
             self.give_back(counters)
             ends = max(self.strategy.get_window_stats(c.item, c.scope, c.key).reset_time for c in over)
@@ -92,8 +104,11 @@ class Throttle:
 
     def give_back(self, counters: list[Counter]) -> None:
         """The attempt succeeded (or never happened): it does not count."""
-        for c in counters:
-            self.strategy.hit(c.item, c.scope, c.key, cost=-1)
+        try:
+            for c in counters:
+                self.strategy.hit(c.item, c.scope, c.key, cost=-1)
+        except StorageError:
+            log.exception("login throttle storage unreachable: an attempt stays counted")
 
     def account_key(self, email: str) -> str:
         # Keyed, so neither Redis nor the counters table holds e-mail addresses.
