@@ -129,6 +129,7 @@ def test_a_reset_link_from_the_cli_sets_a_password_once_and_ends_every_session(w
     path = _reset_path(link)
     page = anonymous.get(path)
     assert page.status_code == 200 and "새 비밀번호 설정" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
     assert is_logged_in(alice)  # opening the link changes nothing
     r = anonymous.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                    "csrf_token": csrf_token(anonymous, path)})
@@ -169,7 +170,7 @@ def test_an_instructor_issues_a_reset_link_for_a_student_only(w, app):
     page = prof.get(f"/staff/courses/{w.course_id}").get_data(as_text=True)
     assert "비밀번호 재설정 링크" in page
     r = _issue_from_course_page(prof, w, USERS["alice"])
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     link = r.get_data(as_text=True).split('id="reset-link">', 1)[1].split("<", 1)[0]
     assert link.startswith("http://localhost/reset/")
     anonymous = app.test_client()

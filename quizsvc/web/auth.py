@@ -75,7 +75,6 @@ def register():  # type: ignore[no-untyped-def]
         except Conflict:
             # Without e-mail delivery a registration either succeeds or not; the answer at
             # least does not say that the address has an account (and the attempt counts).
-            get_session().rollback()
             flash(_("An account could not be created with these details. If you already have "
                     "an account, log in; if you forgot its password, ask your instructor for a "
                     "reset link."), "error")
@@ -112,11 +111,10 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
     form = NewPasswordForm()
     if form.validate_on_submit():
         password_resets.use(session, token, form.password.data or "")
-        if current_user.is_authenticated:
-            logout_user()
         flash(_("Your new password is set and every session of the account has ended. Log in with it."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form), 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status, {"Cache-Control": "no-store"}
 
 
 @bp.post("/lang/<code>")

@@ -96,7 +96,8 @@ def member_reset_link(course_id: int, user_id: int):  # type: ignore[no-untyped-
     hours = int(current_app.config["PASSWORD_RESET_HOURS"])
     secret = password_resets.issue(session, target, hours=hours, actor=current_user)
     link = url_for("auth.reset_password", token=secret, _external=True)
-    return render_template("staff/reset_link.html", course=c, user=target, link=link, hours=hours)
+    return (render_template("staff/reset_link.html", course=c, user=target, link=link, hours=hours),
+            200, {"Cache-Control": "no-store"})
 
 
 def _quiz_input(form: QuizForm) -> dict[str, Any]:
