@@ -236,3 +236,28 @@ def test_password_change_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any])
     page.goto("/")
     assert "/login" not in page.url  # this session continues
     assert page.locator("a[href='/account/password']").count() == 1
+
+
+def test_instructor_makes_a_reset_link_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/courses/{demo['course'].id}")
+    row = page.locator("tr", has_text="alice@example.com")
+    row.locator("button", has_text="비밀번호 재설정 링크").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#reset-link")
+    link = page.inner_text("#reset-link")
+    assert "/reset/" in link
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "reset-link-390")
+    page.click("form[action='/logout'] button")  # the student opens it, signed out
+    page.wait_for_url("**/login")
+    page.goto(link)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type("a-brand-new-passphrase")
+    page.keyboard.press("Tab")
+    page.keyboard.type("a-brand-new-passphrase")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/login")
+    assert "새 비밀번호를 설정했고" in page.inner_text(".flash-info")
