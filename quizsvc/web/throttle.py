@@ -93,12 +93,13 @@ class Throttle:
         (passwords are still checked with argon2)."""
         try:
             over = [c for c in counters if not self.strategy.hit(c.item, c.scope, c.key)]
+            ends = max((self.strategy.get_window_stats(c.item, c.scope, c.key).reset_time
+                        for c in over), default=0.0)
         except StorageError:
             log.exception("login throttle storage unreachable: not counting this attempt")
             return []
         if over:
             self.give_back(counters)
-            ends = max(self.strategy.get_window_stats(c.item, c.scope, c.key).reset_time for c in over)
             raise Throttled(max(1, math.ceil(ends - time.time())))
         return counters
 
