@@ -44,8 +44,8 @@ test-postgres: install-dev
 test: lint typecheck test-sqlite test-postgres
 
 i18n: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o /tmp/quizsvc-messages.pot .
-	$(BIN)/pybabel update -i /tmp/quizsvc-messages.pot -d quizsvc/translations -l ko --no-location
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o /tmp/quizsvc-messages.pot .
+	$(BIN)/pybabel update -i /tmp/quizsvc-messages.pot -d quizsvc/translations -l ko --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

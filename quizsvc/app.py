@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quizsvc import __version__, db, i18n
 from quizsvc.config import build_config
@@ -40,6 +41,12 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     queue.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+
+    # Behind n trusted proxies the client's address and scheme are the ones they forwarded;
+    # with none (the default) X-Forwarded-* is ignored, so nobody can claim another address.
+    if app.config["TRUSTED_PROXIES"]:
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     from quizsvc.web import init_web
 

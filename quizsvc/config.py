@@ -37,7 +37,16 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "ko",
         "PASSWORD_HASH_FAST": False,  # tests only: cheap argon2 parameters
-        "LOGIN_RATE_LIMIT": 10,  # failed logins per address per 5 minutes
+        # Throttles (``limits`` notation), counted in RATELIMIT_STORAGE_URL (default: a redis://
+        # broker, else the database): see quizsvc/web/throttle.py and the README.
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",  # failed logins for one e-mail
+        "LOGIN_LIMIT_PER_ADDRESS": "50 per 15 minutes",  # failed logins from one client address
+        "LOGIN_LIMIT_PER_DEVICE": "10 per 15 minutes",  # failed logins from a known browser
+        "REGISTER_LIMIT_PER_ADDRESS": "10 per hour",  # refused registrations from one address
+        "RATELIMIT_STORAGE_URL": "",
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For/-Proto
+        "BASE_URL": "http://127.0.0.1:5000",  # how users reach the service (printed reset links)
+        "PASSWORD_RESET_HOURS": 24,
         "SUBMIT_RATE_PER_MIN": 30,  # code submissions per student per minute
         "BROKER_URL": "",  # set (redis://, amqp://) to grade on Celery workers
         "POOL_SIZE": 0,  # grading threads/processes; 0: number of cores
@@ -45,7 +54,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
     for key, value in env.items():
         if key in ("SESSION_COOKIE_SECURE", "PASSWORD_HASH_FAST"):
             cfg[key] = value.lower() in ("1", "true", "yes")
-        elif key in ("MAX_CONTENT_LENGTH", "LOGIN_RATE_LIMIT", "SUBMIT_RATE_PER_MIN", "POOL_SIZE"):
+        elif key in ("MAX_CONTENT_LENGTH", "SUBMIT_RATE_PER_MIN", "POOL_SIZE", "TRUSTED_PROXIES",
+                     "PASSWORD_RESET_HOURS"):
             cfg[key] = int(value)
         else:
             cfg[key] = value

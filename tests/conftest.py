@@ -52,7 +52,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
     use_fast_hashing(True)
     app = create_app(
         {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-         "PASSWORD_HASH_FAST": True, "LOGIN_RATE_LIMIT": 1000},
+         "PASSWORD_HASH_FAST": True},
         instance_path=str(tmp_path / "instance"),
     )
     yield app

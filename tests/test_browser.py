@@ -214,3 +214,50 @@ def test_uploaded_notebook_with_a_known_mistake_gets_a_korean_diagnosis(
     assert page.locator("#cases tr.fail").count() >= 1
     assert "groupnorm.ipynb" in page.inner_text("details summary >> nth=-1")
     _shot(page, "student-notebook-diagnosis")
+
+
+def test_password_change_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+    """390 px wide, no mouse: the nav link, the three fields and the button are reachable, the
+    page does not scroll sideways, and the session goes on under the new password."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "alice@example.com")
+    page.goto("/account/password")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.activeElement.id") == "current"  # autofocus
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type("a-brand-new-passphrase")
+    page.keyboard.press("Tab")
+    page.keyboard.type("a-brand-new-passphrase")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash-info")
+    assert "다른 모든 세션은 로그아웃되었습니다" in page.inner_text(".flash-info")
+    _shot(page, "password-changed-390")
+    page.goto("/")
+    assert "/login" not in page.url  # this session continues
+    assert page.locator("a[href='/account/password']").count() == 1
+
+
+def test_instructor_makes_a_reset_link_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/courses/{demo['course'].id}")
+    row = page.locator("tr", has_text="alice@example.com")
+    row.locator("button", has_text="비밀번호 재설정 링크").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#reset-link")
+    link = page.inner_text("#reset-link")
+    assert "/reset/" in link
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "reset-link-390")
+    page.click("form[action='/logout'] button")  # the student opens it, signed out
+    page.wait_for_url("**/login")
+    page.goto(link)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type("a-brand-new-passphrase")
+    page.keyboard.press("Tab")
+    page.keyboard.type("a-brand-new-passphrase")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/login")
+    assert "새 비밀번호를 설정했고" in page.inner_text(".flash-info")

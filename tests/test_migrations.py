@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from helpers import create_pg_database, drop_pg_database, require_pg
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from quizsvc import migrate
 from quizsvc.db import make_engine
@@ -66,3 +66,33 @@ def test_no_create_all_in_production_code() -> None:
     root = Path(__file__).resolve().parent.parent
     sources = [*(root / "quizsvc").rglob("*.py"), *(root / "migrations").rglob("*.py")]
     assert [p for p in sources if "create_all(" in p.read_text()] == []
+
+
+def _check_existing_users_get_session_tokens(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for i in range(2):
+                conn.execute(text(
+                    "INSERT INTO users (email, name, password_hash, is_admin, can_create_courses, locale, "
+                    "created_at) VALUES (:e, 'u', 'x', false, false, 'ko', CURRENT_TIMESTAMP)"), {"e": f"u{i}@x.org"})
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            tokens = list(conn.execute(text("SELECT session_token FROM users")).scalars())
+        assert len(tokens) == 2 and len(set(tokens)) == 2 and all(len(t) >= 40 for t in tokens)
+    finally:
+        engine.dispose()
+
+
+def test_0004_gives_existing_users_their_own_session_token_sqlite(tmp_path: Path) -> None:
+    _check_existing_users_get_session_tokens(f"sqlite:///{tmp_path / 't.db'}")
+
+
+def test_0004_gives_existing_users_their_own_session_token_postgresql() -> None:
+    require_pg()
+    url = create_pg_database()
+    try:
+        _check_existing_users_get_session_tokens(url)
+    finally:
+        drop_pg_database(url)

@@ -46,12 +46,12 @@ def test_register_stores_a_hash_and_logs_in(app):
         user = get_session().scalar(select(User).where(User.email == "minsu@example.com"))
         assert user is not None and user.name == "민수"
         assert "long-enough-pw" not in user.password_hash
-    # the same address again is refused
+    # the same address again is refused, without saying that it has an account
     other = app.test_client()
     token = csrf_token(other, "/register")
     r = other.post("/register", data={"name": "x", "email": "minsu@example.com",
                                       "password": "long-enough-pw", "csrf_token": token})
-    assert r.status_code == 409 and "이미 등록된 이메일입니다." in r.get_data(as_text=True)
+    assert r.status_code == 400 and "계정을 만들 수 없습니다" in r.get_data(as_text=True)
 
 
 def test_wrong_password_is_refused(w, app):
@@ -66,9 +66,10 @@ def test_wrong_password_is_refused(w, app):
 def test_session_cookie_flags(w, app):
     client = app.test_client()
     r = login(client, USERS["alice"])
-    cookie = r.headers.get("Set-Cookie", "")
-    assert cookie.startswith("session=")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    cookies = {c.split("=", 1)[0]: c for c in r.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"session", "device"}  # device: this browser is known (throttling)
+    for cookie in cookies.values():
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert r.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
 

@@ -32,6 +32,37 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
             click.echo(f"password: {pw}")
 
 
+@user_group.command("reset-link")
+@click.option("--email", required=True)
+@click.option("--hours", type=int, default=None, help="Valid for  [default: QUIZSVC_PASSWORD_RESET_HOURS, 24]")
+@domain_errors
+def reset_link(email: str, hours: int | None) -> None:
+    """Print a one-time link that sets a new password (and signs the account out everywhere).
+
+    It starts with QUIZSVC_BASE_URL; a newer link for the account replaces it."""
+    from quizsvc.services import accounts, password_resets
+
+    with app_session() as (app, session):
+        user = accounts.find_by_email(session, email)
+        valid = hours if hours is not None else int(app.config["PASSWORD_RESET_HOURS"])
+        secret = password_resets.issue(session, user, hours=valid)
+        click.echo(f"{app.config['BASE_URL'].rstrip('/')}/reset/{secret}")
+        click.echo(f"one-time link for {user.email}, valid for {valid} hours", err=True)
+
+
+@user_group.command("signout")
+@click.option("--email", required=True)
+@domain_errors
+def signout(email: str) -> None:
+    """End every browser session of the account (API tokens are revoked with `token revoke`)."""
+    from quizsvc.services import accounts
+
+    with app_session() as (_app, session):
+        user = accounts.find_by_email(session, email)
+        accounts.end_sessions(session, user)
+        click.echo(f"signed out {user.email} everywhere")
+
+
 @main.group("token")
 def token_group() -> None:
     """API tokens for CI pipelines and scripts."""

@@ -1,6 +1,7 @@
 """The ORM models. Import from here so every table is registered on ``Base.metadata``."""
 
 from quizsvc.models.assignments import Assignment, ScorePolicy, Submission, SubmissionStatus
+from quizsvc.models.auth import PasswordReset, RateLimitCounter
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
 from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
@@ -18,7 +19,9 @@ __all__ = [
     "Enrollment",
     "FeedbackPolicy",
     "Item",
+    "PasswordReset",
     "Quiz",
+    "RateLimitCounter",
     "Response",
     "ScorePolicy",
     "Submission",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,10 +26,20 @@ class User(UserMixin, Base):
     can_create_courses: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(8), default="ko")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every login session (Flask-Login's alternative id): replacing it ends them all.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: new_session_token())
 
     enrollments: Mapped[list[Enrollment]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    def get_id(self) -> str:
+        """What the session cookie names: a cookie made before the token changed names nobody."""
+        return f"{self.id}:{self.session_token}"
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)

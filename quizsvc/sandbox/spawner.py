@@ -28,7 +28,11 @@ def popen(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
             # One worker that never exits: ThreadPoolExecutor keeps idle workers until shutdown.
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
         executor = _executor
-    return executor.submit(subprocess.Popen, argv, **kwargs).result()
+    return executor.submit(_start, argv, kwargs).result()
+
+
+def _start(argv: list[str], kwargs: dict[str, Any]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, **kwargs)
 
 
 def _forget_after_fork() -> None:

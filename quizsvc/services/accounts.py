@@ -1,15 +1,18 @@
-"""Users: create, authenticate, look up."""
+"""Users: create, authenticate, look up; passwords and the end of login sessions."""
 
 from __future__ import annotations
 
+import hmac
 import re
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quizsvc.errors import Conflict, Invalid, not_found
+from quizsvc.errors import Conflict, Invalid, Unauthorized, not_found
 from quizsvc.models import User
+from quizsvc.models.users import new_session_token
 from quizsvc.services.passwords import DUMMY_HASH, hash_password, verify_password
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$")
@@ -37,11 +40,7 @@ def create_user(
     email = normalize_email(email)
     if not _EMAIL.match(email):
         raise Invalid("이메일 주소 형식이 잘못되었습니다.", "That e-mail address is not valid.")
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(
-            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다.",
-            f"The password needs at least {MIN_PASSWORD} characters.",
-        )
+    check_password_length(password)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise Conflict("이미 등록된 이메일입니다.", "That e-mail address is already registered.")
     user = User(
@@ -53,7 +52,11 @@ def create_user(
         locale=locale if locale in ("ko", "en") else "ko",
     )
     session.add(user)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # registered by a concurrent request since the check above
+        session.rollback()
+        raise Conflict("이미 등록된 이메일입니다.", "That e-mail address is already registered.") from None
     return user
 
 
@@ -65,14 +68,45 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if verify_password(user.password_hash, password) else None
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise Invalid(
             f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다.",
             f"The password needs at least {MIN_PASSWORD} characters.",
         )
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every login session of the account (the caller may log in again)."""
+    check_password_length(password)
     user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
     session.commit()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise Unauthorized("현재 비밀번호가 올바르지 않습니다.", "The current password is wrong.")
+    set_password(session, user, new)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working."""
+    user.session_token = new_session_token()
+    session.commit()
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user a login session names (``"<id>:<token>"``), if the token is still theirs."""
+    user_id, sep, token = session_id.partition(":")
+    if not sep or not token or not (user_id.isascii() and user_id.isdigit()):
+        return None
+    if not 0 < int(user_id) <= 2**31 - 1:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 def get_user(session: Session, user_id: int) -> User:

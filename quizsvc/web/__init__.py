@@ -15,6 +15,7 @@ from quizsvc.db import get_session
 from quizsvc.errors import DomainError
 from quizsvc.models import User
 from quizsvc.rendering import markdown_inline, markdown_to_html
+from quizsvc.services import accounts
 from quizsvc.web.text_input import refuse_control_characters
 
 login_manager = LoginManager()
@@ -23,11 +24,10 @@ login_manager.login_message = None  # the login page explains itself
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return get_session().get(User, int(user_id))
-    except ValueError:
-        return None
+def _load_user(session_id: str) -> User | None:
+    # The cookie names the user's current session token too: logout, a new password and
+    # "sign out everywhere" replace it, so a copied cookie ends with them.
+    return accounts.user_for_session(get_session(), session_id)
 
 
 def lang() -> str:
@@ -60,10 +60,11 @@ def wants_json() -> bool:
 
 
 def init_web(app: Flask) -> None:
-    from quizsvc.web import account, assignments, auth, health, staff, student
+    from quizsvc.web import account, assignments, auth, health, staff, student, throttle
 
     login_manager.init_app(app)
     app.before_request(refuse_control_characters)
+    throttle.init_app(app)
     for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp, assignments.bp):
         app.register_blueprint(bp)
 

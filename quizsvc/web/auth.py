@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -20,25 +17,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from quizsvc.db import get_session
-from quizsvc.errors import DomainError
-from quizsvc.services import accounts
+from quizsvc.errors import Conflict, DomainError
+from quizsvc.services import accounts, password_resets
 from quizsvc.web import flash_error
-from quizsvc.web.forms import ActionForm, LoginForm, RegisterForm
+from quizsvc.web.forms import ActionForm, LoginForm, NewPasswordForm, RegisterForm
+from quizsvc.web.throttle import Throttled, throttle, throttled_page
 
 bp = Blueprint("auth", __name__)
-
-# Failed logins per client address in a sliding window. Per process: it slows guessing down,
-# it does not replace a front proxy's limits in a multi-process deployment.
-_failures: dict[str, deque[float]] = defaultdict(deque)
-WINDOW = 300.0
-
-
-def _too_many(addr: str) -> bool:
-    q = _failures[addr]
-    now = time.monotonic()
-    while q and now - q[0] > WINDOW:
-        q.popleft()
-    return len(q) >= current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,15 +39,18 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        addr = request.remote_addr or "?"
-        if _too_many(addr):
-            flash(_("Too many failed logins. Wait a few minutes and try again."), "error")
-            return render_template("auth/login.html", form=form), 429
-        user = accounts.authenticate(get_session(), form.email.data or "", form.password.data or "")
+        email = accounts.normalize_email(form.email.data or "")
+        try:
+            counted = throttle().take(throttle().login_counters(email))
+        except Throttled as exc:
+            return throttled_page("auth/login.html", form, exc)
+        user = accounts.authenticate(get_session(), email, form.password.data or "")
         if user is not None:
+            throttle().give_back(counted)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        _failures[addr].append(time.monotonic())
+            resp = redirect(_safe_next(request.args.get("next")))
+            throttle().remember_device(resp, email)
+            return resp
         flash(_("Wrong e-mail or password."), "error")
         status = 401
     elif request.method == "POST":
@@ -74,17 +62,32 @@ def login():  # type: ignore[no-untyped-def]
 def register():  # type: ignore[no-untyped-def]
     form = RegisterForm()
     if form.validate_on_submit():
+        # Only refused registrations count: that is how one probes for existing addresses.
+        try:
+            counted = throttle().take(throttle().register_counters())
+        except Throttled as exc:
+            return throttled_page("auth/register.html", form, exc)
         try:
             user = accounts.create_user(
                 get_session(), form.email.data or "", form.name.data or "", form.password.data or "",
                 locale=request.cookies.get("lang", "ko"),
             )
+        except Conflict:
+            # Without e-mail delivery a registration either succeeds or not; the answer at
+            # least does not say that the address has an account (and the attempt counts).
+            flash(_("An account could not be created with these details. If you already have "
+                    "an account, log in; if you forgot its password, ask your instructor for a "
+                    "reset link."), "error")
+            return render_template("auth/register.html", form=form), 400
         except DomainError as exc:
             flash_error(exc)
             return render_template("auth/register.html", form=form), exc.status
+        throttle().give_back(counted)
         login_user(user)
         flash(_("Welcome! Join a course with the code your instructor gave you."), "info")
-        return redirect(url_for("student.dashboard"))
+        resp = redirect(url_for("student.dashboard"))
+        throttle().remember_device(resp, user.email)
+        return resp
     return render_template("auth/register.html", form=form), 400 if request.method == "POST" else 200
 
 
@@ -92,8 +95,26 @@ def register():  # type: ignore[no-untyped-def]
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     if ActionForm().validate_on_submit():
+        # Server-side: the cookie just used (and any copy of it) names a token that is gone.
+        # That ends the account's sessions on every device, which on a shared lab machine is
+        # the safe side.
+        accounts.end_sessions(get_session(), current_user)
         logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    """The one-time link an instructor or administrator issued (services.password_resets)."""
+    session = get_session()
+    password_resets.pending(session, token)  # a spent, expired or unknown link: 422 page
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        password_resets.use(session, token, form.password.data or "")
+        flash(_("Your new password is set and every session of the account has ended. Log in with it."), "info")
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status, {"Cache-Control": "no-store"}
 
 
 @bp.post("/lang/<code>")

@@ -27,6 +27,7 @@ from quizsvc.models import Item, Quiz
 from quizsvc.queue import get_dispatcher
 from quizsvc.quiz import bank as bank_fmt
 from quizsvc.quiz.registry import all_types
+from quizsvc.services import accounts, password_resets
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
@@ -80,6 +81,23 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
         members=members, status_of=quiz_svc.status_of, form=ActionForm(),
         can_edit=course_svc.can_edit(session, current_user, c),
     )
+
+
+@bp.post("/courses/<int:course_id>/members/<int:user_id>/reset-link")
+@login_required
+def member_reset_link(course_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    """A one-time password reset link for a student, shown once to pass on (no e-mail)."""
+    session = get_session()
+    c = course_svc.get_course(session, course_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff.course", course_id=c.id))
+    target = accounts.get_user(session, user_id)
+    password_resets.require_can_issue(session, current_user, target, c)
+    hours = int(current_app.config["PASSWORD_RESET_HOURS"])
+    secret = password_resets.issue(session, target, hours=hours, actor=current_user)
+    link = url_for("auth.reset_password", token=secret, _external=True)
+    return (render_template("staff/reset_link.html", course=c, user=target, link=link, hours=hours),
+            200, {"Cache-Control": "no-store"})
 
 
 def _quiz_input(form: QuizForm) -> dict[str, Any]:
