@@ -12,6 +12,7 @@ import pytest
 from helpers import backend, csrf_token, login, make_user
 from sqlalchemy import select
 
+from quizsvc import settings as app_settings
 from quizsvc.db import get_session
 from quizsvc.grading import registry
 from quizsvc.models import Assignment, CourseRole, Submission, SubmissionStatus, utcnow
@@ -371,7 +372,7 @@ def test_late_penalty_and_close(app, setup):
 
 
 def test_rate_and_count_limits(app, client, setup):
-    app.config["SUBMIT_RATE_PER_MIN"] = 2
+    app.extensions["quizsvc.settings"] = app_settings.of(app).model_copy(update={"submit_rate_per_min": 2})
     h = _auth(setup["alice"])
     for _ in range(2):
         assert client.post("/api/v1/assignments/batchnorm/submissions", headers=h,

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from quizsvc import settings as app_settings
 from quizsvc.api import bp
 from quizsvc.api.auth import api_user, require_token
 from quizsvc.api.body import json_body
@@ -134,7 +135,7 @@ def create_submission(slug: str):  # type: ignore[no-untyped-def]
     code, filename = _read_submission()
     sub = submission_svc.submit(session, api_user(), a, code, filename, via="api",
                                 dispatcher=get_dispatcher(current_app),
-                                limits=submission_svc.Limits(current_app.config["SUBMIT_RATE_PER_MIN"]))
+                                limits=submission_svc.Limits(app_settings.current().submit_rate_per_min))
     if wait:
         sub = _wait_for(sub.id, wait)
     done = sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR)

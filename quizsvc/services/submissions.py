@@ -9,7 +9,6 @@ twice, and a worker that died mid-job leaves a lease that a sweep hands to someo
 from __future__ import annotations
 
 import math
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,13 +26,14 @@ from quizsvc.grading.runner import Runner
 from quizsvc.models import Assignment, ScorePolicy, Submission, SubmissionStatus, User, utcnow
 from quizsvc.services import courses as course_svc
 from quizsvc.services.assignments import require_visible
+from quizsvc.settings import DEFAULTS
 
 MAX_SOURCE_BYTES = 256 * 1024
 ALLOWED_SUFFIXES = (".py", ".ipynb")
 BLANK = " \t\n\r\f\v"  # code of only these is empty (the API document states the same set)
 # A claim older than this is presumed dead (grading takes milliseconds; the sandbox's wall limit
 # is seconds). QUIZSVC_LEASE_SECONDS shortens it for fault tests.
-LEASE_SECONDS = int(os.environ.get("QUIZSVC_LEASE_SECONDS", "60"))
+LEASE_SECONDS = DEFAULTS.lease_seconds
 MAX_DELIVERIES = 3  # grading attempts before a submission is marked ``error``
 
 
@@ -294,12 +294,14 @@ def _finish_params(job: _Job, result: GradeResult) -> dict[str, Any]:
             "p_finished": utcnow()}
 
 
-def process(session: Session, submission_id: int, runner: Runner | None = None) -> bool:
+def process(session: Session, submission_id: int, runner: Runner | None = None, *,
+            lease_seconds: int = LEASE_SECONDS) -> bool:
     """Claim, grade and finish one submission. Returns whether this call graded it."""
-    return submission_id in process_batch(session, [submission_id], runner)
+    return submission_id in process_batch(session, [submission_id], runner, lease_seconds=lease_seconds)
 
 
-def process_batch(session: Session, submission_ids: list[int], runner: Runner | None = None) -> set[int]:
+def process_batch(session: Session, submission_ids: list[int], runner: Runner | None = None, *,
+                  lease_seconds: int = LEASE_SECONDS) -> set[int]:
     """Claim, grade and finish submissions (those nobody else holds) with one claim statement
     and one finishing transaction; returns the ids this call graded.
 
@@ -310,7 +312,7 @@ def process_batch(session: Session, submission_ids: list[int], runner: Runner | 
     finished: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     retry: Exception | None = None
-    for job in _take(session, submission_ids):
+    for job in _take(session, submission_ids, lease_seconds):
         try:
             result = grade_source(job.grader, job.source, filename=job.filename, runner=runner,
                                   language=job.language)

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from quizsvc import settings as app_settings
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError
 from quizsvc.grading import registry
@@ -64,7 +65,7 @@ def submit(assignment_id: int):  # type: ignore[no-untyped-def]
     try:
         sub = submission_svc.submit(
             session, current_user, a, source, filename, via="web", dispatcher=get_dispatcher(current_app),
-            limits=submission_svc.Limits(current_app.config["SUBMIT_RATE_PER_MIN"]))
+            limits=submission_svc.Limits(app_settings.current().submit_rate_per_min))
     except DomainError as exc:
         flash_error(exc)
         subs = submission_svc.submissions_of(session, current_user, a)

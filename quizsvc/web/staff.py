@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from quizsvc import settings as app_settings
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError, Invalid
 from quizsvc.models import Item, Quiz
@@ -93,7 +94,7 @@ def member_reset_link(course_id: int, user_id: int):  # type: ignore[no-untyped-
         return redirect(url_for("staff.course", course_id=c.id))
     target = accounts.get_user(session, user_id)
     password_resets.require_can_issue(session, current_user, target, c)
-    hours = int(current_app.config["PASSWORD_RESET_HOURS"])
+    hours = app_settings.current().password_reset_hours
     secret = password_resets.issue(session, target, hours=hours, actor=current_user)
     link = url_for("auth.reset_password", token=secret, _external=True)
     return (render_template("staff/reset_link.html", course=c, user=target, link=link, hours=hours),
