@@ -105,7 +105,7 @@ class InProcessDispatcher:
 
     def _run(self, batch: list[int]) -> None:
         from quizsvc.db import get_grading_session
-        from quizsvc.services.submissions import process_batch
+        from quizsvc.services.submissions.claims import process_batch
 
         try:
             with self.app.app_context():
@@ -128,7 +128,7 @@ class InProcessDispatcher:
     def sweep(self) -> int:
         """Re-dispatch queued submissions and expired claims (after a crash or restart)."""
         from quizsvc.db import get_session
-        from quizsvc.services.submissions import pending_ids
+        from quizsvc.services.submissions.claims import pending_ids
 
         with self.app.app_context():
             ids = pending_ids(get_session())

@@ -16,7 +16,7 @@ def grade_submission(self, submission_id: int) -> str:  # type: ignore[no-untype
     from quizsvc.db import get_session
     from quizsvc.grading.runner import default_runner
     from quizsvc.models import Submission, SubmissionStatus, utcnow
-    from quizsvc.services.submissions import process
+    from quizsvc.services.submissions.claims import process
 
     session = get_session()
     settings = app_settings.current()  # the task runs in the worker's app context

@@ -22,7 +22,7 @@ def sweep(app: Any) -> int:
     """Re-publish jobs whose message may be lost: old queued rows and expired claims."""
     from quizsvc.db import get_session
     from quizsvc.queue.tasks import grade_submission
-    from quizsvc.services.submissions import pending_ids
+    from quizsvc.services.submissions.claims import pending_ids
 
     with app.app_context():
         ids = pending_ids(get_session(), queued_older_than=QUEUED_GRACE_SECONDS)

@@ -33,9 +33,10 @@ from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
-from quizsvc.services import submissions as submission_svc
 from quizsvc.services.attempts import item_view
 from quizsvc.services.gradebook import gradebook as build_gradebook
+from quizsvc.services.submissions import regrading
+from quizsvc.services.submissions import results as submission_results
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm, CourseForm, ItemForm, QuizForm
 
@@ -380,8 +381,8 @@ def _staff_assignment(assignment_id: int, *, editor: bool = False) -> tuple[Any,
 def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
     session, a = _staff_assignment(assignment_id)
     return render_template("staff/assignment.html", assignment=a, form=ActionForm(),
-                           submissions=submission_svc.recent_submissions(session, a),
-                           progress=submission_svc.progress(session, a),
+                           submissions=submission_results.recent_submissions(session, a),
+                           progress=regrading.progress(session, a),
                            can_edit=course_svc.can_edit(session, current_user, a.course))
 
 
@@ -389,7 +390,7 @@ def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def assignment_progress(assignment_id: int):  # type: ignore[no-untyped-def]
     session, a = _staff_assignment(assignment_id)
-    return jsonify(submission_svc.progress(session, a))
+    return jsonify(regrading.progress(session, a))
 
 
 @bp.post("/assignments/<int:assignment_id>/regrade")
@@ -397,7 +398,7 @@ def assignment_progress(assignment_id: int):  # type: ignore[no-untyped-def]
 def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
     session, a = _staff_assignment(assignment_id, editor=True)
     if ActionForm().validate_on_submit():
-        n = submission_svc.regrade(session, current_user, a, get_dispatcher(current_app))
+        n = regrading.regrade(session, current_user, a, get_dispatcher(current_app))
         flash(_("%(n)s submissions queued for regrading.", n=n), "info")
     return redirect(url_for("staff.assignment", assignment_id=a.id))
 
