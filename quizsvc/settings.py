@@ -28,8 +28,8 @@ class Settings(BaseModel):
 
     # -- where things are ---------------------------------------------------------------------
     instance_path: str = Field(default="", description="instance folder: SQLite database, secret key, demo logins (empty: ./instance)")
-    database_url: str = Field(default="", description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (empty: SQLite in the instance folder)")
-    secret_key: str = Field(default="", description="signs sessions; the same on every web process (empty: generated once, kept in the instance folder)")
+    database_url: str = Field(default="", repr=False, description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (empty: SQLite in the instance folder)")
+    secret_key: str = Field(default="", repr=False, description="signs sessions; the same on every web process (empty: generated once, kept in the instance folder)")
     base_url: str = Field(default="http://127.0.0.1:5000", description="how users reach the service; starts the reset links the CLI prints")
     # -- the web tier -------------------------------------------------------------------------
     session_cookie_secure: bool = Field(default=False, description="1 behind HTTPS: cookies only over HTTPS, and HSTS on every response")
@@ -41,10 +41,10 @@ class Settings(BaseModel):
     login_limit_per_address: str = Field(default="50 per 15 minutes", description="failed logins from one client address, to any accounts")
     login_limit_per_device: str = Field(default="10 per 15 minutes", description="failed logins to one account from a browser that logged in to it before")
     register_limit_per_address: str = Field(default="10 per hour", description="refused registrations from one client address")
-    ratelimit_storage_url: str = Field(default="", description="where the login counters live (empty: a redis:// broker, else the database)")
+    ratelimit_storage_url: str = Field(default="", repr=False, description="where the login counters live (empty: a redis:// broker, else the database)")
     submit_rate_per_min: int = Field(default=30, gt=0, description="code submissions per student per minute, across assignments")
     # -- grading ------------------------------------------------------------------------------
-    broker_url: str = Field(default="", description="redis:// or amqp://: grade on `quizsvc worker`s (empty: in the web process)")
+    broker_url: str = Field(default="", repr=False, description="redis:// or amqp://: grade on `quizsvc worker`s (empty: in the web process)")
     celery_queue: str = Field(default="quizsvc-grading", min_length=1, description="the Celery queue grading jobs go to")
     pool_size: int = Field(default=0, ge=0, description="sandboxed fork servers per grading process, and grading threads to feed them (0: one per core)")
     sweep_seconds: float = Field(default=15.0, gt=0, description="how often queued rows and expired claims are looked for")

@@ -33,6 +33,12 @@ def test_defaults_and_types() -> None:
     assert o.pool_size == 2
 
 
+def test_secrets_stay_out_of_the_repr() -> None:
+    s = from_environment(environ={"QUIZSVC_SECRET_KEY": "k3y", "QUIZSVC_DATABASE_URL": "postgresql://u:pw@h/d",
+                                  "QUIZSVC_BROKER_URL": "redis://:pw@r/0"})
+    assert s.secret_key == "k3y" and "k3y" not in repr(s) and "pw" not in repr(s)
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("POOL_SIZE", "abc"), ("POOL_SIZE", "-1"), ("SWEEP_SECONDS", "0"), ("RUNNER", "lukewarm"),
     ("SANDBOX_MIN_LEVEL", "max"), ("LOGIN_LIMIT_PER_ACCOUNT", "lots"), ("TRUSTED_PROXIES", "one"),
