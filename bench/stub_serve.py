@@ -51,9 +51,9 @@ def install(mode: str) -> None:
     runner = _replay_runner()
     InProcessDispatcher.runner = lambda self: runner  # type: ignore[method-assign]
     if mode == "all":
-        from quizsvc.services import submissions
+        from quizsvc.services.submissions import claims
 
-        real = submissions.grade_source
+        real = claims.grade_source
         results: dict[tuple[str, str, str, str], Any] = {}
         lock = threading.Lock()
 
@@ -66,7 +66,7 @@ def install(mode: str) -> None:
                                         **kw)
                 return results[key]
 
-        submissions.grade_source = cached_grade  # type: ignore[assignment]
+        claims.grade_source = cached_grade  # type: ignore[assignment]
     elif mode != "runner":
         raise SystemExit(f"QUIZSVC_BENCH_STUB must be 'runner' or 'all', not {mode!r}")
 

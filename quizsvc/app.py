@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +13,31 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from quizsvc import __version__, db, i18n
 from quizsvc.config import build_config
 from quizsvc.services.passwords import use_fast_hashing
+from quizsvc.settings import Settings, from_environment
 
 csrf = CSRFProtect()
 log = logging.getLogger("quizsvc")
 
 
-def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None,
+               settings: Settings | None = None) -> Flask:
+    """The app, with its settings built from ``QUIZSVC_*`` variables and ``overrides`` (keys
+    named as the variables without the prefix; other keys go to Flask's config), unless given.
+    Raises ``quizsvc.settings.SettingsError`` for a bad value."""
+    settings = settings or from_environment(overrides)
     # The instance folder (database, secret key, demo logins) defaults to ./instance in a
     # checkout; QUIZSVC_INSTANCE_PATH moves it, e.g. to /var/lib/quizsvc.
     app = Flask(
         "quizsvc",
-        instance_path=instance_path
-        or (overrides or {}).get("INSTANCE_PATH")
-        or os.environ.get("QUIZSVC_INSTANCE_PATH")
-        or None,
+        instance_path=instance_path or settings.instance_path or None,
         instance_relative_config=True,
         static_folder="web/static",
         template_folder="web/templates",
     )
-    app.config.update(build_config(Path(app.instance_path), overrides))
+    app.extensions["quizsvc.settings"] = settings
+    app.config.update(build_config(Path(app.instance_path), settings, overrides))
     app.config["VERSION"] = __version__
-    use_fast_hashing(bool(app.config.get("PASSWORD_HASH_FAST")))
+    use_fast_hashing(settings.password_hash_fast)
     db.init_app(app)
     from quizsvc import queue
 
@@ -44,8 +47,8 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
 
     # Behind n trusted proxies the client's address and scheme are the ones they forwarded;
     # with none (the default) X-Forwarded-* is ignored, so nobody can claim another address.
-    if app.config["TRUSTED_PROXIES"]:
-        n = int(app.config["TRUSTED_PROXIES"])
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     from quizsvc.web import init_web
@@ -70,7 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         )
         if request.endpoint != "static":  # pages, API answers and exports are someone's own data
             resp.headers["Cache-Control"] = "no-store"
-        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers should stay on it
+        if settings.session_cookie_secure:  # served over HTTPS: browsers should stay on it
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 

@@ -40,9 +40,9 @@ from world import API, Api, World
 from quizsvc.grading import registry
 from quizsvc.models import Assignment, Course, Quiz, Submission, User
 from quizsvc.services import attempts as attempt_svc
-from quizsvc.services import submissions as submission_svc
 from quizsvc.services import tokens as token_svc
 from quizsvc.services.assignments import ensure_course_assignments
+from quizsvc.services.submissions import acceptance, claims
 
 MAX_EXAMPLES = 30  # per operation and generation mode in the fuzzing phase
 MAX_WAIT = 0.05  # seconds: generated ?wait values above are lowered to this (grading runs meanwhile)
@@ -77,10 +77,10 @@ def seed(w: World, who: str) -> Seeded:
                                                        Assignment.grader == "batchnorm"))
         submission_ids = []
         for person, code in ((user, reference), (bob, "x =")):
-            sub = submission_svc.submit(s, person, assignment, code, via="api")
-            submission_svc.process(s, sub.id)  # graded now, in the sandbox
+            sub = acceptance.submit(s, person, assignment, code, via="api")
+            claims.process(s, sub.id)  # graded now, in the sandbox
             submission_ids.append(sub.id)
-        submission_ids.append(submission_svc.submit(s, user, assignment, "x = 1", via="api").id)  # queued
+        submission_ids.append(acceptance.submit(s, user, assignment, "x = 1", via="api").id)  # queued
         slugs = list(s.scalars(select(Assignment.slug).where(Assignment.course_id == w.course_id)))
         _, token = token_svc.create_token(s, user, "schemathesis", ALL_SCOPES)
         ids = {"course_id": [w.course_id], "quiz_id": [q.id for q in quizzes], "attempt_id": attempt_ids,

@@ -12,11 +12,13 @@ import pytest
 from helpers import backend, csrf_token, login, make_user
 from sqlalchemy import select
 
+from quizsvc import settings as app_settings
 from quizsvc.db import get_session
 from quizsvc.grading import registry
 from quizsvc.models import Assignment, CourseRole, Submission, SubmissionStatus, utcnow
-from quizsvc.services import courses, submissions, tokens
+from quizsvc.services import courses, tokens
 from quizsvc.services.assignments import ensure_course_assignments
+from quizsvc.services.submissions import acceptance, claims
 
 REFERENCE = registry.get("batchnorm").solutions[0].source
 
@@ -85,7 +87,7 @@ def test_an_accepted_submission_is_held_exactly_as_stored(app, setup):
         s = get_session()
         a = s.get(Assignment, setup["bn_id"])
         alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
-        sub = submissions.submit(s, alice, a, REFERENCE, "mine.py", via="api", dispatcher=None)
+        sub = acceptance.submit(s, alice, a, REFERENCE, "mine.py", via="api", dispatcher=None)
         state = inspect(sub)
         columns = [c.key for c in Submission.__table__.columns]
         assert state.persistent and not state.modified and not state.unloaded & set(columns)
@@ -190,20 +192,20 @@ def test_claim_is_idempotent_and_finish_needs_the_claim(app, setup):
         s = get_session()
         a = s.get(Assignment, setup["bn_id"])
         user = a.course.enrollments[1].user
-        sub = submissions.submit(s, user, a, REFERENCE, dispatcher=None)
-        first = submissions.claim(s, sub.id)
+        sub = acceptance.submit(s, user, a, REFERENCE, dispatcher=None)
+        first = claims.claim(s, sub.id)
         assert first is not None
-        assert submissions.claim(s, sub.id) is None  # a duplicate delivery gets nothing
-        assert submissions.process(s, sub.id) is False  # and does not grade
+        assert claims.claim(s, sub.id) is None  # a duplicate delivery gets nothing
+        assert claims.process(s, sub.id) is False  # and does not grade
         # The holder's lease expires (its worker died): the next delivery takes over and grades.
         s.execute(Submission.__table__.update().where(Submission.id == sub.id)
                   .values(lease_until=utcnow() - timedelta(seconds=1)))
         s.commit()
-        assert submissions.pending_ids(s, stale_only=True) == [sub.id]
-        assert submissions.process(s, sub.id) is True
+        assert claims.pending_ids(s, stale_only=True) == [sub.id]
+        assert claims.process(s, sub.id) is True
         s.refresh(sub)
         assert sub.status == SubmissionStatus.GRADED and sub.deliveries == 2 and sub.grade_count == 1
-        assert submissions.process(s, sub.id) is False  # graded exactly once
+        assert claims.process(s, sub.id) is False  # graded exactly once
 
 
 def test_grading_failure_is_retried_then_reported(app, setup):
@@ -215,14 +217,14 @@ def test_grading_failure_is_retried_then_reported(app, setup):
         s = get_session()
         a = s.get(Assignment, setup["bn_id"])
         alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
-        sub = submissions.submit(s, alice, a, REFERENCE, dispatcher=None)
-        for attempt in range(1, submissions.MAX_DELIVERIES):
+        sub = acceptance.submit(s, alice, a, REFERENCE, dispatcher=None)
+        for attempt in range(1, claims.MAX_DELIVERIES):
             with pytest.raises(RuntimeError, match="sandbox unavailable"):  # the dispatcher retries
-                submissions.process(s, sub.id, Broken())
+                claims.process(s, sub.id, Broken())
             assert (sub.status, sub.deliveries, sub.claim) == (SubmissionStatus.QUEUED, attempt, None)
             assert "sandbox unavailable" in sub.error and sub.finished_at is None
-        assert submissions.process(s, sub.id, Broken()) is False  # the last attempt: reported
-        assert sub.status == SubmissionStatus.ERROR and sub.deliveries == submissions.MAX_DELIVERIES
+        assert claims.process(s, sub.id, Broken()) is False  # the last attempt: reported
+        assert sub.status == SubmissionStatus.ERROR and sub.deliveries == claims.MAX_DELIVERIES
         assert sub.finished_at is not None and sub.claim is None and sub.grade_count == 0
 
 
@@ -237,7 +239,7 @@ def test_a_worker_whose_claim_was_taken_over_writes_no_grade(app, setup):
         s = get_session()
         a = s.get(Assignment, setup["bn_id"])
         alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
-        sub = submissions.submit(s, alice, a, REFERENCE, dispatcher=None)
+        sub = acceptance.submit(s, alice, a, REFERENCE, dispatcher=None)
 
         class TakenOverMidway:
             def run(self, *args: Any, **kwargs: Any) -> Any:
@@ -245,10 +247,10 @@ def test_a_worker_whose_claim_was_taken_over_writes_no_grade(app, setup):
                     other.execute(Submission.__table__.update().where(Submission.id == sub.id)
                                   .values(lease_until=utcnow() - timedelta(seconds=1)))
                     other.commit()
-                    assert submissions.claim(other, sub.id) is not None
+                    assert claims.claim(other, sub.id) is not None
                 return default_runner().run(*args, **kwargs)
 
-        assert submissions.process(s, sub.id, TakenOverMidway()) is False
+        assert claims.process(s, sub.id, TakenOverMidway()) is False
         assert sub.status == SubmissionStatus.RUNNING and sub.grade_count == 0 and sub.deliveries == 2
 
 
@@ -264,11 +266,11 @@ def test_a_batch_is_claimed_graded_and_finished_once(app, setup):
         a.due_at, a.late_penalty_per_day = utcnow() - timedelta(hours=1), 0.25
         s.commit()
         mistake = registry.get("batchnorm").mistakes[0]
-        ids = [submissions.submit(s, user, a, source, dispatcher=None).id
+        ids = [acceptance.submit(s, user, a, source, dispatcher=None).id
                for user, source in ((alice, REFERENCE), (bob, REFERENCE), (alice, mistake.source))]
-        held = submissions.submit(s, bob, a, REFERENCE, dispatcher=None).id
-        assert submissions.claim(s, held) is not None  # another worker has this one
-        graded = submissions.process_batch(s, [*ids, held, 10**6])
+        held = acceptance.submit(s, bob, a, REFERENCE, dispatcher=None).id
+        assert claims.claim(s, held) is not None  # another worker has this one
+        graded = claims.process_batch(s, [*ids, held, 10**6])
         assert graded == set(ids)
         rows = {sid: s.get(Submission, sid) for sid in [*ids, held]}
         for sid in ids:
@@ -279,7 +281,7 @@ def test_a_batch_is_claimed_graded_and_finished_once(app, setup):
         assert rows[ids[0]].score == rows[ids[0]].max_score * 0.75  # full marks, one day late
         assert mistake.key in [d["key"] for d in rows[ids[2]].result["diagnoses"]]
         assert rows[held].status == SubmissionStatus.RUNNING and rows[held].grade_count == 0
-        assert submissions.process_batch(s, ids) == set()  # a duplicate delivery grades nothing
+        assert claims.process_batch(s, ids) == set()  # a duplicate delivery grades nothing
 
 
 def test_a_failure_in_a_batch_is_retried_alone(app, setup):
@@ -301,14 +303,14 @@ def test_a_failure_in_a_batch_is_retried_alone(app, setup):
         s = get_session()
         a = s.get(Assignment, setup["bn_id"])
         alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
-        ids = [submissions.submit(s, alice, a, REFERENCE, dispatcher=None).id for _ in range(3)]
+        ids = [acceptance.submit(s, alice, a, REFERENCE, dispatcher=None).id for _ in range(3)]
         with pytest.raises(RuntimeError, match="sandbox unavailable"):
-            submissions.process_batch(s, ids, FailsOnce())
+            claims.process_batch(s, ids, FailsOnce())
         statuses = [s.get(Submission, sid) for sid in ids]
         assert [sub.status for sub in statuses] == [SubmissionStatus.GRADED, SubmissionStatus.QUEUED,
                                                     SubmissionStatus.GRADED]
         assert "sandbox unavailable" in statuses[1].error and statuses[1].claim is None
-        assert submissions.process_batch(s, ids) == {ids[1]}  # the retry grades the rest
+        assert claims.process_batch(s, ids) == {ids[1]}  # the retry grades the rest
 
 
 def test_a_burst_through_the_dispatcher_is_graded_once_each(app, client, setup):
@@ -341,8 +343,8 @@ def test_grading_reads_the_authors_language_and_stores_the_full_result(app, setu
         for locale in ("en", "ko"):
             alice.locale = locale
             s.commit()
-            sub = submissions.submit(s, alice, a, REFERENCE + f"\n# {locale}\n")
-            assert submissions.process(s, sub.id)
+            sub = acceptance.submit(s, alice, a, REFERENCE + f"\n# {locale}\n")
+            assert claims.process(s, sub.id)
             s.refresh(sub)
             assert sub.status == SubmissionStatus.GRADED and sub.result["language"] == locale
             assert sub.score == sub.max_score == sub.result["max_score"] and sub.late_days == 0
@@ -360,18 +362,18 @@ def test_late_penalty_and_close(app, setup):
         a.closes_at = utcnow() + timedelta(days=1)
         s.commit()
         alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
-        sub = submissions.submit(s, alice, a, REFERENCE)
-        assert submissions.process(s, sub.id)
+        sub = acceptance.submit(s, alice, a, REFERENCE)
+        assert claims.process(s, sub.id)
         s.refresh(sub)
         assert sub.late_days == 2 and sub.score == pytest.approx(sub.raw_score * 0.5)
         a.closes_at = utcnow() - timedelta(seconds=1)
         s.commit()
         with pytest.raises(Exception, match="closed"):
-            submissions.submit(s, alice, a, REFERENCE)
+            acceptance.submit(s, alice, a, REFERENCE)
 
 
 def test_rate_and_count_limits(app, client, setup):
-    app.config["SUBMIT_RATE_PER_MIN"] = 2
+    app.extensions["quizsvc.settings"] = app_settings.of(app).model_copy(update={"submit_rate_per_min": 2})
     h = _auth(setup["alice"])
     for _ in range(2):
         assert client.post("/api/v1/assignments/batchnorm/submissions", headers=h,
@@ -389,7 +391,7 @@ def test_restart_sweeps_queued_submissions(app, setup):
         s = get_session()
         a = s.get(Assignment, setup["bn_id"])
         alice = s.get(type(a.course.enrollments[0].user), setup["alice_id"])
-        sub = submissions.submit(s, alice, a, REFERENCE, dispatcher=None)
+        sub = acceptance.submit(s, alice, a, REFERENCE, dispatcher=None)
     dispatcher = app.extensions["quizsvc.dispatcher"]
     dispatcher.start()
     deadline = time.monotonic() + 20

@@ -20,6 +20,7 @@ from world import USERS
 from quizsvc.app import create_app
 from quizsvc.db import get_engine
 from quizsvc.models import RateLimitCounter
+from quizsvc.settings import build
 from quizsvc.web.throttle import storage_url
 from quizsvc.web.throttle_storage import DatabaseStorage
 
@@ -149,10 +150,10 @@ def test_behind_one_trusted_proxy_each_client_is_counted_by_its_forwarded_addres
 
 
 def test_storage_defaults_to_a_redis_broker_else_the_database() -> None:
-    assert storage_url({"BROKER_URL": ""}) == "quizsvc-db://"
-    assert storage_url({"BROKER_URL": "amqp://guest@rabbit//"}) == "quizsvc-db://"
-    assert storage_url({"BROKER_URL": "redis://redis:6379/0"}) == "redis://redis:6379/0"
-    assert storage_url({"BROKER_URL": "redis://r/0", "RATELIMIT_STORAGE_URL": "redis://other/1"}) == "redis://other/1"
+    assert storage_url(build({"BROKER_URL": ""})) == "quizsvc-db://"
+    assert storage_url(build({"BROKER_URL": "amqp://guest@rabbit//"})) == "quizsvc-db://"
+    assert storage_url(build({"BROKER_URL": "redis://redis:6379/0"})) == "redis://redis:6379/0"
+    assert storage_url(build({"BROKER_URL": "redis://r/0", "RATELIMIT_STORAGE_URL": "redis://other/1"})) == "redis://other/1"
 
 
 def test_database_counters_are_exact_under_concurrent_increments(app):

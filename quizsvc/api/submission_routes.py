@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from quizsvc import settings as app_settings
 from quizsvc.api import bp
 from quizsvc.api.auth import api_user, require_token
 from quizsvc.api.body import json_body
@@ -21,7 +22,7 @@ from quizsvc.queue import get_dispatcher
 from quizsvc.schemas import parse_input
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
-from quizsvc.services import submissions as submission_svc
+from quizsvc.services.submissions import acceptance, formatting, results
 
 MAX_WAIT = 60.0
 # What the OpenAPI document states for JSON bodies (``$`` there ends the string, as ``\Z`` here).
@@ -31,7 +32,7 @@ FORMATS = ("json", "junit", "gradescope")
 
 class SubmissionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=submission_svc.MAX_SOURCE_BYTES)
+    code: str = Field(min_length=1, max_length=acceptance.MAX_SOURCE_BYTES)
     filename: str = Field(default="solution.py", min_length=1, max_length=200)
 
 
@@ -55,7 +56,7 @@ def submission_json(sub: Submission, *, staff: bool = False) -> dict[str, Any]:
         "status": sub.status.value, "filename": sub.filename, "via": sub.via,
         "created_at": iso(sub.created_at), "finished_at": iso(sub.finished_at),
         "score": sub.score, "raw_score": sub.raw_score, "max_score": sub.max_score, "late_days": sub.late_days,
-        "result": submission_svc.public_result(sub, staff=staff) or None,
+        "result": formatting.public_result(sub, staff=staff) or None,
         "error": "grading failed; staff have been told" if sub.status == SubmissionStatus.ERROR else None,
     }
 
@@ -83,7 +84,7 @@ def _read_submission() -> tuple[str, str]:
         upload = request.files.get("file")
         if upload is None:
             raise Invalid("'file' 필드로 파일을 올리세요.", "Upload the file in a 'file' field.")
-        raw = upload.read(submission_svc.MAX_SOURCE_BYTES + 1)
+        raw = upload.read(acceptance.MAX_SOURCE_BYTES + 1)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -132,9 +133,9 @@ def create_submission(slug: str):  # type: ignore[no-untyped-def]
     wait = _wait_seconds()
     a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
     code, filename = _read_submission()
-    sub = submission_svc.submit(session, api_user(), a, code, filename, via="api",
+    sub = acceptance.submit(session, api_user(), a, code, filename, via="api",
                                 dispatcher=get_dispatcher(current_app),
-                                limits=submission_svc.Limits(current_app.config["SUBMIT_RATE_PER_MIN"]))
+                                limits=acceptance.Limits(app_settings.current().submit_rate_per_min))
     if wait:
         sub = _wait_for(sub.id, wait)
     done = sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR)
@@ -149,7 +150,7 @@ def create_submission(slug: str):  # type: ignore[no-untyped-def]
 def list_submissions(slug: str):  # type: ignore[no-untyped-def]
     session = get_session()
     a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
-    subs = submission_svc.submissions_of(session, api_user(), a)
+    subs = results.submissions_of(session, api_user(), a)
     return jsonify({"submissions": [submission_json(s) for s in subs]})
 
 
@@ -161,7 +162,7 @@ def get_submission(submission_id: int):  # type: ignore[no-untyped-def]
     if fmt not in FORMATS:
         raise Invalid(f"format은 {', '.join(FORMATS)} 중 하나입니다.", f"format must be one of {', '.join(FORMATS)}.")
     wait = _wait_seconds()
-    sub = submission_svc.get_submission(session, api_user(), submission_id)
+    sub = results.get_submission(session, api_user(), submission_id)
     if wait:
         sub = _wait_for(sub.id, wait)
     staff = course_svc.is_staff(session, api_user(), sub.assignment.course)
@@ -169,7 +170,7 @@ def get_submission(submission_id: int):  # type: ignore[no-untyped-def]
         resp = jsonify(submission_json(sub, staff=staff))
         resp.status_code = 200 if fmt == "json" or sub.status == SubmissionStatus.GRADED else 202
         return resp
-    body = submission_svc.formatted_result(sub, fmt)
+    body = formatting.formatted_result(sub, fmt)
     if fmt == "junit":
         return Response(str(body), mimetype="application/xml")
     return jsonify(body)

@@ -12,17 +12,41 @@ import click
 from sqlalchemy.orm import Session
 
 from quizsvc.errors import DomainError
+from quizsvc.settings import Settings, SettingsError, from_environment
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bad_settings(exc: SettingsError) -> None:
+    click.echo(f"error: invalid setting: {exc}", err=True)
+    sys.exit(2)
+
+
+def load_settings() -> Settings:
+    """This process's settings, for commands without an app; a bad value exits 2."""
+    try:
+        return from_environment()
+    except SettingsError as exc:
+        _bad_settings(exc)
+        raise  # unreachable: for type checkers
+
+
+def make_app() -> Any:
+    """The app from this process's settings; a bad value exits 2 with its message."""
+    from quizsvc.app import create_app
+
+    try:
+        return create_app()
+    except SettingsError as exc:
+        _bad_settings(exc)
 
 
 @contextmanager
 def app_session(migrate: bool = True) -> Iterator[tuple[Any, Session]]:
     from quizsvc import migrate as migrations
-    from quizsvc.app import create_app
     from quizsvc.db import get_engine, get_session
 
-    app = create_app()
+    app = make_app()
     with app.app_context():
         if migrate:
             migrations.upgrade(get_engine())

@@ -77,13 +77,20 @@ def grade_local(slug: str, solution: Path, fmt: str, min_score: float | None, la
 
 
 def _runner(cold: bool, isolation: str) -> Runner:
+    from quizsvc.cli.context import load_settings
+
+    settings = load_settings()
+    if isolation == "auto":
+        isolation = settings.sandbox_isolation
+    floor, debug = settings.sandbox_floor, settings.sandbox_debug
     if cold:
         from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
 
-        return SubprocessRunner(isolation=isolation)
+        return SubprocessRunner(isolation=isolation, min_level=floor, debug=debug)
     from quizsvc.sandbox.pool import WarmPool
 
-    return WarmPool(size=1, isolation=isolation)  # one submission: one server is enough
+    # One submission: one server is enough.
+    return WarmPool(size=1, isolation=isolation, min_level=floor, debug=debug)
 
 
 @main.command("assignments")
@@ -100,9 +107,11 @@ def selfcheck(slugs: tuple[str, ...]) -> None:
     """Grade the reference, the correct solutions and every known mistake of each assignment,
     alone and in pairs; exit 0 only when every one is judged right (full marks / loses points
     and is diagnosed as exactly itself)."""
+    from quizsvc.cli.context import load_settings
+    from quizsvc.grading.runner import default_runner
     from quizsvc.grading.selfcheck import run_selfcheck
 
-    rows = run_selfcheck(list(slugs) or None)
+    rows = run_selfcheck(list(slugs) or None, default_runner(load_settings()))
     width = max(len(r.label) for r in rows)
     for row in rows:
         mark = "ok" if row.ok else "WRONG"

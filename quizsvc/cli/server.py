@@ -92,7 +92,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
     """
     from gunicorn.app.base import BaseApplication
 
-    from quizsvc.app import create_app
+    from quizsvc.cli.context import make_app
     from quizsvc.db import dispose_engines
     from quizsvc.server_banner import drop_server_header
 
@@ -105,7 +105,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
             raise click.BadParameter(f"cannot write {access_log}: {exc.strerror}",
                                      param_hint="--access-log") from None
     nworkers = workers or default_workers()
-    app = create_app()
+    app = make_app()
     if no_demo:
         from quizsvc import migrate
         from quizsvc.db import get_engine
@@ -141,22 +141,23 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
 @main.command("demo")
 def demo() -> None:
     """Load the demo course into a new database, or print its logins again."""
-    from quizsvc.app import create_app
+    from quizsvc.cli.context import make_app
 
-    _print_logins(prepare(create_app()), "(start it with: quizsvc serve)")
+    _print_logins(prepare(make_app()), "(start it with: quizsvc serve)")
 
 
 @main.command("worker")
-@click.option("--concurrency", type=int, default=0, help="Grading threads (default: number of cores).")
+@click.option("--concurrency", type=int, default=0,
+              help="Grading threads  [default: QUIZSVC_POOL_SIZE, one per core]")
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(concurrency: int, loglevel: str) -> None:
     """Run a Celery grading worker (needs QUIZSVC_BROKER_URL and a shared database)."""
-    import os
-
-    from quizsvc.app import create_app
+    from quizsvc import settings as app_settings
+    from quizsvc.cli.context import make_app
     from quizsvc.queue.worker import run_worker
 
-    app = create_app()
-    if not app.config.get("BROKER_URL"):
+    app = make_app()
+    settings = app_settings.of(app)
+    if not settings.broker_url:
         raise click.UsageError("set QUIZSVC_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
-    run_worker(app, concurrency or int(app.config.get("POOL_SIZE") or os.cpu_count() or 2), loglevel)
+    run_worker(app, concurrency or settings.grading_pool_size, loglevel)

@@ -40,13 +40,15 @@ def reset_link(email: str, hours: int | None) -> None:
     """Print a one-time link that sets a new password (and signs the account out everywhere).
 
     It starts with QUIZSVC_BASE_URL; a newer link for the account replaces it."""
+    from quizsvc import settings as app_settings
     from quizsvc.services import accounts, password_resets
 
     with app_session() as (app, session):
         user = accounts.find_by_email(session, email)
-        valid = hours if hours is not None else int(app.config["PASSWORD_RESET_HOURS"])
+        settings = app_settings.of(app)
+        valid = hours if hours is not None else settings.password_reset_hours
         secret = password_resets.issue(session, user, hours=valid)
-        click.echo(f"{app.config['BASE_URL'].rstrip('/')}/reset/{secret}")
+        click.echo(f"{settings.base_url.rstrip('/')}/reset/{secret}")
         click.echo(f"one-time link for {user.email}, valid for {valid} hours", err=True)
 
 

@@ -11,18 +11,21 @@ from typing import Any
 
 from flask import Flask
 
+from quizsvc import settings as app_settings
+
 log = logging.getLogger("quizsvc.queue")
 
 
 def init_app(app: Flask) -> Any:
-    if app.config.get("BROKER_URL"):
+    settings = app_settings.of(app)
+    if settings.broker_url:
         from quizsvc.queue.celery_dispatch import CeleryDispatcher
 
-        dispatcher: Any = CeleryDispatcher(app)
+        dispatcher: Any = CeleryDispatcher(app, settings)
     else:
         from quizsvc.queue.inprocess import InProcessDispatcher
 
-        dispatcher = InProcessDispatcher(app)
+        dispatcher = InProcessDispatcher(app, settings)
     app.extensions["quizsvc.dispatcher"] = dispatcher
     return dispatcher
 

@@ -3,16 +3,15 @@ import time. The worker entry point is ``quizsvc worker`` (``quizsvc.queue.worke
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
 
-QUEUE = os.environ.get("QUIZSVC_CELERY_QUEUE", "quizsvc-grading")
+from quizsvc.settings import Settings
 
 
-def celery_init_app(app: Flask) -> Celery:
+def celery_init_app(app: Flask, settings: Settings) -> Celery:
     if "celery" in app.extensions:
         return app.extensions["celery"]  # type: ignore[no-any-return]
 
@@ -23,8 +22,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
-        broker_url=app.config["BROKER_URL"],
-        task_default_queue=QUEUE,
+        broker_url=settings.broker_url,
+        task_default_queue=settings.celery_queue,
         task_acks_late=True,  # a job is acknowledged only after it ran ...
         task_reject_on_worker_lost=True,  # ... and goes back to the queue if its worker dies
         worker_prefetch_multiplier=1,

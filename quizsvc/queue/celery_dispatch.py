@@ -7,14 +7,15 @@ import logging
 from flask import Flask
 
 from quizsvc.queue.celery_app import celery_init_app
+from quizsvc.settings import Settings
 
 log = logging.getLogger("quizsvc.queue")
 
 
 class CeleryDispatcher:
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, settings: Settings) -> None:
         self.app = app
-        celery_init_app(app)
+        celery_init_app(app, settings)
 
     def warm_up(self) -> None:
         """Nothing to warm in the web tier: workers warm their own pools."""

@@ -13,25 +13,24 @@ while another holds work.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import deque
 from typing import Any
 
 from flask import Flask
 
+from quizsvc.settings import Settings
+
 log = logging.getLogger("quizsvc.queue")
 MAX_BATCH = 8  # submissions per claim: bounds the wait for the last result of a batch
 
 
 class InProcessDispatcher:
-    def __init__(self, app: Flask, workers: int | None = None, sweep_seconds: float | None = None,
-                 max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, app: Flask, settings: Settings, max_batch: int = MAX_BATCH) -> None:
         self.app = app
-        self.workers = workers or int(app.config.get("POOL_SIZE") or os.cpu_count() or 2)
-        # How often queued rows and expired claims are looked for (QUIZSVC_SWEEP_SECONDS, as
-        # for Celery workers; fault tests shorten it).
-        self.sweep_seconds = sweep_seconds or float(os.environ.get("QUIZSVC_SWEEP_SECONDS", "30"))
+        self.settings = settings
+        self.workers = settings.grading_pool_size  # one thread per fork server keeps each busy
+        self.sweep_seconds = settings.sweep_seconds
         self.max_batch = max_batch
         self._threads: list[threading.Thread] = []
         self._ready = threading.Condition()
@@ -106,11 +105,12 @@ class InProcessDispatcher:
 
     def _run(self, batch: list[int]) -> None:
         from quizsvc.db import get_grading_session
-        from quizsvc.services.submissions import process_batch
+        from quizsvc.services.submissions.claims import process_batch
 
         try:
             with self.app.app_context():
-                process_batch(get_grading_session(), batch, self.runner())
+                process_batch(get_grading_session(), batch, self.runner(),
+                              lease_seconds=self.settings.lease_seconds)
         except Exception:  # logged; the rows stay queued/leased and a sweep retries them
             log.exception("grading submissions %s failed", batch)
 
@@ -123,12 +123,12 @@ class InProcessDispatcher:
     def runner(self) -> Any:
         from quizsvc.grading.runner import default_runner
 
-        return default_runner()
+        return default_runner(self.settings)
 
     def sweep(self) -> int:
         """Re-dispatch queued submissions and expired claims (after a crash or restart)."""
         from quizsvc.db import get_session
-        from quizsvc.services.submissions import pending_ids
+        from quizsvc.services.submissions.claims import pending_ids
 
         with self.app.app_context():
             ids = pending_ids(get_session())

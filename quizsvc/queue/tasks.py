@@ -12,13 +12,15 @@ log = get_task_logger(__name__)  # the worker's configured logger: "graded submi
 
 @shared_task(bind=True, name="quizsvc.grade_submission", max_retries=None)
 def grade_submission(self, submission_id: int) -> str:  # type: ignore[no-untyped-def]
+    from quizsvc import settings as app_settings
     from quizsvc.db import get_session
     from quizsvc.grading.runner import default_runner
     from quizsvc.models import Submission, SubmissionStatus, utcnow
-    from quizsvc.services.submissions import process
+    from quizsvc.services.submissions.claims import process
 
     session = get_session()
-    if process(session, submission_id, default_runner()):
+    settings = app_settings.current()  # the task runs in the worker's app context
+    if process(session, submission_id, default_runner(settings), lease_seconds=settings.lease_seconds):
         log.info("graded submission %s", submission_id)
         return "graded"
     sub = session.get(Submission, submission_id)

@@ -7,14 +7,14 @@ and one process owns one pool.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
 from celery.signals import worker_ready, worker_shutdown
 
+from quizsvc import settings as app_settings
+
 log = logging.getLogger("quizsvc.worker")
-SWEEP_SECONDS = float(os.environ.get("QUIZSVC_SWEEP_SECONDS", "15"))
 QUEUED_GRACE_SECONDS = 30.0  # a queued row younger than this is presumably still in the broker
 
 
@@ -22,7 +22,7 @@ def sweep(app: Any) -> int:
     """Re-publish jobs whose message may be lost: old queued rows and expired claims."""
     from quizsvc.db import get_session
     from quizsvc.queue.tasks import grade_submission
-    from quizsvc.services.submissions import pending_ids
+    from quizsvc.services.submissions.claims import pending_ids
 
     with app.app_context():
         ids = pending_ids(get_session(), queued_older_than=QUEUED_GRACE_SECONDS)
@@ -34,13 +34,14 @@ def sweep(app: Any) -> int:
 
 
 def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
-    from quizsvc.queue.celery_app import QUEUE, celery_init_app
+    from quizsvc.queue.celery_app import celery_init_app
 
-    celery = celery_init_app(app)
+    settings = app_settings.of(app)
+    celery = celery_init_app(app, settings)
     stop = threading.Event()
 
     def sweeper() -> None:
-        while not stop.wait(SWEEP_SECONDS):
+        while not stop.wait(settings.sweep_seconds):
             try:
                 sweep(app)
             except Exception:
@@ -51,7 +52,7 @@ def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
         from quizsvc.grading.runner import default_runner
         from quizsvc.queue import warm_grading
 
-        warm_grading(default_runner())  # the grading caches and the pool, before the first job
+        warm_grading(default_runner(settings))  # the grading caches and the pool, before the first job
         sweep(app)  # jobs stuck when the previous workers died
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
 
@@ -60,4 +61,4 @@ def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
         stop.set()
 
     celery.worker_main(["worker", "--pool=threads", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
-                        "-Q", QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat"])
+                        "-Q", settings.celery_queue, "--without-gossip", "--without-mingle", "--without-heartbeat"])

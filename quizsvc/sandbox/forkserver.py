@@ -101,8 +101,10 @@ def _die_with_parent() -> None:  # preexec_fn of the fallback tier (bwrap has --
 
 
 class ForkServer:
-    def __init__(self, tier: str, limits: Limits, *, mode: str = "warm") -> None:
+    def __init__(self, tier: str, limits: Limits, *, mode: str = "warm",
+                 debug: bool = False) -> None:
         self.tier, self.limits, self.mode = tier, limits, mode
+        self.debug = debug  # let the server's stderr through
         self.proc: subprocess.Popen[bytes] | None = None
         self.status: SandboxStatus | None = None
         self.hello: dict[str, Any] = {}
@@ -131,10 +133,9 @@ class ForkServer:
             os.chmod(self._tmp, 0o711)  # children may enter their job dir, not list or write
             argv = bwrap.fallback_argv(lay)
             tmp, sys_path, preexec = self._tmp, [lay.staging, lay.site_dir], _die_with_parent
-        debug = os.environ.get("QUIZSVC_SANDBOX_DEBUG")
         self.proc = spawner.popen(  # forked by a thread that outlives the server (PDEATHSIG)
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=None if debug else subprocess.DEVNULL, env=bwrap.thread_env(),
+            stderr=None if self.debug else subprocess.DEVNULL, env=bwrap.thread_env(),
             cwd=tmp, start_new_session=True, preexec_fn=preexec)  # noqa: PLW1509
         config = {
             "mode": self.mode, "sys_path": sys_path, "tmp": tmp,

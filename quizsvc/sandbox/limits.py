@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -34,8 +33,3 @@ class Limits:
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
 
-
-def pool_size_from_env() -> int:
-    """``QUIZSVC_POOL_SIZE`` (0 or unset: one fork server per core)."""
-    value = int(os.environ.get("QUIZSVC_POOL_SIZE", "0") or 0)
-    return value if value > 0 else max(1, os.cpu_count() or 1)

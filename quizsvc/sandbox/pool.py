@@ -17,7 +17,7 @@ import weakref
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.sandbox.forkserver import ForkServer, ServerBroken, make_grader_nondumpable
-from quizsvc.sandbox.limits import Limits, pool_size_from_env
+from quizsvc.sandbox.limits import Limits
 from quizsvc.sandbox.status import SandboxStatus, choose_tier, enforce, expected_status
 
 _live_pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
@@ -25,12 +25,14 @@ _live_pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
 
 class WarmPool:
     def __init__(self, size: int | None = None, limits: Limits | None = None, *,
-                 isolation: str = "auto", min_level: str | None = None) -> None:
+                 isolation: str = "auto", min_level: str | None = None,
+                 debug: bool = False) -> None:
         make_grader_nondumpable()
         self.limits = limits or Limits()
-        self.size = size or pool_size_from_env()
+        self.size = size or max(1, os.cpu_count() or 1)  # default: one server per core
         self.tier = choose_tier(isolation)
         self.min_level = min_level
+        self.debug = debug  # the servers' stderr goes through
         self._free: queue.SimpleQueue[ForkServer] = queue.SimpleQueue()
         self._servers: list[ForkServer] = []
         self._lock = threading.Lock()
@@ -41,7 +43,7 @@ class WarmPool:
         _live_pools.add(self)
 
     def _add_server(self) -> ForkServer:
-        server = ForkServer(self.tier, self.limits)
+        server = ForkServer(self.tier, self.limits, debug=self.debug)
         with self._lock:
             self._servers.append(server)
         self._free.put(server)
@@ -97,23 +99,26 @@ class WarmPool:
         self.close()
 
 
-_shared: WarmPool | None = None
+_shared: dict[tuple[int, str, str | None, bool], WarmPool] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_pool() -> WarmPool:
-    """The process-wide pool behind ``default_runner()``: created once, closed at exit."""
-    global _shared
+def shared_pool(size: int | None = None, *, isolation: str = "auto", min_level: str | None = None,
+                debug: bool = False) -> WarmPool:
+    """The process-wide pool behind ``default_runner()`` for these parameters: created once,
+    closed at exit."""
+    key = (size or 0, isolation, min_level, debug)
     with _shared_lock:
-        if _shared is None or _shared._closed:
-            _shared = WarmPool()
-        return _shared
+        pool = _shared.get(key)
+        if pool is None or pool._closed:
+            pool = _shared[key] = WarmPool(size, isolation=isolation, min_level=min_level,
+                                           debug=debug)
+        return pool
 
 
 def _forget_after_fork() -> None:
     # A forked worker (Celery prefork) must not share its parent's fork servers or close them.
-    global _shared
-    _shared = None
+    _shared.clear()
     _live_pools.clear()
 
 

@@ -14,7 +14,6 @@ in ``exposed`` (and in the README's audit): metadata, never contents.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,16 +86,12 @@ class SandboxStatus:
                 "notes": list(self.notes)}
 
 
-def force_fallback_from_env() -> bool:
-    return os.environ.get("QUIZSVC_SANDBOX_FORCE_FALLBACK", "").lower() in ("1", "true", "yes")
-
-
 def choose_tier(isolation: str = "auto", caps: Capabilities | None = None) -> str:
     """"bwrap" or "fallback" for an ``isolation`` of auto | bwrap | fallback."""
     caps = caps or detect()
     if isolation not in ("auto", "bwrap", "fallback"):
         raise ValueError(f"unknown isolation {isolation!r} (auto, bwrap or fallback)")
-    if isolation == "fallback" or (isolation == "auto" and force_fallback_from_env()):
+    if isolation == "fallback":
         return "fallback"
     if caps.bwrap:
         return "bwrap"
@@ -131,15 +126,6 @@ def probed_status(tier: str, probe: dict[str, Any]) -> SandboxStatus:
     return SandboxStatus(tier, layers, notes)
 
 
-def required_level() -> str | None:
-    value = os.environ.get("QUIZSVC_SANDBOX_MIN_LEVEL", "").strip().lower()
-    if not value:
-        return None
-    if value not in LEVELS:
-        raise SandboxUnavailable(f"QUIZSVC_SANDBOX_MIN_LEVEL={value!r}: use one of {LEVELS}")
-    return value
-
-
 def enforce(status: SandboxStatus, minimum: str | None = None) -> None:
     """Warn (once per kind of gap) about missing layers; refuse if a threat has no layer left
     to stop it, or if below the required level."""
@@ -154,13 +140,12 @@ def enforce(status: SandboxStatus, minimum: str | None = None) -> None:
             f"grading refused: the sandbox here has no namespaces ({status.tier} tier) and "
             f"{'; '.join(status.unsafe)}. Install bubblewrap and run the service as root, or "
             f"make seccomp (libseccomp2) and Landlock (kernel 5.13+) available")
-    minimum = minimum or required_level()
     if minimum and LEVELS.index(status.level) < LEVELS.index(minimum):
         raise SandboxUnavailable(
             f"grading refused: the sandbox here is {status.level!r} (missing "
             f"{', '.join(missing)}) but QUIZSVC_SANDBOX_MIN_LEVEL requires {minimum!r}")
 
 
-def current_status() -> SandboxStatus:
+def current_status(isolation: str = "auto") -> SandboxStatus:
     """The level new graders get in this process (detection only: cached and cheap)."""
-    return expected_status(choose_tier())
+    return expected_status(choose_tier(isolation))

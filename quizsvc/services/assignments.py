@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from quizsvc.errors import Conflict, Invalid, not_found
 from quizsvc.grading import registry
 from quizsvc.models import Assignment, Course, ScorePolicy, User, utcnow
 from quizsvc.schemas import parse_input
 from quizsvc.services import courses as course_svc
+from quizsvc.services.fast import role_cache
 
 
 class AssignmentInput(BaseModel):
@@ -66,40 +66,13 @@ def visible_assignments(session: Session, actor: User, course: Course) -> list[A
     return list(session.scalars(stmt))
 
 
-@functools.cache
-def _find_statement(by_course: bool, enrolled_only: bool) -> Select[Any]:
-    """Built once per shape (every API call on an assignment runs one)."""
-    from quizsvc.models import Enrollment
-
-    stmt = (select(Assignment).join(Course, Course.id == Assignment.course_id)
-            .options(contains_eager(Assignment.course))  # the caller checks the course next
-            .where(Assignment.slug == bindparam("p_slug")))
-    if by_course:
-        stmt = stmt.where(Course.slug == bindparam("p_course"))
-    if enrolled_only:  # with the role, which the caller checks next
-        stmt = (stmt.add_columns(Enrollment.role).join(Enrollment, Enrollment.course_id == Course.id)
-                .where(Enrollment.user_id == bindparam("p_user")))
-    return stmt
-
-
 def find_for_user(session: Session, actor: User, slug: str, course_slug: str | None = None) -> Assignment:
     """Resolve an assignment slug among the actor's courses (``course_slug`` if ambiguous)."""
     if "\x00" in slug or "\x00" in (course_slug or ""):  # no slug has one; PostgreSQL cannot even compare
         raise not_found("과제", "Assignment")
-    params: dict[str, Any] = {"p_slug": slug}
-    if course_slug:
-        params["p_course"] = course_slug
-    if not actor.is_admin:
-        params["p_user"] = actor.id
-    stmt = _find_statement(bool(course_slug), not actor.is_admin)
-    if actor.is_admin:
-        found = list(session.scalars(stmt, params))
-    else:
-        found = []
-        for a, role in session.execute(stmt, params):
-            course_svc.remember_role(session, actor.id, a.course_id, role)
-            if a.published or role.is_staff:
-                found.append(a)
+    # Members see published assignments, staff all (the role comes with the assignment).
+    found = [a for a, role in role_cache.assignments_with_roles(session, actor, slug, course_slug)
+             if actor.is_admin or a.published or (role is not None and role.is_staff)]
     if not found:
         raise not_found("과제", "Assignment")
     if len(found) > 1:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quizsvc.errors import Conflict, Forbidden, Invalid, not_found
 from quizsvc.models import Course, CourseRole, Enrollment, User
+from quizsvc.services.fast import role_cache
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
@@ -31,34 +31,9 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
-_ROLE = select(Enrollment.role).where(  # built once: every request checks a role
-    Enrollment.user_id == bindparam("p_user"), Enrollment.course_id == bindparam("p_course"))
-_ROLES = "quizsvc.roles"  # session.info key: roles read in the current transaction
-
-
 def role_in(session: Session, user: User, course: Course) -> CourseRole | None:
-    """The user's role in the course. A request asks this more than once (finding an
-    assignment, then submitting to it): within one transaction, with nothing written, the
-    answer read first is kept (see :func:`_forget_roles`)."""
-    key = (user.id, course.id)
-    known = session.info.get(_ROLES)
-    if known is not None and key in known and not (session.new or session.dirty or session.deleted):
-        return known[key]  # type: ignore[no-any-return]
-    role = session.scalar(_ROLE, {"p_user": user.id, "p_course": course.id})
-    remember_role(session, user.id, course.id, role)
-    return role
-
-
-def remember_role(session: Session, user_id: int, course_id: int, role: CourseRole | None) -> None:
-    """Record a role read along with something else (saves role_in a query)."""
-    session.info.setdefault(_ROLES, {})[(user_id, course_id)] = role
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_transaction_end")
-def _forget_roles(session: Session, *_: Any) -> None:
-    # Anything written (an enrollment, perhaps) or a transaction ended: read roles afresh.
-    session.info.pop(_ROLES, None)
+    """The user's role in the course (None: not a member); read once per transaction."""
+    return role_cache.role(session, user.id, course.id)
 
 
 def is_staff(session: Session, user: User, course: Course) -> bool:

@@ -22,7 +22,7 @@ from quizsvc.models import (
     User,
 )
 from quizsvc.services import courses as course_svc
-from quizsvc.services.submissions import kept_submission
+from quizsvc.services.submissions.results import kept_submission
 
 
 @dataclass

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from quizsvc import settings as app_settings
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError
 from quizsvc.grading import registry
@@ -22,7 +23,7 @@ from quizsvc.models import SubmissionStatus
 from quizsvc.queue import get_dispatcher
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
-from quizsvc.services import submissions as submission_svc
+from quizsvc.services.submissions import acceptance, formatting, results
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm
 
@@ -35,8 +36,8 @@ def show(assignment_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     a = assignment_svc.get_assignment(session, assignment_id)
     staff = assignment_svc.require_visible(session, current_user, a)
-    subs = submission_svc.submissions_of(session, current_user, a)
-    kept = submission_svc.kept_submission(subs, a.score_policy)
+    subs = results.submissions_of(session, current_user, a)
+    kept = results.kept_submission(subs, a.score_policy)
     return render_template(
         "assignments/show.html", assignment=a, suite=registry.get(a.grader), submissions=subs, kept=kept,
         form=ActionForm(), staff=staff, code=request.args.get("code", ""),
@@ -53,7 +54,7 @@ def submit(assignment_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("assignments.show", assignment_id=a.id))
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        raw = upload.read(submission_svc.MAX_SOURCE_BYTES + 1)
+        raw = upload.read(acceptance.MAX_SOURCE_BYTES + 1)
         try:
             source, filename = raw.decode("utf-8"), upload.filename
         except UnicodeDecodeError:
@@ -62,15 +63,15 @@ def submit(assignment_id: int):  # type: ignore[no-untyped-def]
     else:
         source, filename = request.form.get("code", ""), "solution.py"
     try:
-        sub = submission_svc.submit(
+        sub = acceptance.submit(
             session, current_user, a, source, filename, via="web", dispatcher=get_dispatcher(current_app),
-            limits=submission_svc.Limits(current_app.config["SUBMIT_RATE_PER_MIN"]))
+            limits=acceptance.Limits(app_settings.current().submit_rate_per_min))
     except DomainError as exc:
         flash_error(exc)
-        subs = submission_svc.submissions_of(session, current_user, a)
+        subs = results.submissions_of(session, current_user, a)
         return render_template(
             "assignments/show.html", assignment=a, suite=registry.get(a.grader), submissions=subs,
-            kept=submission_svc.kept_submission(subs, a.score_policy), form=ActionForm(),
+            kept=results.kept_submission(subs, a.score_policy), form=ActionForm(),
             staff=course_svc.is_staff(session, current_user, a.course), code=source,
         ), exc.status
     return redirect(url_for("assignments.submission", submission_id=sub.id))
@@ -80,10 +81,10 @@ def submit(assignment_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def submission(submission_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    sub = submission_svc.get_submission(session, current_user, submission_id)
+    sub = results.get_submission(session, current_user, submission_id)
     staff = course_svc.is_staff(session, current_user, sub.assignment.course)
     return render_template("assignments/submission.html", sub=sub, assignment=sub.assignment,
-                           result=submission_svc.public_result(sub, staff=staff), staff=staff,
+                           result=formatting.public_result(sub, staff=staff), staff=staff,
                            done=sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR))
 
 
@@ -91,5 +92,5 @@ def submission(submission_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def status(submission_id: int):  # type: ignore[no-untyped-def]
     """Polled by the submission page's script until the grade is in."""
-    sub = submission_svc.get_submission(get_session(), current_user, submission_id)
+    sub = results.get_submission(get_session(), current_user, submission_id)
     return jsonify({"status": sub.status.value, "score": sub.score, "max_score": sub.max_score})

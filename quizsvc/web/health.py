@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from quizsvc import migrate
+from quizsvc import settings as app_settings
 from quizsvc.db import get_engine
 
 bp = Blueprint("health", __name__)
@@ -17,16 +18,16 @@ bp = Blueprint("health", __name__)
 @bp.record_once
 def _announce_sandbox(state: Any) -> None:
     # At start-up: detect the isolation layers once and log a warning naming any that is missing.
-    sandbox_health()
+    sandbox_health(app_settings.of(state.app))
 
 
-def sandbox_health() -> dict[str, Any]:
+def sandbox_health(settings: app_settings.Settings) -> dict[str, Any]:
     """Detected once per process (cached), so /health stays cheap."""
     from quizsvc.sandbox.status import SandboxUnavailable, current_status, enforce
 
-    status = current_status()
+    status = current_status(settings.sandbox_isolation)
     try:
-        enforce(status)
+        enforce(status, settings.sandbox_floor)
         refused = None
     except SandboxUnavailable as exc:
         refused = str(exc)
@@ -38,7 +39,7 @@ def health():  # type: ignore[no-untyped-def]
     engine = get_engine()
     body: dict[str, Any] = {"status": "ok", "version": current_app.config["VERSION"],
                             "database": {"backend": engine.dialect.name},
-                            "sandbox": sandbox_health()}
+                            "sandbox": sandbox_health(app_settings.current())}
     if body["sandbox"]["grading_refused"]:
         body["status"] = "degraded"
     try:

@@ -36,7 +36,9 @@ from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from quizsvc import settings as app_settings
 from quizsvc.db import get_engine
+from quizsvc.settings import Settings
 from quizsvc.web.throttle_storage import DatabaseStorage
 
 log = logging.getLogger("quizsvc.throttle")
@@ -58,27 +60,27 @@ class Counter:
     key: str
 
 
-def storage_url(cfg: dict[str, Any]) -> str:
+def storage_url(settings: Settings) -> str:
     """QUIZSVC_RATELIMIT_STORAGE_URL, else a Redis broker, else the database."""
-    if cfg.get("RATELIMIT_STORAGE_URL"):
-        return str(cfg["RATELIMIT_STORAGE_URL"])
-    broker = str(cfg.get("BROKER_URL") or "")
+    if settings.ratelimit_storage_url:
+        return settings.ratelimit_storage_url
+    broker = settings.broker_url
     return broker if broker.startswith(("redis://", "rediss://")) else "quizsvc-db://"
 
 
 class Throttle:
     def __init__(self, app: Flask) -> None:
-        cfg = app.config
+        cfg = app_settings.of(app)
         url = storage_url(cfg)
         # Every storage failure arrives as limits' StorageError (see take()).
         storage = (DatabaseStorage(url, engine=get_engine(app), wrap_exceptions=True)
                    if url.startswith("quizsvc-db") else storage_from_string(url, wrap_exceptions=True))
         assert isinstance(storage, Storage)
         self.strategy = FixedWindowRateLimiter(storage)
-        self.per_account = parse(cfg["LOGIN_LIMIT_PER_ACCOUNT"])
-        self.per_address = parse(cfg["LOGIN_LIMIT_PER_ADDRESS"])
-        self.per_device = parse(cfg["LOGIN_LIMIT_PER_DEVICE"])
-        self.register_per_address = parse(cfg["REGISTER_LIMIT_PER_ADDRESS"])
+        self.per_account = parse(cfg.login_limit_per_account)
+        self.per_address = parse(cfg.login_limit_per_address)
+        self.per_device = parse(cfg.login_limit_per_device)
+        self.register_per_address = parse(cfg.register_limit_per_address)
         key = app.secret_key or ""
         self._devices = URLSafeTimedSerializer(key, salt="quizsvc-login-device")
         self._secret = key if isinstance(key, bytes) else key.encode()
@@ -155,7 +157,7 @@ class Throttle:
         response.set_cookie(
             DEVICE_COOKIE, self._devices.dumps({"n": data["n"], "a": accounts}),
             max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            secure=app_settings.current().session_cookie_secure,
         )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sandbox_support import CORRECT, SMALL, assert_full_marks, grade, require, require_tier
 
+from quizsvc import settings as app_settings
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
@@ -149,17 +150,16 @@ def test_grades_are_the_same_whether_the_waiting_child_rehearsed_or_not() -> Non
     assert eager.score < eager.max_score  # the mistake really failed (and the reference passed)
 
 
-def test_minimum_level_refuses_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUIZSVC_SANDBOX_MIN_LEVEL", "full")
+def test_minimum_level_refuses_with_a_clear_error() -> None:
     b = ProgramBuilder("c")
     b.call("f", b.array(np.ones(2)))
-    with WarmPool(1, SMALL, isolation="fallback") as weak, \
+    with WarmPool(1, SMALL, isolation="fallback", min_level="full") as weak, \
             pytest.raises(SandboxUnavailable, match="requires 'full'"):
         weak.run("def f(x):\n    return x\n", b.program)
     with pytest.raises(SandboxUnavailable, match="requires 'full'"):
-        SubprocessRunner(SMALL, isolation="fallback").run("def f(x):\n    return x\n", b.program)
-    monkeypatch.setenv("QUIZSVC_SANDBOX_MIN_LEVEL", "reduced")
-    with WarmPool(1, SMALL, isolation="fallback") as ok:
+        SubprocessRunner(SMALL, isolation="fallback", min_level="full").run(
+            "def f(x):\n    return x\n", b.program)
+    with WarmPool(1, SMALL, isolation="fallback", min_level="reduced") as ok:
         assert ok.run("def f(x):\n    return x\n", b.program).outcomes["c/call0"].ok
 
 
@@ -192,8 +192,10 @@ def test_the_fallback_tier_refuses_to_grade_without_the_layer_a_threat_needs(
     assert probed_status("fallback", probe).unsafe  # a layer that fails in the child counts too
 
 
-def test_health_says_which_threat_refuses_grading(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("QUIZSVC_SANDBOX_FORCE_FALLBACK", "1")
+def test_health_says_which_threat_refuses_grading(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app.extensions["quizsvc.settings"] = app_settings.of(app).model_copy(
+        update={"sandbox_force_fallback": True})
+    client = app.test_client()
     body = client.get("/health").get_json()
     assert body["sandbox"]["tier"] == "fallback" and body["sandbox"]["unsafe"] == []
     assert body["sandbox"]["grading_refused"] is None
@@ -207,11 +209,11 @@ def test_health_says_which_threat_refuses_grading(client, monkeypatch) -> None: 
         "without seccomp the host's Unix sockets (PostgreSQL, MySQL, Redis...) could be reached"]
 
 
-def test_force_fallback_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUIZSVC_SANDBOX_FORCE_FALLBACK", "1")
-    assert choose_tier() == "fallback"
-    assert "namespaces" in expected_status(choose_tier()).missing
-    monkeypatch.delenv("QUIZSVC_SANDBOX_FORCE_FALLBACK")
+def test_force_fallback_setting() -> None:
+    forced = app_settings.from_environment(environ={"QUIZSVC_SANDBOX_FORCE_FALLBACK": "1"})
+    assert choose_tier(forced.sandbox_isolation) == "fallback"
+    assert "namespaces" in expected_status(choose_tier(forced.sandbox_isolation)).missing
+    assert app_settings.from_environment(environ={}).sandbox_isolation == "auto"
     assert choose_tier("fallback") == "fallback"
 
 

@@ -3,15 +3,18 @@
 The grader only needs ``runner.run(source, program, filename=...) -> RunOutcome``. The default
 is the process-wide warm pool of sandboxed fork servers (``quizsvc.sandbox.pool``); the cold
 :class:`SubprocessRunner` (a fresh sandboxed interpreter per submission) is the fallback and
-the baseline. Set ``QUIZSVC_RUNNER=cold`` to make the cold runner the default.
+the baseline. ``QUIZSVC_RUNNER=cold`` (``Settings.runner``) makes the cold runner the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from quizsvc.grading.protocol import CallOutcome, Program
+
+if TYPE_CHECKING:
+    from quizsvc.settings import Settings
 
 
 @dataclass
@@ -30,13 +33,18 @@ class Runner(Protocol):
         ...
 
 
-def default_runner() -> Runner:
-    import os
+def default_runner(settings: Settings | None = None) -> Runner:
+    """The runner ``settings`` ask for (without them: this process's ``QUIZSVC_*`` variables);
+    the warm pool is shared by every caller in the process that asks for the same one."""
+    if settings is None:
+        from quizsvc.settings import from_environment
 
-    if os.environ.get("QUIZSVC_RUNNER", "").lower() == "cold":
+        settings = from_environment()
+    isolation, floor, debug = settings.sandbox_isolation, settings.sandbox_floor, settings.sandbox_debug
+    if settings.runner == "cold":
         from quizsvc.grading.runner.subprocess_runner import SubprocessRunner
 
-        return SubprocessRunner()
+        return SubprocessRunner(isolation=isolation, min_level=floor, debug=debug)
     from quizsvc.sandbox.pool import shared_pool
 
-    return shared_pool()
+    return shared_pool(settings.grading_pool_size, isolation=isolation, min_level=floor, debug=debug)

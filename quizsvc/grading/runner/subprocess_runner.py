@@ -21,15 +21,16 @@ __all__ = ["Limits", "MiB", "SubprocessRunner"]
 
 class SubprocessRunner:
     def __init__(self, limits: Limits | None = None, *, isolation: str = "auto",
-                 min_level: str | None = None) -> None:
+                 min_level: str | None = None, debug: bool = False) -> None:
         self.limits = limits or Limits()
+        self.debug = debug
         self.tier = choose_tier(isolation)
         self.min_level = min_level
         self.last_status: SandboxStatus | None = None
         make_grader_nondumpable()
 
     def run(self, source: str, program: Program, *, filename: str = "solution.py") -> RunOutcome:
-        server = ForkServer(self.tier, self.limits, mode="once")
+        server = ForkServer(self.tier, self.limits, mode="once", debug=self.debug)
         try:
             server.start(self.min_level)
             self.last_status = server.status

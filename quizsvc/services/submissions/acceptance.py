@@ -1,0 +1,81 @@
+"""Accepting a code submission: who may submit, what a file must be, the limits; the row is
+committed (status ``queued``) before the caller hears "accepted", then handed to the dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from quizsvc.errors import Forbidden, Invalid, TooMany
+from quizsvc.grading.intake import Unreadable, read_submission
+from quizsvc.models import Assignment, Submission, User, utcnow
+from quizsvc.services.assignments import require_visible
+from quizsvc.services.fast import accept
+
+MAX_SOURCE_BYTES = 256 * 1024
+ALLOWED_SUFFIXES = (".py", ".ipynb")
+BLANK = " \t\n\r\f\v"  # code of only these is empty (the API document states the same set)
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, submission_id: int) -> None: ...
+
+
+@dataclass
+class Limits:
+    per_minute: int = 30  # submissions per student per minute, across assignments
+
+
+def _validate_source(source: str, filename: str) -> str:
+    name = (filename or "solution.py").strip().split("/")[-1].split("\\")[-1][:200] or "solution.py"
+    if not name.endswith(ALLOWED_SUFFIXES):
+        raise Invalid(".py 또는 .ipynb 파일만 제출할 수 있습니다.", "Submit a .py or .ipynb file.")
+    if any(ord(c) < 0x20 or c == "\x7f" for c in name):  # PostgreSQL cannot even store a NUL
+        raise Invalid("파일 이름에 제어 문자가 있습니다.", "The file name contains control characters.")
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise Invalid(f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB).",
+                      f"The submission is too large (at most {MAX_SOURCE_BYTES // 1024} KiB).")
+    if not source.strip(BLANK):
+        raise Invalid("제출한 코드가 비어 있습니다.", "The submitted code is empty.")
+    if "\x00" in source:
+        raise Invalid("코드에 NUL 문자가 있습니다.", "The code contains a NUL character.")
+    try:  # a malformed notebook, or code that crashes Python's parser: never accepted
+        read_submission(source, name)
+    except Unreadable as exc:
+        raise Invalid(f"채점할 수 없는 제출물입니다: {exc.text.ko}.",
+                      f"The submission cannot be graded: {exc.text.en}.") from None
+    return name
+
+
+def submit(
+    session: Session, actor: User, assignment: Assignment, source: str, filename: str = "solution.py",
+    *, via: str = "web", dispatcher: Dispatcher | None = None, limits: Limits | None = None,
+) -> Submission:
+    staff = require_visible(session, actor, assignment)
+    now = utcnow()
+    name = _validate_source(source, filename)
+    row = {"assignment_id": assignment.id, "user_id": actor.id, "source": source, "filename": name,
+           "via": via, "created_at": now}
+    if staff:  # course staff are not limited
+        sub = accept.store(session, row)
+    else:
+        if assignment.opens_at and now < assignment.opens_at:
+            raise Forbidden("아직 제출할 수 없는 과제입니다.", "This assignment is not open yet.")
+        if assignment.closes_at and now >= assignment.closes_at:
+            raise Forbidden("제출이 마감되었습니다.", "Submissions for this assignment have closed.")
+        # The database decides the limits as it stores the row (they hold under concurrency).
+        max_submissions = assignment.max_submissions
+        per_minute = (limits or Limits()).per_minute
+        stored = accept.store_within_limits(session, row, max_submissions, per_minute)
+        if isinstance(stored, accept.Refused):
+            if stored.over_max(max_submissions):
+                raise Forbidden(f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다.",
+                                f"You have used all {max_submissions} submissions.")
+            raise TooMany(f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
+                          f"At most {per_minute} submissions a minute; try again shortly.", retry_after=60)
+        sub = stored
+    if dispatcher is not None:
+        dispatcher.enqueue(sub.id)
+    return sub

@@ -1,0 +1,149 @@
+"""The item editor: a new item from a type's starter settings, editing, deleting, previewing
+variants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from quizsvc.db import get_session
+from quizsvc.errors import DomainError, Invalid
+from quizsvc.models import Item, Quiz
+from quizsvc.quiz import bank as bank_fmt
+from quizsvc.quiz.registry import all_types
+from quizsvc.services import courses as course_svc
+from quizsvc.services import quizzes as quiz_svc
+from quizsvc.services.attempts import item_view
+from quizsvc.web import flash_error
+from quizsvc.web.forms import ActionForm, ItemForm
+from quizsvc.web.staff import bp
+
+CONFIG_TEMPLATES = {
+    "single_choice": {"options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]},
+    "multi_select": {"scoring": "all_or_nothing", "options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]},
+    "numeric": {"compute": {"fn": "l1_norm", "args": {"x": [2, 3, 4]}}, "tolerance": {"rtol": 0.01}},
+    "vector": {"compute": {"fn": "batch_normalize", "args": {"x": [10, 20, 30, 40]}},
+               "tolerance": {"atol": 0.001}, "partial_credit": True},
+}
+
+
+def _item_form(item: Item | None) -> ItemForm:
+    form = ItemForm()
+    form.type_name.choices = [
+        SelectChoice(name, f"{t.label['en']} / {t.label['ko']}") for name, t in all_types().items()
+    ]
+    if request.method == "GET":
+        if item is not None:
+            form.key.data, form.type_name.data = item.key, item.type_name
+            form.section.data, form.points.data = item.section, item.points
+            form.prompt_ko.data, form.prompt_en.data = item.prompt.get("ko", ""), item.prompt.get("en", "")
+            form.explanation_ko.data = item.explanation.get("ko", "")
+            form.explanation_en.data = item.explanation.get("en", "")
+            form.config.data = bank_fmt.dump_yaml(bank_fmt.canonical(item.config))
+        else:
+            kind = request.args.get("type", "single_choice")
+            kind = kind if kind in CONFIG_TEMPLATES else "single_choice"
+            form.type_name.data = kind
+            form.config.data = bank_fmt.dump_yaml(CONFIG_TEMPLATES[kind])
+    return form
+
+
+def _item_input(form: ItemForm) -> dict[str, Any]:
+    try:
+        config = yaml.safe_load(form.config.data or "") or {}
+    except yaml.YAMLError as exc:
+        raise Invalid("설정 YAML을 읽을 수 없습니다.", "The settings are not valid YAML.",
+                      errors={"config": [str(exc)]}) from None
+    if not isinstance(config, dict):
+        raise Invalid("설정은 YAML 매핑이어야 합니다.", "The settings must be a YAML mapping.",
+                      errors={"config": ["not a mapping"]})
+    return {
+        "key": (form.key.data or "").strip(), "type_name": form.type_name.data,
+        "section": form.section.data or "", "points": form.points.data,
+        "prompt": {"ko": form.prompt_ko.data or "", "en": form.prompt_en.data or ""},
+        "explanation": {"ko": form.explanation_ko.data or "", "en": form.explanation_en.data or ""},
+        "config": config,
+    }
+
+
+def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int):  # type: ignore[no-untyped-def]
+    return render_template(
+        "staff/item_form.html", form=form, quiz=quiz, item=item, errors=errors or {},
+        templates={k: bank_fmt.dump_yaml(v) for k, v in CONFIG_TEMPLATES.items()},
+    ), status
+
+
+@bp.route("/quizzes/<int:quiz_id>/items/new", methods=["GET", "POST"])
+@login_required
+def new_item(quiz_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_editor(session, current_user, q.course)
+    form = _item_form(None)
+    if form.validate_on_submit():
+        try:
+            item = quiz_svc.create_item(session, current_user, q, _item_input(form))
+            flash(_("Item added."), "info")
+            return redirect(url_for("staff.preview_item", item_id=item.id))
+        except DomainError as exc:
+            flash_error(exc)
+            return _render_item_form(form, q, None, exc.details.get("errors"), exc.status)
+    return _render_item_form(form, q, None, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    item = quiz_svc.get_item(session, item_id)
+    course_svc.require_editor(session, current_user, item.quiz.course)
+    form = _item_form(item)
+    if form.validate_on_submit():
+        try:
+            quiz_svc.update_item(session, current_user, item, _item_input(form))
+            flash(_("Item saved."), "info")
+            return redirect(url_for("staff.preview_item", item_id=item.id))
+        except DomainError as exc:
+            session.rollback()
+            flash_error(exc)
+            return _render_item_form(form, item.quiz, item, exc.details.get("errors"), exc.status)
+    return _render_item_form(form, item.quiz, item, None, 400 if request.method == "POST" else 200)
+
+
+@bp.post("/items/<int:item_id>/delete")
+@login_required
+def delete_item(item_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    item = quiz_svc.get_item(session, item_id)
+    course_svc.require_editor(session, current_user, item.quiz.course)
+    quiz_id = item.quiz_id
+    if ActionForm().validate_on_submit():
+        try:
+            quiz_svc.delete_item(session, current_user, item)
+            flash(_("Item deleted."), "info")
+        except DomainError as exc:
+            flash_error(exc)
+    return redirect(url_for("staff.quiz", quiz_id=quiz_id))
+
+
+@bp.get("/items/<int:item_id>/preview")
+@login_required
+def preview_item(item_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    item = quiz_svc.get_item(session, item_id)
+    count = request.args.get("variants", default=3, type=int) or 3
+    variants = quiz_svc.preview_variants(session, current_user, item, count)
+    views = [(v, item_view(item, v)) for v in variants]
+    return render_template("staff/item_preview.html", item=item, quiz=item.quiz, views=views,
+                           form=ActionForm())
