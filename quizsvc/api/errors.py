@@ -9,7 +9,7 @@ from quizsvc.errors import DomainError
 
 
 def error_response(exc: DomainError):  # type: ignore[no-untyped-def]
-    body = {"error": {"code": exc.code, "message": exc.message["en"], "message_ko": exc.message["ko"],
+    body = {"error": {"code": exc.code, "message": exc.message.en, "message_ko": exc.message.ko,
                       "details": exc.details}}
     resp = jsonify(body)
     resp.status_code = exc.status

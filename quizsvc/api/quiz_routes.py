@@ -19,6 +19,7 @@ from quizsvc.schemas import parse_input
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
+from quizsvc.text import Text
 
 # Strict: JSON true/false is not an answer (lax pydantic would read it as the number 1/0).
 Scalar = StrictStr | StrictFloat | StrictInt
@@ -41,7 +42,7 @@ def _item_ids(answers: dict[str, Any]) -> dict[int, Any]:
     out = {}
     for key, value in answers.items():
         if not (key.isascii() and key.isdigit()):  # not '²' (isdigit, but int() fails) or '٣'
-            raise Invalid("answers의 키는 문항 id여야 합니다.", "Keys of 'answers' must be item ids.",
+            raise Invalid(Text(en="Keys of 'answers' must be item ids.", ko="answers의 키는 문항 id여야 합니다."),
                           errors={f"answers.{key}": "not an item id"})
         out[int(key)] = value
     return out
@@ -139,7 +140,7 @@ def result(attempt_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
     if a.status != AttemptStatus.SUBMITTED:
-        raise Invalid("아직 제출하지 않은 응시입니다.", "This attempt has not been submitted yet.")
+        raise Invalid(Text(en="This attempt has not been submitted yet.", ko="아직 제출하지 않은 응시입니다."))
     return jsonify(result_json(attempt_svc.attempt_result(session, api_user(), a)))
 
 

@@ -22,6 +22,7 @@ from quizsvc.schemas import parse_input
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import submissions as submission_svc
+from quizsvc.text import Text
 
 MAX_WAIT = 60.0
 # What the OpenAPI document states for JSON bodies (``$`` there ends the string, as ``\Z`` here).
@@ -82,19 +83,19 @@ def _read_submission() -> tuple[str, str]:
     if request.mimetype == "multipart/form-data" and request.files:
         upload = request.files.get("file")
         if upload is None:
-            raise Invalid("'file' 필드로 파일을 올리세요.", "Upload the file in a 'file' field.")
+            raise Invalid(Text(en="Upload the file in a 'file' field.", ko="'file' 필드로 파일을 올리세요."))
         raw = upload.read(submission_svc.MAX_SOURCE_BYTES + 1)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise Invalid("파일이 UTF-8 텍스트가 아닙니다.", "The file is not UTF-8 text.") from None
+            raise Invalid(Text(en="The file is not UTF-8 text.", ko="파일이 UTF-8 텍스트가 아닙니다.")) from None
         return text, upload.filename or "solution.py"
-    data = json_body(("JSON {\"code\": ...} 또는 multipart 'file'로 보내세요.",
-                      "Send JSON {\"code\": ...} or a multipart 'file'."))
+    data = json_body(Text(en="Send JSON {\"code\": ...} or a multipart 'file'.",
+                          ko="JSON {\"code\": ...} 또는 multipart 'file'로 보내세요."))
     body = parse_input(SubmissionBody, data)
     if not FILENAME.search(body.filename):
-        raise Invalid(".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요.",
-                      "The filename must end in .py or .ipynb and contain no control characters.",
+        raise Invalid(Text(en="The filename must end in .py or .ipynb and contain no control characters.",
+                      ko=".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요."),
                       errors={"filename": "does not match " + FILENAME.pattern})
     return body.code, body.filename
 
@@ -104,9 +105,9 @@ def _wait_seconds() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise Invalid("wait는 초 단위 숫자입니다.", "'wait' must be a number of seconds.") from None
+        raise Invalid(Text(en="'wait' must be a number of seconds.", ko="wait는 초 단위 숫자입니다.")) from None
     if not 0 <= value <= MAX_WAIT or value != value:
-        raise Invalid(f"wait는 0~{MAX_WAIT:g}초입니다.", f"'wait' must be between 0 and {MAX_WAIT:g} seconds.")
+        raise Invalid(Text(en=f"'wait' must be between 0 and {MAX_WAIT:g} seconds.", ko=f"wait는 0~{MAX_WAIT:g}초입니다."))
     return value
 
 
@@ -159,7 +160,7 @@ def get_submission(submission_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     fmt = request.args.get("format", "json")
     if fmt not in FORMATS:
-        raise Invalid(f"format은 {', '.join(FORMATS)} 중 하나입니다.", f"format must be one of {', '.join(FORMATS)}.")
+        raise Invalid(Text(en=f"format must be one of {', '.join(FORMATS)}.", ko=f"format은 {', '.join(FORMATS)} 중 하나입니다."))
     wait = _wait_seconds()
     sub = submission_svc.get_submission(session, api_user(), submission_id)
     if wait:

@@ -37,7 +37,7 @@ def domain_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DomainError as exc:
-            click.echo(f"error: {exc.message['en']}", err=True)
+            click.echo(f"error: {exc.message.en}", err=True)
             errors = exc.details.get("errors")
             if isinstance(errors, list):
                 for e in errors:

@@ -16,6 +16,7 @@ from quizsvc.grading import registry
 from quizsvc.models import Assignment, Course, ScorePolicy, User, utcnow
 from quizsvc.schemas import parse_input
 from quizsvc.services import courses as course_svc
+from quizsvc.text import Text
 
 
 class AssignmentInput(BaseModel):
@@ -44,7 +45,7 @@ class AssignmentInput(BaseModel):
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
     a = session.get(Assignment, assignment_id) if 0 < assignment_id < 2**31 else None
     if a is None:
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     return a
 
 
@@ -53,7 +54,7 @@ def require_visible(session: Session, actor: User, assignment: Assignment) -> bo
     role = course_svc.require_member(session, actor, assignment.course)  # one enrollment lookup
     staff = actor.is_admin or role.is_staff
     if not staff and not assignment.published:
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     return staff
 
 
@@ -85,7 +86,7 @@ def _find_statement(by_course: bool, enrolled_only: bool) -> Select[Any]:
 def find_for_user(session: Session, actor: User, slug: str, course_slug: str | None = None) -> Assignment:
     """Resolve an assignment slug among the actor's courses (``course_slug`` if ambiguous)."""
     if "\x00" in slug or "\x00" in (course_slug or ""):  # no slug has one; PostgreSQL cannot even compare
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     params: dict[str, Any] = {"p_slug": slug}
     if course_slug:
         params["p_course"] = course_slug
@@ -101,10 +102,10 @@ def find_for_user(session: Session, actor: User, slug: str, course_slug: str | N
             if a.published or role.is_staff:
                 found.append(a)
     if not found:
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     if len(found) > 1:
-        raise Conflict("같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요.",
-                       "Several of your courses have this assignment; pass ?course=<slug>.",
+        raise Conflict(Text(en="Several of your courses have this assignment; pass ?course=<slug>.",
+                       ko="같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요."),
                        courses=[a.course.slug for a in found])
     return found[0]
 
@@ -114,7 +115,7 @@ def _apply(a: Assignment, inp: AssignmentInput) -> None:
                  "late_penalty_per_day", "closes_at", "max_submissions", "score_policy"):
         setattr(a, name, getattr(inp, name))
     if a.due_at and a.closes_at and a.closes_at < a.due_at:
-        raise Invalid("최종 마감은 제출 기한 이후여야 합니다.", "The final close must not be before the due date.")
+        raise Invalid(Text(en="The final close must not be before the due date.", ko="최종 마감은 제출 기한 이후여야 합니다."))
 
 
 def create_assignment(session: Session, actor: User, course: Course, data: Any) -> Assignment:
@@ -130,7 +131,7 @@ def create_assignment(session: Session, actor: User, course: Course, data: Any) 
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("같은 슬러그의 과제가 이미 있습니다.", "An assignment with that slug exists already.") from None
+        raise Conflict(Text(en="An assignment with that slug exists already.", ko="같은 슬러그의 과제가 이미 있습니다.")) from None
     return a
 
 
@@ -142,7 +143,7 @@ def update_assignment(session: Session, actor: User, a: Assignment, data: Any) -
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("같은 슬러그의 과제가 이미 있습니다.", "An assignment with that slug exists already.") from None
+        raise Conflict(Text(en="An assignment with that slug exists already.", ko="같은 슬러그의 과제가 이미 있습니다.")) from None
     return a
 
 

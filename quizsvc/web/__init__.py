@@ -16,6 +16,7 @@ from quizsvc.errors import DomainError
 from quizsvc.models import User
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import accounts
+from quizsvc.text import Text
 from quizsvc.web.text_input import refuse_control_characters
 
 login_manager = LoginManager()
@@ -35,7 +36,10 @@ def lang() -> str:
 
 
 def tr(text: Any) -> str:
-    """Pick the reader's language from a {"ko", "en"} mapping, falling back to the other."""
+    """Pick the reader's language from a Text or a stored {"ko", "en"} mapping, falling back to
+    the other language when the reader's is empty."""
+    if isinstance(text, Text):
+        text = text.as_dict()
     if not isinstance(text, dict):
         return "" if text is None else str(text)
     other = "en" if lang() == "ko" else "ko"
@@ -44,6 +48,8 @@ def tr(text: Any) -> str:
 
 def tr_other(text: Any) -> str:
     """The other language's text, shown alongside (Korean UI with English, and back)."""
+    if isinstance(text, Text):
+        text = text.as_dict()
     if not isinstance(text, dict):
         return ""
     other = "en" if lang() == "ko" else "ko"

@@ -35,6 +35,7 @@ from quizsvc.services import quizzes as quiz_svc
 from quizsvc.services import submissions as submission_svc
 from quizsvc.services.attempts import item_view
 from quizsvc.services.gradebook import gradebook as build_gradebook
+from quizsvc.text import Text
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm, CourseForm, ItemForm, QuizForm
 
@@ -233,7 +234,7 @@ CONFIG_TEMPLATES = {
 def _item_form(item: Item | None) -> ItemForm:
     form = ItemForm()
     form.type_name.choices = [
-        SelectChoice(name, f"{t.label['en']} / {t.label['ko']}") for name, t in all_types().items()
+        SelectChoice(name, f"{t.label.en} / {t.label.ko}") for name, t in all_types().items()
     ]
     if request.method == "GET":
         if item is not None:
@@ -255,10 +256,10 @@ def _item_input(form: ItemForm) -> dict[str, Any]:
     try:
         config = yaml.safe_load(form.config.data or "") or {}
     except yaml.YAMLError as exc:
-        raise Invalid("설정 YAML을 읽을 수 없습니다.", "The settings are not valid YAML.",
+        raise Invalid(Text(en="The settings are not valid YAML.", ko="설정 YAML을 읽을 수 없습니다."),
                       errors={"config": [str(exc)]}) from None
     if not isinstance(config, dict):
-        raise Invalid("설정은 YAML 매핑이어야 합니다.", "The settings must be a YAML mapping.",
+        raise Invalid(Text(en="The settings must be a YAML mapping.", ko="설정은 YAML 매핑이어야 합니다."),
                       errors={"config": ["not a mapping"]})
     return {
         "key": (form.key.data or "").strip(), "type_name": form.type_name.data,

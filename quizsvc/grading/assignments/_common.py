@@ -12,7 +12,7 @@ from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 F32_TOLERANCE = Tolerance(rtol=1e-4, atol=1e-5)  # float32 inputs, computed in float32 or 64
 

@@ -9,8 +9,8 @@ from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for,
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import penalties
 
 SLUG = "weight_decay"
@@ -37,18 +37,18 @@ def _case(name: str, shape: tuple[int, int], lr: float, lambd: float, m: int, *,
 def build_cases() -> list[Case]:
     return [
         _case("small", (3, 3), 0.1, 0.7, 5, points=1, visible=True,
-              summary=Text("3x3, lr=0.1, lambd=0.7, m=5", "3x3 행렬, lr=0.1, lambd=0.7, m=5")),
+              summary=Text(en="3x3, lr=0.1, lambd=0.7, m=5", ko="3x3 행렬, lr=0.1, lambd=0.7, m=5")),
         _case("non_square", (2, 6), 0.5, 2.0, 8, points=1, visible=True,
-              summary=Text("2x6, lr=0.5, lambd=2, m=8", "2x6 행렬, lr=0.5, lambd=2, m=8")),
+              summary=Text(en="2x6, lr=0.5, lambd=2, m=8", ko="2x6 행렬, lr=0.5, lambd=2, m=8")),
         _case("large_values", (5, 4), 0.01, 3.0, 10, points=2, visible=False, scale=1e4,
-              summary=Text("large and negative values", "크고 음수인 값")),
-        _case("one_example", (4, 1), 0.3, 0.9, 1, points=1, visible=False, summary=Text("m = 1",
-                                                                                        "예제 하나 "
+              summary=Text(en="large and negative values", ko="크고 음수인 값")),
+        _case("one_example", (4, 1), 0.3, 0.9, 1, points=1, visible=False, summary=Text(en="m = 1",
+                                                                                        ko="예제 하나 "
                                                                                         "(m = 1)")),
         _case("strong_decay", (3, 7), 0.9, 40.0, 64, points=1, visible=False,
-              summary=Text("large lr*lambd", "큰 lr*lambd")),
+              summary=Text(en="large lr*lambd", ko="큰 lr*lambd")),
         _case("float32", (6, 3), 0.2, 1.1, 9, points=1, visible=False, dtype=np.float32,
-              summary=Text("float32 inputs", "float32 입력")),
+              summary=Text(en="float32 inputs", ko="float32 입력")),
     ]
 
 
