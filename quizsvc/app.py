@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,9 +73,5 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers should stay on it
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
-
-    @app.before_request
-    def _request_locale() -> None:
-        g.request_path = request.path
 
     return app

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
@@ -79,14 +77,3 @@ def dispose_engines(app: Flask, *, close: bool = True) -> None:
 
 def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["quizsvc.engine"]  # type: ignore[no-any-return]
-
-
-@contextmanager
-def transaction(session: Session) -> Iterator[Session]:
-    """Commit on success, roll back on any error (services own their transactions)."""
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise

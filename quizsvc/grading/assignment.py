@@ -91,7 +91,6 @@ class Assignment:
     reference: dict[str, Any]  # the trusted implementation's namespace
     mistakes: list[Mistake]
     tolerance: Tolerance
-    conventions: dict[str, Any] = field(default_factory=dict)
     order: int = 0
     # The contract beyond the values (see contract.py); each statement says the same.
     mutable: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fn -> params it may change

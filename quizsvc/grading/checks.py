@@ -142,13 +142,6 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 SMALL_ARRAY = 64  # up to this many entries, plain Python floats beat a dozen NumPy calls
 
 
-def compare_arrays(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label: Label, *,
-                   equal_nan: bool = False) -> Comparison:
-    a, b = _float64(actual), _float64(expected)
-    return (_compare_small(a, b, tol, label, equal_nan)
-            or _compare_numpy(a, b, tol, label, equal_nan))
-
-
 def _float64(array: np.ndarray) -> np.ndarray:
     return array if array.dtype == np.float64 else array.astype(np.float64)
 
@@ -189,7 +182,8 @@ def _compare_small(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: Label, e
 
 
 def _all_close(a: np.ndarray, b: np.ndarray, tol: Tolerance, equal_nan: bool) -> bool:
-    """``compare_arrays(...).ok`` without the metrics, stopping at the first mismatch."""
+    """Whether the arrays match (``_compare_numpy(...).ok``) without the metrics, stopping at the
+    first mismatch."""
     if a.size > SMALL_ARRAY or a.shape != b.shape:
         return _compare_numpy(a, b, tol, "", equal_nan).ok
     atol, rtol = tol.atol, tol.rtol

@@ -44,10 +44,6 @@ class BankQuiz:
     def slug(self) -> str:
         return str(self.data["slug"])
 
-    def item_specs(self) -> list[ItemSpec]:
-        return [item_spec(it) for it in self.data.get("items", [])]
-
-
 @dataclass
 class Bank:
     course: dict[str, Any]

@@ -1,45 +1,19 @@
-"""Programming assignments of a course: listing, visibility, staff editing, the demo set."""
+"""Programming assignments of a course: listing, visibility, the demo set."""
 
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
-from quizsvc.errors import Conflict, Invalid, not_found
+from quizsvc.errors import Conflict, not_found
 from quizsvc.grading import registry
-from quizsvc.models import Assignment, Course, ScorePolicy, User, utcnow
-from quizsvc.schemas import parse_input
+from quizsvc.models import Assignment, Course, User, utcnow
 from quizsvc.services import courses as course_svc
 from quizsvc.text import Text
-
-
-class AssignmentInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    slug: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    grader: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
-    title_en: str = Field(default="", max_length=200)
-    position: int = Field(default=0, ge=0, le=10000)
-    published: bool = False
-    opens_at: datetime | None = None
-    due_at: datetime | None = None
-    late_penalty_per_day: float = Field(default=0.0, ge=0.0, le=1.0)
-    closes_at: datetime | None = None
-    max_submissions: int | None = Field(default=None, ge=1, le=10000)
-    score_policy: ScorePolicy = ScorePolicy.BEST
-
-    @field_validator("grader")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in registry.all_assignments():
-            raise ValueError(f"unknown grader {v!r}")
-        return v
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
@@ -108,43 +82,6 @@ def find_for_user(session: Session, actor: User, slug: str, course_slug: str | N
                        ko="같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요."),
                        courses=[a.course.slug for a in found])
     return found[0]
-
-
-def _apply(a: Assignment, inp: AssignmentInput) -> None:
-    for name in ("slug", "grader", "title", "title_en", "position", "published", "opens_at", "due_at",
-                 "late_penalty_per_day", "closes_at", "max_submissions", "score_policy"):
-        setattr(a, name, getattr(inp, name))
-    if a.due_at and a.closes_at and a.closes_at < a.due_at:
-        raise Invalid(Text(en="The final close must not be before the due date.", ko="최종 마감은 제출 기한 이후여야 합니다."))
-
-
-def create_assignment(session: Session, actor: User, course: Course, data: Any) -> Assignment:
-    course_svc.require_editor(session, actor, course)
-    inp = data if isinstance(data, AssignmentInput) else parse_input(AssignmentInput, data)
-    a = Assignment(course_id=course.id)
-    _apply(a, inp)
-    if not inp.position:
-        last = session.scalar(select(func.max(Assignment.position)).where(Assignment.course_id == course.id))
-        a.position = (last or 0) + 1
-    session.add(a)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(Text(en="An assignment with that slug exists already.", ko="같은 슬러그의 과제가 이미 있습니다.")) from None
-    return a
-
-
-def update_assignment(session: Session, actor: User, a: Assignment, data: Any) -> Assignment:
-    course_svc.require_editor(session, actor, a.course)
-    inp = data if isinstance(data, AssignmentInput) else parse_input(AssignmentInput, data)
-    _apply(a, inp)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(Text(en="An assignment with that slug exists already.", ko="같은 슬러그의 과제가 이미 있습니다.")) from None
-    return a
 
 
 def ensure_course_assignments(session: Session, course: Course, *, due_in_days: int = 28) -> list[Assignment]:

@@ -159,13 +159,6 @@ def enroll(session: Session, user: User, course: Course, role: CourseRole) -> En
     return enrollment
 
 
-def add_member(
-    session: Session, actor: User, course: Course, user: User, role: CourseRole
-) -> Enrollment:
-    require_editor(session, actor, course)
-    return enroll(session, user, course, role)
-
-
 def join_with_code(session: Session, user: User, code: str) -> Course:
     code = code.strip().upper().replace("-", "").replace(" ", "")
     course = session.scalar(select(Course).where(Course.join_code == code)) if code else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -436,6 +435,3 @@ def progress(session: Session, assignment: Assignment) -> dict[str, int]:
     counts = {s.value: 0 for s in SubmissionStatus}
     counts.update({status.value if hasattr(status, "value") else str(status): n for status, n in rows})
     return counts
-
-
-RunnerFactory = Callable[[], Runner]

@@ -191,9 +191,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(batchnorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"eps": "inside the sqrt, default 1e-5", "momentum": "default 0.9, "
-                 "running = momentum * running + (1 - momentum) * batch",
-                 "variance": "population (divide by N), also for the running estimate"},
     mutable={"batchnorm_forward": ("bn_param",)},  # its running statistics, by contract
     order=5,
 )

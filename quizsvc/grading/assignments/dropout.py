@@ -316,7 +316,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(dropout),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"keep_prob": "probability of keeping", "rng": "numpy.random.Generator",
-                 "mask": "rng.random(x.shape) < keep_prob", "test": "identity"},
     order=4,
 )

@@ -119,8 +119,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(early_stopping),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"returns": "(stop_epoch, best_epoch), 0-based",
-                 "improvement": "loss < best - min_delta (strict)",
-                 "stop": "at the epoch where epochs-without-improvement reaches patience"},
     order=7,
 )

@@ -208,10 +208,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(groupnorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"groups": "C // G consecutive channels, x.reshape(N, G, -1)",
-                 "gamma": "shape (1, C, 1, 1), dgamma and dbeta too",
-                 "eps": "inside the sqrt, default 1e-5, from gn_param",
-                 "variance": "population (divide by C // G * H * W)", "mode": "none"},
     shape_policy="strict",  # the statement requires gamma, dgamma, dbeta of (1, C, 1, 1)
     order=9,
 )

@@ -133,7 +133,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(layernorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"axis": 1, "eps": "inside the sqrt, default 1e-5, from ln_param",
-                 "variance": "population (divide by D)", "mode": "none"},
     order=6,
 )

@@ -151,7 +151,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(penalties),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"l1": "lam * sum |W|", "l1_subgradient_at_0": 0,
-                 "l2": "(lam / 2m) * sum ||W||_F^2", "l2_grad": "(lam / m) * W"},
     order=1,
 )

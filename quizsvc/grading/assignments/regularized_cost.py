@@ -122,7 +122,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(penalties),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"m": "Y.shape[1]", "l2_term": "(lambd / 2m) * sum_l ||Wl||_F^2",
-                 "biases_penalised": False},
     order=2,
 )

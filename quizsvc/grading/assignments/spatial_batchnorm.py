@@ -210,10 +210,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(spatial_batchnorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"axes": (0, 2, 3), "gamma": "shape (C,)",
-                 "eps": "inside the sqrt, default 1e-5", "momentum": "default 0.9, "
-                 "running = momentum * running + (1 - momentum) * batch",
-                 "variance": "population (divide by N*H*W), also for the running estimate"},
     mutable={"spatial_batchnorm_forward": ("bn_param",)},  # its running statistics, by contract
     order=8,
 )

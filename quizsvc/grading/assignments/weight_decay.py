@@ -96,7 +96,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(penalties),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"update": "(1 - lr*lambd/m) * W - lr * dW", "dW": "unregularised gradient"},
     new_arrays=("weight_decay_update",),
     order=3,
 )
