@@ -59,13 +59,13 @@ def init_app(app: Flask) -> None:
 
 def get_session() -> Session:
     """The session of the current request or app context."""
-    return current_app.extensions["quizsvc.session"]()  # type: ignore[no-any-return]
+    return current_app.extensions["quizsvc.session"]()
 
 
 def get_grading_session() -> Session:
     """A session for a grading worker's claim and result writes only (they do not wait for the
     disk on SQLite; nothing a client was promised may be written through it)."""
-    return current_app.extensions["quizsvc.grading_session"]()  # type: ignore[no-any-return]
+    return current_app.extensions["quizsvc.grading_session"]()
 
 
 def dispose_engines(app: Flask, *, close: bool = True) -> None:
@@ -76,4 +76,4 @@ def dispose_engines(app: Flask, *, close: bool = True) -> None:
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    return (app or current_app).extensions["quizsvc.engine"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["quizsvc.engine"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import g, request
 
@@ -14,13 +14,14 @@ from quizsvc.models import User
 from quizsvc.services import tokens as token_svc
 from quizsvc.text import Text
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def require_token(scope: str) -> Callable[[F], F]:
-    def decorator(view: F) -> F:
+def require_token(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             header = request.headers.get("Authorization", "")
             kind, _, secret = header.partition(" ")
             if kind.lower() != "bearer" or not secret.strip():
@@ -33,10 +34,10 @@ def require_token(scope: str) -> Callable[[F], F]:
             g.api_user = token.user
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator
 
 
 def api_user() -> User:
-    return g.api_user  # type: ignore[no-any-return]
+    return g.api_user

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from quizsvc.api import bp
@@ -63,7 +64,7 @@ def submission_json(sub: Submission, *, staff: bool = False) -> dict[str, Any]:
 
 @bp.get("/assignments")
 @require_token("read")
-def list_assignments():  # type: ignore[no-untyped-def]
+def list_assignments() -> ResponseReturnValue:
     session = get_session()
     out = []
     for course, _role in course_svc.courses_of(session, api_user()):
@@ -73,7 +74,7 @@ def list_assignments():  # type: ignore[no-untyped-def]
 
 @bp.get("/assignments/<slug>")
 @require_token("read")
-def get_assignment(slug: str):  # type: ignore[no-untyped-def]
+def get_assignment(slug: str) -> ResponseReturnValue:
     a = assignment_svc.find_for_user(get_session(), api_user(), slug, request.args.get("course"))
     return jsonify(assignment_json(a, full=True))
 
@@ -128,7 +129,7 @@ def _wait_for(sub_id: int, seconds: float) -> Submission:
 
 @bp.post("/assignments/<slug>/submissions")
 @require_token("submit")
-def create_submission(slug: str):  # type: ignore[no-untyped-def]
+def create_submission(slug: str) -> ResponseReturnValue:
     session = get_session()
     wait = _wait_seconds()
     a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
@@ -147,7 +148,7 @@ def create_submission(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/assignments/<slug>/submissions")
 @require_token("read")
-def list_submissions(slug: str):  # type: ignore[no-untyped-def]
+def list_submissions(slug: str) -> ResponseReturnValue:
     session = get_session()
     a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
     subs = submission_svc.submissions_of(session, api_user(), a)
@@ -156,7 +157,7 @@ def list_submissions(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/submissions/<int:submission_id>")
 @require_token("read")
-def get_submission(submission_id: int):  # type: ignore[no-untyped-def]
+def get_submission(submission_id: int) -> ResponseReturnValue:
     session = get_session()
     fmt = request.args.get("format", "json")
     if fmt not in FORMATS:

@@ -6,14 +6,15 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.orm import Session
 
 from quizsvc.errors import DomainError
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -29,11 +30,11 @@ def app_session(migrate: bool = True) -> Iterator[tuple[Any, Session]]:
         yield app, get_session()
 
 
-def domain_errors(func: F) -> F:
+def domain_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Print a domain error as a one-line message and exit 1, never a traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except DomainError as exc:
@@ -47,4 +48,4 @@ def domain_errors(func: F) -> F:
                     click.echo(f"  {k}: {v}", err=True)
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -44,7 +44,7 @@ def role_in(session: Session, user: User, course: Course) -> CourseRole | None:
     key = (user.id, course.id)
     known = session.info.get(_ROLES)
     if known is not None and key in known and not (session.new or session.dirty or session.deleted):
-        return known[key]  # type: ignore[no-any-return]
+        return known[key]
     role = session.scalar(_ROLE, {"p_user": user.id, "p_course": course.id})
     remember_role(session, user.id, course.id, role)
     return role

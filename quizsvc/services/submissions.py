@@ -192,7 +192,7 @@ def _write(session: Session, stmt: Any, params: dict[str, Any]) -> int:
 
 
 def _expire_copy(session: Session, submission_id: int) -> None:
-    sub = session.identity_map.get(session.identity_key(Submission, submission_id))  # type: ignore[arg-type]
+    sub = session.identity_map.get(session.identity_key(Submission, submission_id))
     if sub is not None:
         session.expire(sub)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, flash, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager
@@ -92,7 +93,7 @@ def init_web(app: Flask) -> None:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
     @app.errorhandler(DomainError)
-    def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+    def _domain_error(exc: DomainError) -> ResponseReturnValue:
         if wants_json():
             from quizsvc.api.errors import error_response
 
@@ -100,12 +101,12 @@ def init_web(app: Flask) -> None:
         return render_template("errors/error.html", status=exc.status, message=tr(exc.message)), exc.status
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
         msg = _("The form expired or was sent from elsewhere. Reload the page and try again.")
         return render_template("errors/error.html", status=400, message=msg), 400
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if wants_json():
             from quizsvc.api.errors import http_error_response
 
@@ -122,7 +123,7 @@ def init_web(app: Flask) -> None:
                 passed_on_headers(exc))
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s", request.path)
         if wants_json():
             from quizsvc.api.errors import internal_error_response

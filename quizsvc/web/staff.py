@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -52,7 +53,7 @@ def _naive(value: datetime | None) -> datetime | None:
 
 @bp.route("/courses/new", methods=["GET", "POST"])
 @login_required
-def new_course():  # type: ignore[no-untyped-def]
+def new_course() -> ResponseReturnValue:
     form = CourseForm()
     status = 200
     if form.validate_on_submit():
@@ -72,7 +73,7 @@ def new_course():  # type: ignore[no-untyped-def]
 
 @bp.get("/courses/<int:course_id>")
 @login_required
-def course(course_id: int):  # type: ignore[no-untyped-def]
+def course(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     members = course_svc.members(session, current_user, c)
@@ -86,7 +87,7 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/courses/<int:course_id>/members/<int:user_id>/reset-link")
 @login_required
-def member_reset_link(course_id: int, user_id: int):  # type: ignore[no-untyped-def]
+def member_reset_link(course_id: int, user_id: int) -> ResponseReturnValue:
     """A one-time password reset link for a student, shown once to pass on (no e-mail)."""
     session = get_session()
     c = course_svc.get_course(session, course_id)
@@ -113,7 +114,7 @@ def _quiz_input(form: QuizForm) -> dict[str, Any]:
 
 @bp.route("/courses/<int:course_id>/quizzes/new", methods=["GET", "POST"])
 @login_required
-def new_quiz(course_id: int):  # type: ignore[no-untyped-def]
+def new_quiz(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     course_svc.require_editor(session, current_user, c)
@@ -136,7 +137,7 @@ def new_quiz(course_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/quizzes/<int:quiz_id>")
 @login_required
-def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def quiz(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_staff(session, current_user, q.course)
@@ -148,7 +149,7 @@ def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def edit_quiz(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_editor(session, current_user, q.course)
@@ -184,7 +185,7 @@ def _quiz_obj(q: Quiz) -> Any:
 
 @bp.post("/quizzes/<int:quiz_id>/publish")
 @login_required
-def publish(quiz_id: int):  # type: ignore[no-untyped-def]
+def publish(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_editor(session, current_user, q.course)  # 403, not a flash and a redirect
@@ -199,7 +200,7 @@ def publish(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/quizzes/<int:quiz_id>/delete")
 @login_required
-def delete_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def delete_quiz(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_editor(session, current_user, q.course)
@@ -270,7 +271,7 @@ def _item_input(form: ItemForm) -> dict[str, Any]:
     }
 
 
-def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int):  # type: ignore[no-untyped-def]
+def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int) -> ResponseReturnValue:
     return render_template(
         "staff/item_form.html", form=form, quiz=quiz, item=item, errors=errors or {},
         templates={k: bank_fmt.dump_yaml(v) for k, v in CONFIG_TEMPLATES.items()},
@@ -279,7 +280,7 @@ def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any
 
 @bp.route("/quizzes/<int:quiz_id>/items/new", methods=["GET", "POST"])
 @login_required
-def new_item(quiz_id: int):  # type: ignore[no-untyped-def]
+def new_item(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_editor(session, current_user, q.course)
@@ -297,7 +298,7 @@ def new_item(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+def edit_item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
     course_svc.require_editor(session, current_user, item.quiz.course)
@@ -316,7 +317,7 @@ def edit_item(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<int:item_id>/delete")
 @login_required
-def delete_item(item_id: int):  # type: ignore[no-untyped-def]
+def delete_item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
     course_svc.require_editor(session, current_user, item.quiz.course)
@@ -332,7 +333,7 @@ def delete_item(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<int:item_id>/preview")
 @login_required
-def preview_item(item_id: int):  # type: ignore[no-untyped-def]
+def preview_item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
     count = request.args.get("variants", default=3, type=int) or 3
@@ -347,7 +348,7 @@ def preview_item(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/quizzes/<int:quiz_id>/results")
 @login_required
-def results(quiz_id: int):  # type: ignore[no-untyped-def]
+def results(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     rows = attempt_svc.quiz_results(session, current_user, q)
@@ -356,7 +357,7 @@ def results(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
-def attempt_detail(attempt_id: int):  # type: ignore[no-untyped-def]
+def attempt_detail(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     a = attempt_svc.get_attempt(session, current_user, attempt_id)
     course_svc.require_staff(session, current_user, a.quiz.course)
@@ -377,7 +378,7 @@ def _staff_assignment(assignment_id: int, *, editor: bool = False) -> tuple[Any,
 
 @bp.get("/assignments/<int:assignment_id>")
 @login_required
-def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
+def assignment(assignment_id: int) -> ResponseReturnValue:
     session, a = _staff_assignment(assignment_id)
     return render_template("staff/assignment.html", assignment=a, form=ActionForm(),
                            submissions=submission_svc.recent_submissions(session, a),
@@ -387,14 +388,14 @@ def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/assignments/<int:assignment_id>/progress")
 @login_required
-def assignment_progress(assignment_id: int):  # type: ignore[no-untyped-def]
+def assignment_progress(assignment_id: int) -> ResponseReturnValue:
     session, a = _staff_assignment(assignment_id)
     return jsonify(submission_svc.progress(session, a))
 
 
 @bp.post("/assignments/<int:assignment_id>/regrade")
 @login_required
-def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
+def regrade(assignment_id: int) -> ResponseReturnValue:
     session, a = _staff_assignment(assignment_id, editor=True)
     if ActionForm().validate_on_submit():
         n = submission_svc.regrade(session, current_user, a, get_dispatcher(current_app))
@@ -404,7 +405,7 @@ def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/courses/<int:course_id>/gradebook")
 @login_required
-def gradebook(course_id: int):  # type: ignore[no-untyped-def]
+def gradebook(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     book = build_gradebook(session, current_user, c)

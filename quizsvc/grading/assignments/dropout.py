@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import mistake, rng_for
 from quizsvc.grading.cases import Case, ExtractError, Verdict, extract
 from quizsvc.grading.checks import Tolerance, named, wrong_shape, wrong_type
@@ -241,7 +241,7 @@ _BWD = "return dout * mask / keep_prob"
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 

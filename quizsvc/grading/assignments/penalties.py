@@ -14,7 +14,7 @@ from quizsvc.grading.assignments._common import (
 )
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.gradcheck import add_gradcheck
+from quizsvc.grading.gradcheck import GradCheck, add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner.inprocess import namespace_of
 from quizsvc.text import Text
@@ -29,7 +29,7 @@ GRADCHECK_THRESHOLD = 1e-6  # correct code measures <= 1e-9 (the penalties are a
 def _case(name: str, weights: list[np.ndarray], lam: float, m: int, *, points: float,
           visible: bool, summary: Text, gradcheck: bool = False,
           tolerance: Tolerance = TOLERANCE) -> Case:
-    def build(b: ProgramBuilder):  # type: ignore[no-untyped-def]
+    def build(b: ProgramBuilder) -> list[OutputCheck] | tuple[list[OutputCheck], GradCheck]:
         l1 = b.call("l1_penalty", arrays_arg(b, weights), b.value(lam), name="l1")
         g1 = b.call("l1_penalty_grad", arrays_arg(b, weights), b.value(lam), name="l1_grad")
         l2 = b.call("l2_penalty", arrays_arg(b, weights), b.value(lam), b.value(m), name="l2")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case, running_sequence_case
 from quizsvc.grading.cases import Case
@@ -110,7 +110,7 @@ _DX = ("    dxc += 2.0 * xc * dvar / M\n    dmu = -np.sum(dxc, axis=(0, 2, 3), k
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str], base: str = BASE):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str], base: str = BASE) -> Mistake:
     return mistake(key, base, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for, value_case
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
@@ -56,7 +56,7 @@ BASE = read_text("quizsvc.grading.solutions.weight_decay", "factor.py")
 _STEP = "(1 - lr * lambd / m) * W - lr * dW"
 
 
-def _variant(key: str, new: str, en: tuple[str, str], ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+def _variant(key: str, new: str, en: tuple[str, str], ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, [(_STEP, new)], title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
