@@ -68,7 +68,7 @@ def grade_source(
     results = [_case_result(c, verdicts[c.name], outcome, case_mistake.get(c.name), language,
                             problems) for c in cases]
     diagnoses = [
-        Diagnosis(e.mistake.key, e.mistake.title[language], e.mistake.hint[language], e.explained)
+        Diagnosis(e.mistake.key, e.mistake.title.get(language), e.mistake.hint.get(language), e.explained)
         for e in explanations
     ]
     if seen is not None and not explanations:
@@ -114,10 +114,10 @@ def _judge(case: Case, outcome: RunOutcome, assignment: Assignment,
         return Verdict(False, exc.text, exc.problem)
 
 
-def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: object,
+def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: Mistake | None,
                  language: str, problems: dict[str, Text]) -> CaseResult:
-    hint = getattr(mistake, "hint", {}).get(language, "") if mistake else ""
-    key = getattr(mistake, "key", None)
+    hint = mistake.hint.get(language) if mistake else ""
+    key = mistake.key if mistake else None
     private = {"message": verdict.message or verdict.note.en, "metrics": verdict.metrics,
                "signature": list(verdict.signature)}
     if not case.visible:

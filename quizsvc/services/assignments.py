@@ -93,7 +93,7 @@ def ensure_course_assignments(session: Session, course: Course, *, due_in_days: 
     made = []
     for position, suite in enumerate(sorted(registry.all_assignments().values(), key=lambda s: s.order), 1):
         a = Assignment(course_id=course.id, slug=suite.slug.replace("_", "-"), grader=suite.slug,
-                       title=suite.title.get("ko", suite.slug), title_en=suite.title.get("en", ""),
+                       title=suite.title.ko, title_en=suite.title.en,
                        position=position, published=True, due_at=due, late_penalty_per_day=0.1,
                        closes_at=due + timedelta(days=7))
         session.add(a)

@@ -180,7 +180,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Batch normalization", "ko": "배치 정규화(batch normalization)"},
+    title=Text(en="Batch normalization", ko="배치 정규화(batch normalization)"),
     functions=[
         FunctionSpec("batchnorm_forward",
                      "batchnorm_forward(x, gamma, beta, bn_param) -> (out, cache)"),

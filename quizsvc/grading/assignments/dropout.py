@@ -307,7 +307,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Inverted dropout", "ko": "역 드롭아웃(inverted dropout)"},
+    title=Text(en="Inverted dropout", ko="역 드롭아웃(inverted dropout)"),
     functions=[
         FunctionSpec("dropout_forward", "dropout_forward(x, keep_prob, train, rng) -> (out, cache)"),
         FunctionSpec("dropout_backward", "dropout_backward(dout, cache) -> dx"),

@@ -112,7 +112,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Early stopping", "ko": "조기 종료(early stopping)"},
+    title=Text(en="Early stopping", ko="조기 종료(early stopping)"),
     functions=[FunctionSpec("early_stopping",
                             "early_stopping(val_losses, patience, min_delta) -> (int, int)")],
     build_cases=build_cases,

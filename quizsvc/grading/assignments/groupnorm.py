@@ -196,8 +196,8 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Stretch: group normalization",
-           "ko": "심화: 그룹 정규화(group normalization)"},
+    title=Text(en="Stretch: group normalization",
+           ko="심화: 그룹 정규화(group normalization)"),
     functions=[
         FunctionSpec("groupnorm_forward",
                      "groupnorm_forward(x, gamma, beta, G, gn_param) -> (out, cache)"),

@@ -122,7 +122,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Layer normalization", "ko": "레이어 정규화(layer normalization)"},
+    title=Text(en="Layer normalization", ko="레이어 정규화(layer normalization)"),
     functions=[
         FunctionSpec("layernorm_forward",
                      "layernorm_forward(x, gamma, beta, ln_param) -> (out, cache)"),

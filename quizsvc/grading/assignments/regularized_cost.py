@@ -115,7 +115,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Cost with L2 regularization", "ko": "L2 정규화(regularization)를 더한 비용"},
+    title=Text(en="Cost with L2 regularization", ko="L2 정규화(regularization)를 더한 비용"),
     functions=[FunctionSpec("compute_cost_with_regularization",
                             "compute_cost_with_regularization(A_L, Y, parameters, lambd) -> float")],
     build_cases=build_cases,

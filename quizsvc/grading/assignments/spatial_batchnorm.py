@@ -198,8 +198,8 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Stretch: spatial batch normalization",
-           "ko": "심화: 공간 배치 정규화(spatial batch normalization)"},
+    title=Text(en="Stretch: spatial batch normalization",
+           ko="심화: 공간 배치 정규화(spatial batch normalization)"),
     functions=[
         FunctionSpec("spatial_batchnorm_forward",
                      "spatial_batchnorm_forward(x, gamma, beta, bn_param) -> (out, cache)"),

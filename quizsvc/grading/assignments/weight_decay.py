@@ -89,7 +89,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "The weight-decay update", "ko": "가중치 감쇠(weight decay) 갱신"},
+    title=Text(en="The weight-decay update", ko="가중치 감쇠(weight decay) 갱신"),
     functions=[FunctionSpec("weight_decay_update",
                             "weight_decay_update(W, dW, lr, lambd, m) -> ndarray")],
     build_cases=build_cases,
