@@ -19,7 +19,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 def test_text_is_keyword_only_so_a_swapped_pair_cannot_pass_silently() -> None:
     with pytest.raises(TypeError):
-        Text("Correct.", "정답입니다.")  # type: ignore[misc]
+        Text(*("Correct.", "정답입니다."))  # type: ignore[call-arg]  # the mistake under test
     text = Text(ko="정답입니다.", en="Correct.")
     assert (text.get("ko"), text.get("en"), str(text)) == ("정답입니다.", "Correct.", "Correct.")
     assert Text.from_dict(text.as_dict()) == text and text.as_dict() == {"ko": "정답입니다.", "en": "Correct."}
@@ -38,7 +38,7 @@ def _literal(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        return "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _literal(node.left), _literal(node.right)
         return None if left is None or right is None else left + right
