@@ -26,11 +26,11 @@ def require_token(scope: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             kind, _, secret = header.partition(" ")
             if kind.lower() != "bearer" or not secret.strip():
                 raise Unauthorized(Text(en="Send an 'Authorization: Bearer <token>' header.",
-                                   ko="Authorization: Bearer <토큰> 헤더가 필요합니다."))
+                                        ko="Authorization: Bearer <토큰> 헤더가 필요합니다."))
             token = token_svc.authenticate(get_session(), secret.strip())
             if scope not in token.scopes:
                 raise Forbidden(Text(en=f"This token lacks the '{scope}' scope.",
-                                ko=f"이 토큰에는 '{scope}' 권한이 없습니다."), required_scope=scope)
+                                     ko=f"이 토큰에는 '{scope}' 권한이 없습니다."), required_scope=scope)
             g.api_user = token.user
             return view(*args, **kwargs)
 

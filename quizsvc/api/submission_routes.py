@@ -96,7 +96,7 @@ def _read_submission() -> tuple[str, str]:
     body = parse_input(SubmissionBody, data)
     if not FILENAME.search(body.filename):
         raise Invalid(Text(en="The filename must end in .py or .ipynb and contain no control characters.",
-                      ko=".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요."),
+                           ko=".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요."),
                       errors={"filename": "does not match " + FILENAME.pattern})
     return body.code, body.filename
 

@@ -157,15 +157,15 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
     want = case._wanted(assignment.expected)[slot[1]]
     if isinstance(got, Unreadable):
         return Pattern("other", Text(en="the returned value cannot be read as this output",
-                                   ko="반환값에서 이 출력을 읽을 수 없습니다"), key=("unreadable",))
+                                     ko="반환값에서 이 출력을 읽을 수 없습니다"), key=("unreadable",))
     if isinstance(got, np.ndarray) and got.ndim == 0:
         got = Number(got.item(), str(got.dtype))
     if isinstance(want, Number) != isinstance(got, Number):
         return Pattern("other", Text(en="it is a number where an array is expected"
-                                   if isinstance(got, Number) else
-                                   "it is not a number where a number is expected",
-                                   ko="배열이어야 하는데 숫자입니다" if isinstance(got, Number)
-                                   else "숫자여야 하는데 숫자가 아닙니다"), key=("type",))
+                                     if isinstance(got, Number) else
+                                     "it is not a number where a number is expected",
+                                     ko="배열이어야 하는데 숫자입니다" if isinstance(got, Number)
+                                     else "숫자여야 하는데 숫자가 아닙니다"), key=("type",))
     if isinstance(want, Number):
         return _scalar(got, want)
     if isinstance(want, list | tuple):  # a list of arrays (one per layer)
@@ -173,14 +173,14 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
                 not isinstance(g, np.ndarray) or g.shape != w.shape
                 for g, w in zip(got, want, strict=True)):
             return Pattern("shape", Text(en="the list of arrays has the wrong length or shapes",
-                                       ko="배열 list의 길이나 모양이 다릅니다"), key=("list",))
+                                         ko="배열 list의 길이나 모양이 다릅니다"), key=("list",))
         got = np.concatenate([np.ravel(g) for g in got])
         want = np.concatenate([np.ravel(w) for w in want])
     if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray):
         return Pattern("other", Text(en="it is not an array", ko="배열이 아닙니다"), key=("type",))
     if got.dtype.kind not in "iuf":
         return Pattern("other", Text(en="its dtype is not a real number type",
-                                   ko="dtype이 실수형 숫자가 아닙니다"), key=("dtype",))
+                                     ko="dtype이 실수형 숫자가 아닙니다"), key=("dtype",))
     if got.shape != want.shape:
         return _shape(got, want)
     precision = F32_SAME if np.float32 in (got.dtype, want.dtype) else SAME
@@ -208,40 +208,40 @@ def _scalar(got: Number, want: Number) -> Pattern:
 def _factor_pattern(k: float) -> Pattern:
     if abs(k + 1) <= SAME:
         return Pattern("factor", Text(en="it has the opposite sign (-1 × the expected value)",
-                                    ko="부호가 반대입니다 (기대값의 −1배)"), key=(-1.0,))
+                                      ko="부호가 반대입니다 (기대값의 −1배)"), key=(-1.0,))
     return Pattern("factor", Text(en="it is a constant multiple of the expected value",
-                                ko="기대값의 상수배입니다"),
+                                  ko="기대값의 상수배입니다"),
                    Text(en=f"{_g(k)} × the expected value", ko=f"기대값의 {_g(k)}배"), (round(k, 6),))
 
 
 def _shape(got: np.ndarray, want: np.ndarray) -> Pattern:
     """Shapes are details: a hidden case's shapes are its inputs'."""
     shapes = Text(en=f"shape {got.shape} where {want.shape} is expected",
-                ko=f"모양이 {want.shape}이어야 하는데 {got.shape}")
+                  ko=f"모양이 {want.shape}이어야 하는데 {got.shape}")
     key = (got.shape, want.shape)
     if got.ndim == 2 and got.shape == want.shape[::-1]:
         with np.errstate(all="ignore"):
             if np.allclose(got.T, want, rtol=1e-5, atol=1e-8):
                 return Pattern("transpose", Text(en="it is the transpose of the expected value",
-                                               ko="기대값의 전치(transpose)입니다"), shapes, key)
+                                                 ko="기대값의 전치(transpose)입니다"), shapes, key)
     if got.size == want.size:
         if [n for n in got.shape if n != 1] == [n for n in want.shape if n != 1]:
             same = np.allclose(got.ravel(), want.ravel(), rtol=1e-5, atol=1e-8)
             quiet = (Text(en="only size-1 axes of its shape differ; the values are right",
-                        ko="모양에서 크기 1인 축만 다르고 값은 맞습니다") if same else
+                          ko="모양에서 크기 1인 축만 다르고 값은 맞습니다") if same else
                      Text(en="only size-1 axes of its shape differ, and the values are wrong",
-                        ko="모양에서 크기 1인 축만 다르고 값도 틀립니다"))
+                          ko="모양에서 크기 1인 축만 다르고 값도 틀립니다"))
             return Pattern("size1", quiet, shapes, (*key, same))
         return Pattern("shape", Text(en="its shape is wrong, with the right number of entries",
-                                   ko="모양이 다르고 원소 수는 같습니다"), shapes, key)
+                                     ko="모양이 다르고 원소 수는 같습니다"), shapes, key)
     try:
         broadcast = np.broadcast_shapes(got.shape, want.shape) == got.shape
     except ValueError:
         broadcast = False
     if broadcast:
         return Pattern("broadcast", Text(en="it has a broadcast shape (arrays of different shapes "
-                                       "were combined)",
-                                       ko="브로드캐스트된 모양입니다 (모양이 다른 배열이 결합됨)"),
+                                         "were combined)",
+                                         ko="브로드캐스트된 모양입니다 (모양이 다른 배열이 결합됨)"),
                        shapes, key)
     return Pattern("shape", Text(en="its shape is wrong", ko="모양이 다릅니다"), shapes, key)
 
@@ -262,7 +262,7 @@ def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
     c = float(np.median(diff))
     if np.all(np.abs(diff - c) <= precision * scale):
         return Pattern("offset", Text(en="it is the expected value shifted by a constant",
-                                    ko="기대값에서 일정한 값만큼 이동했습니다"),
+                                      ko="기대값에서 일정한 값만큼 이동했습니다"),
                        Text(en=f"by {_g(c)}", ko=f"{_g(c)}만큼"), (round(c, 6),))
     proportional = _proportional(diff, case, slot, assignment, 10 * precision)
     if proportional is not None:
@@ -271,12 +271,12 @@ def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
     bad = int(np.count_nonzero(np.abs(diff) > case.tolerance.atol
                                + case.tolerance.rtol * np.abs(want)))
     size = Text(en=f"{bad} of {got.size} entries, at most {_g(rel)} relative",
-              ko=f"{got.size}개 중 {bad}개, 상대 오차 최대 {_g(rel)}")
+                ko=f"{got.size}개 중 {bad}개, 상대 오차 최대 {_g(rel)}")
     if rel < SMALL:
         return Pattern("small", Text(en="it is close but not within tolerance: a small term, about "
-                                   "the size of eps, differs",
-                                   ko="가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 "
-                                   "다릅니다"), size, (bad, round(rel, 6)))
+                                     "the size of eps, differs",
+                                     ko="가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 "
+                                     "다릅니다"), size, (bad, round(rel, 6)))
     return Pattern("other", Text(en="its values differ", ko="값이 다릅니다"), size, (bad, round(rel, 6)))
 
 
@@ -294,13 +294,13 @@ def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
             where = [int(i) for i in np.flatnonzero(hit)]
             return Pattern("nonfinite_constant",
                            Text(en="NaN or inf only where the input is constant (zero variance); "
-                              "the rest is finite",
-                              ko="입력이 상수인 곳(분산 0)에서만 NaN 또는 무한대이고 나머지는 "
-                              "유한합니다"),
+                                "the rest is finite",
+                                ko="입력이 상수인 곳(분산 0)에서만 NaN 또는 무한대이고 나머지는 "
+                                "유한합니다"),
                            Text(en=f"index {where} of axis {axis}", ko=f"축 {axis}의 인덱스 {where}"),
                            (axis, tuple(where)))
     return Pattern("nonfinite", Text(en="some entries are NaN or infinite",
-                                   ko="일부 값이 NaN 또는 무한대입니다"),
+                                     ko="일부 값이 NaN 또는 무한대입니다"),
                    Text(en=f"{count} of {size} entries", ko=f"{size}개 중 {count}개"), (count, size))
 
 
@@ -321,9 +321,9 @@ def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignme
             name = names[position] if position < len(names) else f"argument {position + 1}"
             return Pattern("proportional",
                            Text(en=f"it differs from the expected value by a multiple of {name}: an "
-                              f"extra (or missing) term proportional to {name}",
-                              ko=f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
-                              "더해졌거나 빠졌습니다"),
+                                f"extra (or missing) term proportional to {name}",
+                                ko=f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
+                                "더해졌거나 빠졌습니다"),
                            Text(en=f"{_g(k)} × {name}", ko=f"{_g(k)} × {name}"), (name, round(k, 6)))
     return None
 

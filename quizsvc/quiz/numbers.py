@@ -77,7 +77,7 @@ def _parse_text(text: str) -> float:
         return float(m.group(1)) * 10.0 ** int(m.group(2))
     raise AnswerError(
         Text(en=f"'{text[:20]}' is not a number. Examples: 0.75, -2.5e-3, 3/4",
-        ko=f"'{text[:20]}'은(는) 숫자로 읽을 수 없습니다. 예: 0.75, -2.5e-3, 3/4"),
+             ko=f"'{text[:20]}'은(는) 숫자로 읽을 수 없습니다. 예: 0.75, -2.5e-3, 3/4"),
     )
 
 

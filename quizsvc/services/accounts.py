@@ -73,7 +73,7 @@ def check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise Invalid(
             Text(en=f"The password needs at least {MIN_PASSWORD} characters.",
-            ko=f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다."),
+                 ko=f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다."),
         )
 
 

@@ -79,7 +79,7 @@ def find_for_user(session: Session, actor: User, slug: str, course_slug: str | N
         raise not_found(Text(en="Assignment", ko="과제"))
     if len(found) > 1:
         raise Conflict(Text(en="Several of your courses have this assignment; pass ?course=<slug>.",
-                       ko="같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요."),
+                            ko="같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요."),
                        courses=[a.course.slug for a in found])
     return found[0]
 

@@ -139,7 +139,7 @@ def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
     if quiz.max_attempts is not None and used >= quiz.max_attempts and not staff:
         raise Forbidden(
             Text(en=f"You have used all {quiz.max_attempts} attempts.",
-            ko=f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다."),
+                 ko=f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다."),
         )
     attempt = Attempt(quiz_id=quiz.id, user_id=actor.id, number=used + 1)
     session.add(attempt)
@@ -210,7 +210,7 @@ def _parse_answers(attempt: Attempt, items: dict[int, Item], answers: dict[int, 
             errors[str(item_id)] = exc.message.as_dict()
     if errors:
         raise Invalid(Text(en="Some answers could not be read; fix them and submit again.",
-                      ko="읽을 수 없는 답이 있습니다. 고친 뒤 다시 제출하세요."), errors=errors)
+                           ko="읽을 수 없는 답이 있습니다. 고친 뒤 다시 제출하세요."), errors=errors)
     return parsed
 
 

@@ -27,7 +27,7 @@ def validate_slug(slug: str) -> str:
     if not _SLUG.match(slug):
         raise Invalid(
             Text(en="A slug uses lower-case letters, digits and '-' only (at most 63 characters).",
-            ko="슬러그는 영문 소문자, 숫자, '-'만 쓸 수 있습니다 (최대 63자)."),
+                 ko="슬러그는 영문 소문자, 숫자, '-'만 쓸 수 있습니다 (최대 63자)."),
         )
     return slug
 

@@ -31,7 +31,7 @@ def require_can_issue(session: Session, actor: User, target: User, course: Cours
     if actor.is_admin:
         return
     refused = Forbidden(Text(en="You cannot issue a password reset link for this user.",
-                        ko="이 사용자의 비밀번호 재설정 링크를 만들 수 없습니다."))
+                             ko="이 사용자의 비밀번호 재설정 링크를 만들 수 없습니다."))
     if course is None or not courses.can_edit(session, actor, course):
         raise refused
     if target.is_admin or target.can_create_courses or target.id == actor.id:
@@ -48,7 +48,7 @@ def issue(session: Session, target: User, *, hours: int, actor: User | None = No
     """A new link's secret (shown once); earlier unused links of the account stop working."""
     if not 1 <= hours <= 24 * 14:
         raise Invalid(Text(en="A link can be valid for 1 hour to 14 days.",
-                      ko="유효 시간은 1시간에서 14일 사이여야 합니다."))
+                           ko="유효 시간은 1시간에서 14일 사이여야 합니다."))
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == target.id,
                                                 PasswordReset.used_at.is_(None)))
     secret = secrets.token_urlsafe(32)
@@ -60,7 +60,7 @@ def issue(session: Session, target: User, *, hours: int, actor: User | None = No
 
 
 _INVALID = Invalid(Text(en="This reset link is wrong, has expired or has already been used.",
-                   ko="이 재설정 링크는 잘못되었거나 만료되었거나 이미 사용되었습니다."))
+                        ko="이 재설정 링크는 잘못되었거나 만료되었거나 이미 사용되었습니다."))
 
 
 def pending(session: Session, secret: str) -> PasswordReset:

@@ -144,7 +144,7 @@ def delete_quiz(session: Session, actor: User, quiz: Quiz) -> None:
     if quiz.attempts:
         raise Conflict(
             Text(en="This quiz has student attempts and cannot be deleted; unpublish it instead.",
-            ko="학생 응시 기록이 있는 퀴즈는 삭제할 수 없습니다. 대신 비공개로 돌리세요."),
+                 ko="학생 응시 기록이 있는 퀴즈는 삭제할 수 없습니다. 대신 비공개로 돌리세요."),
         )
     session.delete(quiz)
     session.commit()
@@ -215,7 +215,7 @@ def delete_item(session: Session, actor: User, item: Item) -> None:
     if answered:
         raise Conflict(
             Text(en=f"{answered} student answers refer to this item, so it cannot be deleted; edit it instead.",
-            ko=f"학생 답안 {answered}개가 있는 문항은 삭제할 수 없습니다. 문항을 고치세요."),
+                 ko=f"학생 답안 {answered}개가 있는 문항은 삭제할 수 없습니다. 문항을 고치세요."),
         )
     session.delete(item)
     session.commit()

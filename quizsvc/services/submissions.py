@@ -54,7 +54,7 @@ def _validate_source(source: str, filename: str) -> str:
         raise Invalid(Text(en="The file name contains control characters.", ko="파일 이름에 제어 문자가 있습니다."))
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise Invalid(Text(en=f"The submission is too large (at most {MAX_SOURCE_BYTES // 1024} KiB).",
-                      ko=f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB)."))
+                           ko=f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB)."))
     if not source.strip(BLANK):
         raise Invalid(Text(en="The submitted code is empty.", ko="제출한 코드가 비어 있습니다."))
     if "\x00" in source:
@@ -63,7 +63,7 @@ def _validate_source(source: str, filename: str) -> str:
         read_submission(source, name)
     except Unreadable as exc:
         raise Invalid(Text(en=f"The submission cannot be graded: {exc.text.en}.",
-                      ko=f"채점할 수 없는 제출물입니다: {exc.text.ko}.")) from None
+                           ko=f"채점할 수 없는 제출물입니다: {exc.text.ko}.")) from None
     return name
 
 
@@ -159,9 +159,9 @@ def _insert_within_limits(session: Session, values: dict[str, Any], max_submissi
         session.rollback()
         if max_submissions is not None and (used or 0) >= max_submissions:
             raise Forbidden(Text(en=f"You have used all {max_submissions} submissions.",
-                            ko=f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다."))
+                                 ko=f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다."))
         raise TooMany(Text(en=f"At most {per_minute} submissions a minute; try again shortly.",
-                      ko=f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요."), retry_after=60)
+                           ko=f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요."), retry_after=60)
     row["id"] = new_id
     return _committed(session, row)
 

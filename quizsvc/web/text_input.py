@@ -32,4 +32,4 @@ def refuse_control_characters() -> None:
             if _CONTROL.search(key) or any(_CONTROL.search(v) for v in values):
                 raise ControlCharacters(
                     Text(en="The input contains a NUL or another control character; remove it and send again.",
-                    ko="입력에 NUL 같은 제어 문자가 있습니다. 지우고 다시 보내세요."))
+                         ko="입력에 NUL 같은 제어 문자가 있습니다. 지우고 다시 보내세요."))

@@ -197,7 +197,7 @@ MISTAKES = [
 ASSIGNMENT = Assignment(
     slug=SLUG,
     title=Text(en="Stretch: group normalization",
-           ko="심화: 그룹 정규화(group normalization)"),
+               ko="심화: 그룹 정규화(group normalization)"),
     functions=[
         FunctionSpec("groupnorm_forward",
                      "groupnorm_forward(x, gamma, beta, G, gn_param) -> (out, cache)"),

@@ -140,7 +140,7 @@ MISTAKES = [
 ASSIGNMENT = Assignment(
     slug=SLUG,
     title=Text(en="L1 and L2 penalties and their gradients",
-           ko="L1·L2 벌점(penalty)과 그 기울기"),
+               ko="L1·L2 벌점(penalty)과 그 기울기"),
     functions=[
         FunctionSpec("l1_penalty", "l1_penalty(weights, lam) -> float"),
         FunctionSpec("l1_penalty_grad", "l1_penalty_grad(weights, lam) -> list[ndarray]"),

@@ -199,7 +199,7 @@ MISTAKES = [
 ASSIGNMENT = Assignment(
     slug=SLUG,
     title=Text(en="Stretch: spatial batch normalization",
-           ko="심화: 공간 배치 정규화(spatial batch normalization)"),
+               ko="심화: 공간 배치 정규화(spatial batch normalization)"),
     functions=[
         FunctionSpec("spatial_batchnorm_forward",
                      "spatial_batchnorm_forward(x, gamma, beta, bn_param) -> (out, cache)"),

@@ -93,7 +93,7 @@ class Vector(ComputedType):
                 0.0,
                 False,
                 Text(en=f"Wrong shape: expected {want}, got {got}.",
-                    ko=f"모양이 다릅니다: {want}이어야 하는데 {got}입니다."),
+                     ko=f"모양이 다릅니다: {want}이어야 하는데 {got}입니다."),
                 details={"expected_shape": list(key.shape), "shape": list(ans.shape)},
             )
         tol = variant.params["tolerance"]
