@@ -3,10 +3,15 @@ normalization."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
 __version__ = "0.1.0"
 
 
-def create_app(config: dict | None = None):  # type: ignore[no-untyped-def,type-arg]
+def create_app(config: dict[str, Any] | None = None) -> Flask:
     from quizsvc.app import create_app as _create
 
     return _create(config)

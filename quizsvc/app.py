@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,7 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.register_blueprint(api_bp)
 
     @app.after_request
-    def _security_headers(resp):  # type: ignore[no-untyped-def]
+    def _security_headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
@@ -76,9 +76,5 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         if settings.session_cookie_secure:  # served over HTTPS: browsers should stay on it
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
-
-    @app.before_request
-    def _request_locale() -> None:
-        g.request_path = request.path
 
     return app

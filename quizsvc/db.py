@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
@@ -61,13 +59,13 @@ def init_app(app: Flask) -> None:
 
 def get_session() -> Session:
     """The session of the current request or app context."""
-    return current_app.extensions["quizsvc.session"]()  # type: ignore[no-any-return]
+    return current_app.extensions["quizsvc.session"]()
 
 
 def get_grading_session() -> Session:
     """A session for a grading worker's claim and result writes only (they do not wait for the
     disk on SQLite; nothing a client was promised may be written through it)."""
-    return current_app.extensions["quizsvc.grading_session"]()  # type: ignore[no-any-return]
+    return current_app.extensions["quizsvc.grading_session"]()
 
 
 def dispose_engines(app: Flask, *, close: bool = True) -> None:
@@ -78,15 +76,4 @@ def dispose_engines(app: Flask, *, close: bool = True) -> None:
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    return (app or current_app).extensions["quizsvc.engine"]  # type: ignore[no-any-return]
-
-
-@contextmanager
-def transaction(session: Session) -> Iterator[Session]:
-    """Commit on success, roll back on any error (services own their transactions)."""
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    return (app or current_app).extensions["quizsvc.engine"]

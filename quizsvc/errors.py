@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import Localized, loc
+from quizsvc.text import Text
 
 
 class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, ko: str, en: str, **details: Any) -> None:
-        super().__init__(en)
-        self.message: Localized = loc(ko, en)
+    def __init__(self, message: Text, **details: Any) -> None:
+        super().__init__(message.en)
+        self.message = message
         self.details = details
 
 
@@ -47,5 +47,5 @@ class TooMany(DomainError):
     status, code = 429, "too_many_requests"
 
 
-def not_found(what_ko: str, what_en: str) -> NotFound:
-    return NotFound(f"{what_ko}을(를) 찾을 수 없습니다.", f"{what_en} not found.")
+def not_found(what: Text) -> NotFound:
+    return NotFound(Text(en=f"{what.en} not found.", ko=f"{what.ko}을(를) 찾을 수 없습니다."))

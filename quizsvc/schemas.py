@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from quizsvc.errors import Invalid
+from quizsvc.text import Text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,7 +40,7 @@ class QuizInput(BaseModel):
 
     def model_post_init(self, _ctx: Any) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            raise Invalid("마감 시각은 시작 시각 이후여야 합니다.", "The close date must be after the open date.")
+            raise Invalid(Text(en="The close date must be after the open date.", ko="마감 시각은 시작 시각 이후여야 합니다."))
 
 
 class ItemInput(BaseModel):
@@ -62,4 +63,4 @@ def parse_input(model: type[M], data: Any) -> M:
         errors = {
             ".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()
         }
-        raise Invalid("입력값을 확인하세요.", "Please check the input.", errors=errors) from None
+        raise Invalid(Text(en="Please check the input.", ko="입력값을 확인하세요."), errors=errors) from None

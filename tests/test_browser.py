@@ -210,7 +210,7 @@ def test_uploaded_notebook_with_a_known_mistake_gets_a_korean_diagnosis(
     score, top = page.inner_text("#score").split(" / ")
     assert top == "14" and float(score) < 14
     diagnosis = page.inner_text("section.diagnosis")
-    assert mistake.title["ko"] in diagnosis  # the student's locale is Korean
+    assert mistake.title.ko in diagnosis  # the student's locale is Korean
     assert page.locator("#cases tr.fail").count() >= 1
     assert "groupnorm.ipynb" in page.inner_text("details summary >> nth=-1")
     _shot(page, "student-notebook-diagnosis")

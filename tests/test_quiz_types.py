@@ -46,7 +46,7 @@ def numeric(tol: dict, **extra) -> ItemSpec:
 def test_registry_has_the_four_types_and_rejects_unknown_ones():
     assert set(all_types()) == {"single_choice", "multi_select", "numeric", "vector"}
     for name, qtype in all_types().items():
-        assert qtype.name == name and qtype.label["ko"] and qtype.label["en"]
+        assert qtype.name == name and qtype.label.ko and qtype.label.en
     with pytest.raises(UnknownQuestionType):
         get_type("essay")
 
@@ -98,14 +98,14 @@ def test_single_choice_parse_and_score():
     assert t.parse("a", v) == "a"
     assert t.parse(["a"], v) == "a"
     res = t.score("a", v)
-    assert (res.fraction, res.correct, res.message["en"]) == (1.0, True, "Correct.")
+    assert (res.fraction, res.correct, res.message.en) == (1.0, True, "Correct.")
     res = t.score("c", v)
-    assert (res.fraction, res.correct, res.message["en"]) == (0.0, False, "Incorrect.")
+    assert (res.fraction, res.correct, res.message.en) == (0.0, False, "Incorrect.")
     for bad, msg in (("z", "That option does not exist."), ("", "Choose an answer."),
                      (["a", "b"], "Choose exactly one option."), (3, "That option does not exist.")):
         with pytest.raises(AnswerError) as exc:
             t.parse(bad, v)
-        assert exc.value.message["en"] == msg and exc.value.message["ko"]
+        assert exc.value.message.en == msg and exc.value.message.ko
 
 
 # --- multi-select --------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_multi_select_all_or_nothing():
     almost = t.score(["a", "b"], v)
     assert almost.fraction == 0.0 and not almost.correct
     assert almost.details == {"hits": 2, "wrong": 0, "missed": 1}
-    assert almost.message["en"] == "2 right, 0 wrong, 1 missed."
+    assert almost.message.en == "2 right, 0 wrong, 1 missed."
     with pytest.raises(AnswerError):
         t.parse([], v)
     with pytest.raises(AnswerError):
@@ -199,8 +199,8 @@ def test_parse_number_accepts(raw, value):
 def test_parse_number_rejects_with_a_clear_message(raw, message):
     with pytest.raises(AnswerError) as exc:
         parse_number(raw)
-    assert exc.value.message["en"] == message
-    assert exc.value.message["ko"]  # every message has its Korean text
+    assert exc.value.message.en == message
+    assert exc.value.message.ko  # every message has its Korean text
 
 
 def test_parse_number_rejects_huge_integers_from_json():
@@ -274,7 +274,7 @@ def test_numeric_key_comes_from_reference_and_scores_with_tolerance():
     assert t.score(t.parse("５．３８５", v), v).fraction == 1.0
     wrong = t.score(t.parse("29", v), v)
     assert wrong.fraction == 0.0 and not wrong.correct
-    assert wrong.message["en"] == "Your value 29 is outside the tolerance."
+    assert wrong.message.en == "Your value 29 is outside the tolerance."
     assert wrong.details["abs_error"] == pytest.approx(29 - math.sqrt(29))
 
 
@@ -332,7 +332,7 @@ def test_parse_vector_accepts(raw, value):
 def test_parse_vector_rejects(raw, message):
     with pytest.raises(AnswerError) as exc:
         parse_vector(raw)
-    assert exc.value.message["en"] == message
+    assert exc.value.message.en == message
 
 
 def _bn_spec(**extra) -> ItemSpec:
@@ -352,9 +352,9 @@ def test_vector_checks_shape_and_every_entry():
     one_wrong = t.score(t.parse("[-1.3416, -0.4472, 0.4472, 1.5]", v), v)
     assert not one_wrong.correct and one_wrong.fraction == 0.0  # no partial credit configured
     assert one_wrong.details == {"right": 3, "total": 4}
-    assert "Wrong at position(s): 4" in one_wrong.message["en"]
+    assert "Wrong at position(s): 4" in one_wrong.message.en
     shape = t.score(t.parse("[-1.3416, -0.4472, 0.4472]", v), v)
-    assert shape.fraction == 0.0 and shape.message["en"] == "Wrong shape: expected 4, got 3."
+    assert shape.fraction == 0.0 and shape.message.en == "Wrong shape: expected 4, got 3."
     matrix = t.score(t.parse("[[-1.3416, -0.4472], [0.4472, 1.3416]]", v), v)
     assert matrix.fraction == 0.0 and matrix.details["shape"] == [2, 2]
 
@@ -364,7 +364,7 @@ def test_vector_partial_credit():
     v = t.prepare(_bn_spec(partial_credit=True), 0)
     res = t.score(t.parse("-1.3416 -0.4472 0 0", v), v)
     assert res.fraction == pytest.approx(0.5) and not res.correct
-    assert "2 of 4 entries are right" in res.message["en"]
+    assert "2 of 4 entries are right" in res.message.en
 
 
 def test_vector_matrix_key():
@@ -378,7 +378,7 @@ def test_vector_matrix_key():
     assert np.allclose(v.key, [[0.99, 1.98], [2.97, 3.96]]) and np.shape(v.key) == (2, 2)
     assert t.score(t.parse("0.99 1.98; 2.97 3.96", v), v).correct
     flat = t.score(t.parse("0.99 1.98 2.97 3.96", v), v)
-    assert flat.message["en"] == "Wrong shape: expected 2×2, got 4."
+    assert flat.message.en == "Wrong shape: expected 2×2, got 4."
     scalar = spec("vector", compute={"fn": "l1_norm", "args": {"x": [1, 2]}}, tolerance={"atol": 1})
     assert t.validate(scalar) == ["compute returns a single number: use the numeric type"]
 

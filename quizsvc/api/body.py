@@ -7,18 +7,19 @@ from typing import Any
 from flask import request
 
 from quizsvc.errors import Invalid, UnsupportedMediaType
+from quizsvc.text import Text
 
-NOT_JSON = ("JSON 본문이 필요합니다 (Content-Type: application/json).",
-            "Send a JSON body (Content-Type: application/json).")
+NOT_JSON = Text(en="Send a JSON body (Content-Type: application/json).",
+                ko="JSON 본문이 필요합니다 (Content-Type: application/json).")
 
 
-def json_body(not_json: tuple[str, str] = NOT_JSON) -> Any:
+def json_body(not_json: Text = NOT_JSON) -> Any:
     if not request.is_json:
-        raise UnsupportedMediaType(*not_json)
+        raise UnsupportedMediaType(not_json)
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON decoder goes: not a 500
         data = None
     if data is None:
-        raise Invalid("JSON을 읽을 수 없습니다.", "The body is not valid JSON.")
+        raise Invalid(Text(en="The body is not valid JSON.", ko="JSON을 읽을 수 없습니다."))
     return data

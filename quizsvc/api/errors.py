@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from quizsvc.errors import DomainError
 
 
-def error_response(exc: DomainError):  # type: ignore[no-untyped-def]
-    body = {"error": {"code": exc.code, "message": exc.message["en"], "message_ko": exc.message["ko"],
+def error_response(exc: DomainError) -> ResponseReturnValue:
+    body = {"error": {"code": exc.code, "message": exc.message.en, "message_ko": exc.message.ko,
                       "details": exc.details}}
     resp = jsonify(body)
     resp.status_code = exc.status
@@ -18,7 +19,7 @@ def error_response(exc: DomainError):  # type: ignore[no-untyped-def]
     return resp
 
 
-def http_error_response(exc: HTTPException):  # type: ignore[no-untyped-def]
+def http_error_response(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
              415: "unsupported_media_type"}
@@ -33,7 +34,7 @@ def passed_on_headers(exc: HTTPException) -> list[tuple[str, str]]:
     return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
 
-def internal_error_response():  # type: ignore[no-untyped-def]
+def internal_error_response() -> ResponseReturnValue:
     body = {"error": {"code": "internal", "message": "Internal error.", "message_ko": "내부 오류입니다.",
                       "details": {}}}
     return jsonify(body), 500

@@ -6,6 +6,7 @@ and that real responses validate against these schemas.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -154,7 +155,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: int,
-        body: str | None = None, params: list[str] = (),  # type: ignore[assignment]
+        body: str | None = None, params: Sequence[str] = (),
         slug: bool = False, upload: bool = False, query: dict[str, Any] | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": op_id, "summary": summary, "responses": {**ok, **_errors(*errs)}}
     if scope:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from quizsvc.api import bp
@@ -19,6 +20,7 @@ from quizsvc.schemas import parse_input
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
+from quizsvc.text import Text
 
 # Strict: JSON true/false is not an answer (lax pydantic would read it as the number 1/0).
 Scalar = StrictStr | StrictFloat | StrictInt
@@ -41,34 +43,34 @@ def _item_ids(answers: dict[str, Any]) -> dict[int, Any]:
     out = {}
     for key, value in answers.items():
         if not (key.isascii() and key.isdigit()):  # not '²' (isdigit, but int() fails) or '٣'
-            raise Invalid("answers의 키는 문항 id여야 합니다.", "Keys of 'answers' must be item ids.",
+            raise Invalid(Text(en="Keys of 'answers' must be item ids.", ko="answers의 키는 문항 id여야 합니다."),
                           errors={f"answers.{key}": "not an item id"})
         out[int(key)] = value
     return out
 
 
 @bp.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return jsonify(openapi_document())
 
 
 @bp.get("/me")
 @require_token("read")
-def me():  # type: ignore[no-untyped-def]
+def me() -> ResponseReturnValue:
     user = api_user()
     return jsonify({"id": user.id, "email": user.email, "name": user.name, "locale": user.locale})
 
 
 @bp.get("/courses")
 @require_token("read")
-def courses():  # type: ignore[no-untyped-def]
+def courses() -> ResponseReturnValue:
     rows = course_svc.courses_of(get_session(), api_user())
     return jsonify({"courses": [course_json(c, r.value) for c, r in rows]})
 
 
 @bp.get("/courses/<int:course_id>/quizzes")
 @require_token("read")
-def course_quizzes(course_id: int):  # type: ignore[no-untyped-def]
+def course_quizzes(course_id: int) -> ResponseReturnValue:
     session = get_session()
     course = course_svc.get_course(session, course_id)
     return jsonify({"quizzes": [quiz_json(q) for q in quiz_svc.visible_quizzes(session, api_user(), course)]})
@@ -76,7 +78,7 @@ def course_quizzes(course_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/quizzes/<int:quiz_id>")
 @require_token("read")
-def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def quiz(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     attempts = attempt_svc.attempts_of(session, api_user(), q)
@@ -88,7 +90,7 @@ def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/quizzes/<int:quiz_id>/attempts")
 @require_token("answer")
-def start_attempt(quiz_id: int):  # type: ignore[no-untyped-def]
+def start_attempt(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     before = attempt_svc.open_attempt(session, q, api_user())
@@ -103,7 +105,7 @@ def start_attempt(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/attempts/<int:attempt_id>")
 @require_token("read")
-def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+def attempt(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
     body = attempt_json(a, score_visible=attempt_svc.scores_visible(session, api_user(), a.quiz))
@@ -113,7 +115,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:item_id>")
 @require_token("answer")
-def save_answer(attempt_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def save_answer(attempt_id: int, item_id: int) -> ResponseReturnValue:
     session = get_session()
     body = parse_input(AnswerBody, json_body())
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
@@ -124,7 +126,7 @@ def save_answer(attempt_id: int, item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @require_token("answer")
-def submit(attempt_id: int):  # type: ignore[no-untyped-def]
+def submit(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     data = json_body() if request.content_length else {}
     body = parse_input(SubmitBody, data)
@@ -135,17 +137,17 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @require_token("read")
-def result(attempt_id: int):  # type: ignore[no-untyped-def]
+def result(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     a = attempt_svc.get_attempt(session, api_user(), attempt_id)
     if a.status != AttemptStatus.SUBMITTED:
-        raise Invalid("아직 제출하지 않은 응시입니다.", "This attempt has not been submitted yet.")
+        raise Invalid(Text(en="This attempt has not been submitted yet.", ko="아직 제출하지 않은 응시입니다."))
     return jsonify(result_json(attempt_svc.attempt_result(session, api_user(), a)))
 
 
 @bp.get("/quizzes/<int:quiz_id>/results")
 @require_token("manage")
-def quiz_results(quiz_id: int):  # type: ignore[no-untyped-def]
+def quiz_results(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     rows = attempt_svc.quiz_results(session, api_user(), q)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from quizsvc import settings as app_settings
@@ -23,6 +24,7 @@ from quizsvc.schemas import parse_input
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services.submissions import acceptance, formatting, results
+from quizsvc.text import Text
 
 MAX_WAIT = 60.0
 # What the OpenAPI document states for JSON bodies (``$`` there ends the string, as ``\Z`` here).
@@ -63,7 +65,7 @@ def submission_json(sub: Submission, *, staff: bool = False) -> dict[str, Any]:
 
 @bp.get("/assignments")
 @require_token("read")
-def list_assignments():  # type: ignore[no-untyped-def]
+def list_assignments() -> ResponseReturnValue:
     session = get_session()
     out = []
     for course, _role in course_svc.courses_of(session, api_user()):
@@ -73,7 +75,7 @@ def list_assignments():  # type: ignore[no-untyped-def]
 
 @bp.get("/assignments/<slug>")
 @require_token("read")
-def get_assignment(slug: str):  # type: ignore[no-untyped-def]
+def get_assignment(slug: str) -> ResponseReturnValue:
     a = assignment_svc.find_for_user(get_session(), api_user(), slug, request.args.get("course"))
     return jsonify(assignment_json(a, full=True))
 
@@ -83,19 +85,19 @@ def _read_submission() -> tuple[str, str]:
     if request.mimetype == "multipart/form-data" and request.files:
         upload = request.files.get("file")
         if upload is None:
-            raise Invalid("'file' 필드로 파일을 올리세요.", "Upload the file in a 'file' field.")
+            raise Invalid(Text(en="Upload the file in a 'file' field.", ko="'file' 필드로 파일을 올리세요."))
         raw = upload.read(acceptance.MAX_SOURCE_BYTES + 1)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise Invalid("파일이 UTF-8 텍스트가 아닙니다.", "The file is not UTF-8 text.") from None
+            raise Invalid(Text(en="The file is not UTF-8 text.", ko="파일이 UTF-8 텍스트가 아닙니다.")) from None
         return text, upload.filename or "solution.py"
-    data = json_body(("JSON {\"code\": ...} 또는 multipart 'file'로 보내세요.",
-                      "Send JSON {\"code\": ...} or a multipart 'file'."))
+    data = json_body(Text(en="Send JSON {\"code\": ...} or a multipart 'file'.",
+                          ko="JSON {\"code\": ...} 또는 multipart 'file'로 보내세요."))
     body = parse_input(SubmissionBody, data)
     if not FILENAME.search(body.filename):
-        raise Invalid(".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요.",
-                      "The filename must end in .py or .ipynb and contain no control characters.",
+        raise Invalid(Text(en="The filename must end in .py or .ipynb and contain no control characters.",
+                           ko=".py 또는 .ipynb 파일 이름을 제어 문자 없이 보내세요."),
                       errors={"filename": "does not match " + FILENAME.pattern})
     return body.code, body.filename
 
@@ -105,9 +107,9 @@ def _wait_seconds() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise Invalid("wait는 초 단위 숫자입니다.", "'wait' must be a number of seconds.") from None
+        raise Invalid(Text(en="'wait' must be a number of seconds.", ko="wait는 초 단위 숫자입니다.")) from None
     if not 0 <= value <= MAX_WAIT or value != value:
-        raise Invalid(f"wait는 0~{MAX_WAIT:g}초입니다.", f"'wait' must be between 0 and {MAX_WAIT:g} seconds.")
+        raise Invalid(Text(en=f"'wait' must be between 0 and {MAX_WAIT:g} seconds.", ko=f"wait는 0~{MAX_WAIT:g}초입니다."))
     return value
 
 
@@ -128,7 +130,7 @@ def _wait_for(sub_id: int, seconds: float) -> Submission:
 
 @bp.post("/assignments/<slug>/submissions")
 @require_token("submit")
-def create_submission(slug: str):  # type: ignore[no-untyped-def]
+def create_submission(slug: str) -> ResponseReturnValue:
     session = get_session()
     wait = _wait_seconds()
     a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
@@ -147,7 +149,7 @@ def create_submission(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/assignments/<slug>/submissions")
 @require_token("read")
-def list_submissions(slug: str):  # type: ignore[no-untyped-def]
+def list_submissions(slug: str) -> ResponseReturnValue:
     session = get_session()
     a = assignment_svc.find_for_user(session, api_user(), slug, request.args.get("course"))
     subs = results.submissions_of(session, api_user(), a)
@@ -156,11 +158,11 @@ def list_submissions(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/submissions/<int:submission_id>")
 @require_token("read")
-def get_submission(submission_id: int):  # type: ignore[no-untyped-def]
+def get_submission(submission_id: int) -> ResponseReturnValue:
     session = get_session()
     fmt = request.args.get("format", "json")
     if fmt not in FORMATS:
-        raise Invalid(f"format은 {', '.join(FORMATS)} 중 하나입니다.", f"format must be one of {', '.join(FORMATS)}.")
+        raise Invalid(Text(en=f"format must be one of {', '.join(FORMATS)}.", ko=f"format은 {', '.join(FORMATS)} 중 하나입니다."))
     wait = _wait_seconds()
     sub = results.get_submission(session, api_user(), submission_id)
     if wait:

@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from quizsvc.errors import DomainError
 from quizsvc.settings import Settings, SettingsError, from_environment
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _bad_settings(exc: SettingsError) -> None:
@@ -53,15 +54,15 @@ def app_session(migrate: bool = True) -> Iterator[tuple[Any, Session]]:
         yield app, get_session()
 
 
-def domain_errors(func: F) -> F:
+def domain_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Print a domain error as a one-line message and exit 1, never a traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except DomainError as exc:
-            click.echo(f"error: {exc.message['en']}", err=True)
+            click.echo(f"error: {exc.message.en}", err=True)
             errors = exc.details.get("errors")
             if isinstance(errors, list):
                 for e in errors:
@@ -71,4 +72,4 @@ def domain_errors(func: F) -> F:
                     click.echo(f"  {k}: {v}", err=True)
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -122,7 +122,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
     _freeze_heap()
     _print_logins(logins, f"http://{host}:{port}")
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", nworkers)

@@ -14,6 +14,7 @@ from quizsvc.grading.contract import Contract, ShapePolicy
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
+from quizsvc.text import Text
 
 LANGUAGES = ("ko", "en")
 
@@ -29,8 +30,8 @@ class Mistake:
     """A known mistake, as an executable variant of a correct solution."""
 
     key: str
-    title: dict[str, str]  # ko, en
-    hint: dict[str, str]  # ko, en
+    title: Text
+    hint: Text
     source: str  # the complete variant, runnable as a submission
     # How ``source`` was made from a correct solution: two mistakes made from the same base
     # compose by applying both patch lists (diagnosis recognises such pairs).
@@ -85,13 +86,12 @@ def load_solutions(slug: str) -> list[Solution]:
 @dataclass(eq=False)
 class Assignment:
     slug: str
-    title: dict[str, str]
+    title: Text
     functions: list[FunctionSpec]
     build_cases: Callable[[], list[Case]]
     reference: dict[str, Any]  # the trusted implementation's namespace
     mistakes: list[Mistake]
     tolerance: Tolerance
-    conventions: dict[str, Any] = field(default_factory=dict)
     order: int = 0
     # The contract beyond the values (see contract.py); each statement says the same.
     mutable: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fn -> params it may change

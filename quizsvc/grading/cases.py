@@ -26,8 +26,8 @@ from quizsvc.grading.checks import (
 )
 from quizsvc.grading.contract import NO_CONTRACT, Contract
 from quizsvc.grading.protocol import CallOutcome, Program
-from quizsvc.grading.result import NO_TEXT, Text
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.text import NO_TEXT, Text
 
 PathItem = int | str
 OutputKind = Literal["array", "number", "int", "arrays"]
@@ -130,14 +130,14 @@ def localised(text: str) -> Text:
     for pattern, ko in _LOCALISED:
         match = pattern.fullmatch(text)
         if match:
-            return Text(text, ko.format(*(localised(g).ko for g in match.groups())))
-    return Text(text, text)
+            return Text(en=text, ko=ko.format(*(localised(g).ko for g in match.groups())))
+    return Text(en=text, ko=text)
 
 
 def call_error(result: CallOutcome | None) -> Text:
     """Why a call has no value: its exception, a time limit, not run..."""
     if result is None:
-        return Text("not run", "실행되지 않았습니다")
+        return Text(en="not run", ko="실행되지 않았습니다")
     return _error_text(result.error or "", result.kind)
 
 
@@ -145,14 +145,14 @@ def call_error(result: CallOutcome | None) -> Text:
 def _error_text(error: str, kind: str | None) -> Text:
     text = localised(error)
     if kind in (None, "exception") and text.ko == text.en:  # a Python exception's own text
-        return Text(error, f"예외가 발생했습니다. {error}")
+        return Text(en=error, ko=f"예외가 발생했습니다. {error}")
     return text
 
 
 def _call_failed(what: Label, result: CallOutcome | None) -> Text:
     trace = f"\n{result.traceback.rstrip()}" if result and result.traceback else ""
     name, error = named(what), call_error(result)
-    return Text(f"{name.en}: {error.en}{trace}", f"{name.ko}: {error.ko}{trace}")
+    return Text(en=f"{name.en}: {error.en}{trace}", ko=f"{name.ko}: {error.ko}{trace}")
 
 
 def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what: Label) -> Any:
@@ -168,21 +168,21 @@ def extract(outcome: RunOutcome, call_id: str, path: tuple[PathItem, ...], what:
         if isinstance(item, int):
             if not isinstance(value, tuple | list):
                 name, got = named(what), describe(value)
-                raise ExtractError(Text(f"{name.en}: expected a tuple, got {got.en}",
-                                        f"{name.ko}: tuple이어야 하는데 {got.ko}입니다"), "type")
+                raise ExtractError(Text(en=f"{name.en}: expected a tuple, got {got.en}",
+                                        ko=f"{name.ko}: tuple이어야 하는데 {got.ko}입니다"), "type")
             if item >= len(value):
                 name = named(what)
                 raise ExtractError(Text(
-                    f"{name.en}: expected a tuple with at least {item + 1} items, "
+                    en=f"{name.en}: expected a tuple with at least {item + 1} items, "
                     f"got {len(value)}",
-                    f"{name.ko}: 항목이 {item + 1}개 이상인 tuple이어야 하는데 "
+                    ko=f"{name.ko}: 항목이 {item + 1}개 이상인 tuple이어야 하는데 "
                     f"{len(value)}개입니다"), "type")
             value = value[item]
         else:
             if not isinstance(value, dict) or item not in value:
                 name = named(what)
-                raise ExtractError(Text(f"{name.en}: {item!r} is missing",
-                                        f"{name.ko}: {item!r} 키가 없습니다"), "type")
+                raise ExtractError(Text(en=f"{name.en}: {item!r} is missing",
+                                        ko=f"{name.ko}: {item!r} 키가 없습니다"), "type")
             value = value[item]
     return value
 
@@ -201,13 +201,13 @@ def compare_output(check: OutputCheck, actual: Any, expected: Any, default: Tole
     if not isinstance(actual, list | tuple):
         name, got = named(check.label), describe(actual)
         return Comparison(False, "type", Text(
-            f"{name.en}: expected a list of {len(expected)} arrays, got {got.en}",
-            f"{name.ko}: 배열 {len(expected)}개의 list여야 하는데 {got.ko}입니다"))
+            en=f"{name.en}: expected a list of {len(expected)} arrays, got {got.en}",
+            ko=f"{name.ko}: 배열 {len(expected)}개의 list여야 하는데 {got.ko}입니다"))
     if len(actual) != len(expected):
         name = named(check.label)
         return Comparison(False, "shape", Text(
-            f"{name.en}: expected {len(expected)} arrays, got {len(actual)}",
-            f"{name.ko}: 배열이 {len(expected)}개여야 하는데 {len(actual)}개입니다"))
+            en=f"{name.en}: expected {len(expected)} arrays, got {len(actual)}",
+            ko=f"{name.ko}: 배열이 {len(expected)}개여야 하는데 {len(actual)}개입니다"))
     metrics: dict[str, Any] = {}
     notes = []
     for i, (a, b) in enumerate(zip(actual, expected, strict=True)):

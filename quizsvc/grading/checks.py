@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from quizsvc.grading.protocol import Number, Opaque, Unsupported
-from quizsvc.grading.result import NO_TEXT, Text
+from quizsvc.text import NO_TEXT, Text
 
 # What a message calls an output: an identifier ("dx"), or an English/Korean pair for a label
 # with words in it ("out (train step 1)"). Korean messages say "출력 dx".
@@ -48,14 +48,14 @@ class Comparison:
 def named(label: Label) -> Text:
     """The label as messages start: ``dx`` / ``출력 dx``."""
     if isinstance(label, str):
-        return Text(label, f"출력 {label}")
-    return Text(label.en, f"출력 {label.ko}")
+        return Text(en=label, ko=f"출력 {label}")
+    return Text(en=label.en, ko=f"출력 {label.ko}")
 
 
 def indexed(label: Label, index: int) -> Label:
     if isinstance(label, str):
         return f"{label}[{index}]"
-    return Text(f"{label.en}[{index}]", f"{label.ko}[{index}]")
+    return Text(en=f"{label.en}[{index}]", ko=f"{label.ko}[{index}]")
 
 
 _ZERO_D = "0-d ndarray of "  # check_number's type name for a 0-d array
@@ -63,34 +63,34 @@ _ZERO_D = "0-d ndarray of "  # check_number's type name for a 0-d array
 
 def describe(value: Any) -> Text:
     if isinstance(value, np.ndarray):
-        return Text(f"ndarray of shape {value.shape} and dtype {value.dtype}",
-                    f"모양 {value.shape}, dtype {value.dtype}인 ndarray")
+        return Text(en=f"ndarray of shape {value.shape} and dtype {value.dtype}",
+                    ko=f"모양 {value.shape}, dtype {value.dtype}인 ndarray")
     if isinstance(value, Number):
         en = f"{value.type_name} {value.value!r}"
         if value.type_name.startswith(_ZERO_D):
-            return Text(en, f"0차원 ndarray({value.type_name[len(_ZERO_D):]}) {value.value!r}")
-        return Text(en, en)
+            return Text(en=en, ko=f"0차원 ndarray({value.type_name[len(_ZERO_D):]}) {value.value!r}")
+        return Text(en=en, ko=en)
     if isinstance(value, tuple | list):
         kind = type(value).__name__
-        return Text(f"{kind} of length {len(value)}", f"길이 {len(value)}인 {kind}")
+        return Text(en=f"{kind} of length {len(value)}", ko=f"길이 {len(value)}인 {kind}")
     if isinstance(value, Opaque | Unsupported):
         name = getattr(value, "type_name", "") or getattr(value, "description", "?")
     else:
         name = type(value).__name__
-    return Text(name, name)
+    return Text(en=name, ko=name)
 
 
 def wrong_type(label: Label, shape: tuple[int, ...], actual: Any) -> Text:
     """Not an ndarray where one of ``shape`` was expected."""
     name, got = named(label), describe(actual)
-    return Text(f"{name.en}: expected an ndarray of shape {shape}, got {got.en}",
-                f"{name.ko}: 모양 {shape}인 ndarray여야 하는데 {got.ko}입니다")
+    return Text(en=f"{name.en}: expected an ndarray of shape {shape}, got {got.en}",
+                ko=f"{name.ko}: 모양 {shape}인 ndarray여야 하는데 {got.ko}입니다")
 
 
 def wrong_shape(label: Label, expected: tuple[int, ...], actual: tuple[int, ...]) -> Text:
     name = named(label)
-    return Text(f"{name.en}: expected shape {expected}, got {actual}",
-                f"{name.ko}: 모양(shape)이 {expected}이어야 하는데 {actual}입니다")
+    return Text(en=f"{name.en}: expected shape {expected}, got {actual}",
+                ko=f"{name.ko}: 모양(shape)이 {expected}이어야 하는데 {actual}입니다")
 
 
 def size1_axes_only(actual: tuple[int, ...], expected: tuple[int, ...]) -> bool:
@@ -110,25 +110,25 @@ def _size1_axes(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label:
         return result if not strict else Comparison(False, "size1_axes")
     name, got, want = named(label), actual.shape, expected.shape
     if strict:
-        values = (Text("values right", "값은 맞지만") if result.ok else
-                  Text(f"values wrong too ({result.text.en})",
-                       f"값도 다릅니다 ({result.text.ko})"))
+        values = (Text(en="values right", ko="값은 맞지만") if result.ok else
+                  Text(en=f"values wrong too ({result.text.en})",
+                       ko=f"값도 다릅니다 ({result.text.ko})"))
         return Comparison(False, "size1_axes", Text(
-            f"{name.en}: {values.en}; shape {got} where {want} is expected. The shapes differ "
+            en=f"{name.en}: {values.en}; shape {got} where {want} is expected. The shapes differ "
             f"only by axes of size 1, but this assignment requires exactly {want} (drop "
             "keepdims=True, or reshape)",
-            f"{name.ko}: {values.ko}, 모양(shape)이 {want}이어야 하는데 {got}입니다. 크기 1인 "
+            ko=f"{name.ko}: {values.ko}, 모양(shape)이 {want}이어야 하는데 {got}입니다. 크기 1인 "
             f"축만 다르지만 이 과제는 정확히 {want}를 요구합니다 (keepdims=True를 빼거나 "
             "reshape하세요)"), result.metrics)
-    note = Text(f"{name.en}: values right; shape {got} where {want} is expected (accepted: "
+    note = Text(en=f"{name.en}: values right; shape {got} where {want} is expected (accepted: "
                 "the shapes differ only by axes of size 1)",
-                f"{name.ko}: 값은 맞습니다. 모양(shape)이 {want}이어야 하는데 {got}입니다 (크기 "
+                ko=f"{name.ko}: 값은 맞습니다. 모양(shape)이 {want}이어야 하는데 {got}입니다 (크기 "
                 "1인 축만 다르므로 인정합니다)")
     if result.ok:
         result.note = note
     else:
-        result.text = Text(f"{result.text.en} (shape {got} accepted as {want})",
-                           f"{result.text.ko} (모양 {got}는 {want}로 인정)")
+        result.text = Text(en=f"{result.text.en} (shape {got} accepted as {want})",
+                           ko=f"{result.text.ko} (모양 {got}는 {want}로 인정)")
     return result
 
 
@@ -140,13 +140,6 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 SMALL_ARRAY = 64  # up to this many entries, plain Python floats beat a dozen NumPy calls
-
-
-def compare_arrays(actual: np.ndarray, expected: np.ndarray, tol: Tolerance, label: Label, *,
-                   equal_nan: bool = False) -> Comparison:
-    a, b = _float64(actual), _float64(expected)
-    return (_compare_small(a, b, tol, label, equal_nan)
-            or _compare_numpy(a, b, tol, label, equal_nan))
 
 
 def _float64(array: np.ndarray) -> np.ndarray:
@@ -189,7 +182,8 @@ def _compare_small(a: np.ndarray, b: np.ndarray, tol: Tolerance, label: Label, e
 
 
 def _all_close(a: np.ndarray, b: np.ndarray, tol: Tolerance, equal_nan: bool) -> bool:
-    """``compare_arrays(...).ok`` without the metrics, stopping at the first mismatch."""
+    """Whether the arrays match (``_compare_numpy(...).ok``) without the metrics, stopping at the
+    first mismatch."""
     if a.size > SMALL_ARRAY or a.shape != b.shape:
         return _compare_numpy(a, b, tol, "", equal_nan).ok
     atol, rtol = tol.atol, tol.rtol
@@ -236,9 +230,9 @@ def _values_message(label: Label, a: np.ndarray, b: np.ndarray, metrics: dict[st
     name, bad, size = named(label), metrics["mismatches"], metrics["size"]
     abs_err, rel_err = f"{metrics['max_abs_error']:.3g}", f"{metrics['max_rel_error']:.3g}"
     where, want, got = list(idx), f"{b[idx]:.8g}", f"{a[idx]:.8g}"
-    return Text(f"{name.en}: {bad} of {size} entries differ (max abs error {abs_err}, max rel "
+    return Text(en=f"{name.en}: {bad} of {size} entries differ (max abs error {abs_err}, max rel "
                 f"error {rel_err}); worst at index {where}: expected {want}, got {got}",
-                f"{name.ko}: {size}개 중 {bad}개 값이 다릅니다 (최대 절대 오차 {abs_err}, 최대 "
+                ko=f"{name.ko}: {size}개 중 {bad}개 값이 다릅니다 (최대 절대 오차 {abs_err}, 최대 "
                 f"상대 오차 {rel_err}). 가장 큰 차이는 인덱스 {where}: 기대값 {want}, 제출값 {got}")
 
 
@@ -258,15 +252,15 @@ def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: Label,
     elif scalar and expected.ndim != 0:
         name, got = named(label), describe(actual)
         return Comparison(False, "type", Text(
-            f"{name.en}: expected an ndarray of shape {expected.shape}, got a scalar ({got.en})",
-            f"{name.ko}: 모양 {expected.shape}인 ndarray여야 하는데 스칼라({got.ko})입니다"))
+            en=f"{name.en}: expected an ndarray of shape {expected.shape}, got a scalar ({got.en})",
+            ko=f"{name.ko}: 모양 {expected.shape}인 ndarray여야 하는데 스칼라({got.ko})입니다"))
     if not isinstance(actual, np.ndarray):
         return Comparison(False, "type", wrong_type(label, expected.shape, actual))
     if actual.dtype.kind not in "iuf":
         name = named(label)
         return Comparison(False, "dtype", Text(
-            f"{name.en}: expected a real numeric dtype, got {actual.dtype}",
-            f"{name.ko}: dtype이 실수형 숫자여야 하는데 {actual.dtype}입니다"))
+            en=f"{name.en}: expected a real numeric dtype, got {actual.dtype}",
+            ko=f"{name.ko}: dtype이 실수형 숫자여야 하는데 {actual.dtype}입니다"))
     if size1_axes_only(actual.shape, expected.shape):
         return _size1_axes(actual, expected, tol, label, strict_shape, diagnosing, quick)
     if actual.shape != expected.shape:
@@ -280,8 +274,8 @@ def check_array(actual: Any, expected: np.ndarray, tol: Tolerance, label: Label,
         bad = int(actual.size - np.count_nonzero(np.isfinite(actual)))
         name = named(label)
         return Comparison(False, "nonfinite", Text(
-            f"{name.en}: {bad} entries are NaN or infinite",
-            f"{name.ko}: {bad}개 값이 NaN 또는 무한대입니다"), {"nonfinite": bad})
+            en=f"{name.en}: {bad} entries are NaN or infinite",
+            ko=f"{name.ko}: {bad}개 값이 NaN 또는 무한대입니다"), {"nonfinite": bad})
     if quick:
         ok = _all_close(a, b, tol, diagnosing)
         return Comparison(ok, None if ok else "values")
@@ -299,20 +293,20 @@ def check_number(actual: Any, expected: Any, tol: Tolerance, label: Label, *,
         name, got = named(label), describe(actual)
         array = isinstance(actual, np.ndarray)
         return Comparison(False, "type", Text(
-            f"{name.en}: expected a number, got {got.en}"
+            en=f"{name.en}: expected a number, got {got.en}"
             + (" (use float(...) or .item() to return a plain number)" if array else ""),
-            f"{name.ko}: 숫자여야 하는데 {got.ko}입니다"
+            ko=f"{name.ko}: 숫자여야 하는데 {got.ko}입니다"
             + (" (float(...)나 .item()으로 일반 숫자를 반환하세요)" if array else "")))
     if integer:
         name = named(label)
         if not isinstance(actual.value, int):
             got = describe(actual)
-            return Comparison(False, "type", Text(f"{name.en}: expected an int, got {got.en}",
-                                                  f"{name.ko}: int여야 하는데 {got.ko}입니다"))
+            return Comparison(False, "type", Text(en=f"{name.en}: expected an int, got {got.en}",
+                                                  ko=f"{name.ko}: int여야 하는데 {got.ko}입니다"))
         if actual.value == exp:
             return Comparison(True)
-        return Comparison(False, "values", Text(f"{name.en}: expected {exp}, got {actual.value}",
-                                                f"{name.ko}: 기대값 {exp}, 제출값 {actual.value}"))
+        return Comparison(False, "values", Text(en=f"{name.en}: expected {exp}, got {actual.value}",
+                                                ko=f"{name.ko}: 기대값 {exp}, 제출값 {actual.value}"))
     result = check_array(np.asarray(float(actual.value)), np.asarray(float(exp)), tol, label,
                          diagnosing=diagnosing, quick=quick)
     result.metrics.pop("worst_index", None)
@@ -320,6 +314,6 @@ def check_number(actual: Any, expected: Any, tol: Tolerance, label: Label, *,
         name = named(label)
         want, have = f"{float(exp):.10g}", f"{float(actual.value):.10g}"
         error = f"{abs(float(actual.value) - float(exp)):.3g}"
-        result.text = Text(f"{name.en}: expected {want}, got {have} (abs error {error})",
-                           f"{name.ko}: 기대값 {want}, 제출값 {have} (절대 오차 {error})")
+        result.text = Text(en=f"{name.en}: expected {want}, got {have} (abs error {error})",
+                           ko=f"{name.ko}: 기대값 {want}, 제출값 {have} (절대 오차 {error})")
     return result

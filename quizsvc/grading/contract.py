@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from quizsvc.grading.checks import Comparison
 from quizsvc.grading.protocol import CallOutcome
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 ShapePolicy = Literal["lenient", "strict"]
 _PARAMS = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)")
@@ -95,37 +95,37 @@ class Contract:
         root = self._root(fn, path)
         rest = "".join(f"[{p}]" if isinstance(p, int) else f"[{p!r}]" for p in path[1:])
         if root:
-            return Text(root + rest, root + rest)
+            return Text(en=root + rest, ko=root + rest)
         n = path[0] if isinstance(path[0], int) else 0
-        return Text(f"argument {n + 1}{rest}", f"{n + 1}번째 인자{rest}")
+        return Text(en=f"argument {n + 1}{rest}", ko=f"{n + 1}번째 인자{rest}")
 
     def _modified(self, fn: str, path: tuple[int | str, ...]) -> Text:
         name = self._name(fn, path)
         root = self._root(fn, path) or "x"
         return Text(
-            f"{fn} modified its argument {name.en} in place: the caller's inputs must stay "
+            en=f"{fn} modified its argument {name.en} in place: the caller's inputs must stay "
             f"unchanged. Compute into new arrays ({root} = {root} * c, not {root} *= c) or "
             f"work on a copy ({root} = {root}.copy())",
-            f"{fn}이(가) 인자 {name.ko}을(를) 제자리에서(in place) 바꿨습니다. 호출한 쪽의 "
+            ko=f"{fn}이(가) 인자 {name.ko}을(를) 제자리에서(in place) 바꿨습니다. 호출한 쪽의 "
             f"입력은 바뀌면 안 됩니다. 새 배열로 계산하거나({root} *= c 대신 "
             f"{root} = {root} * c) 복사본({root} = {root}.copy())으로 작업하세요")
 
     def _modified_via(self, fn: str, owner: str, path: tuple[int | str, ...]) -> Text:
         name = self._name(owner, path)
         return Text(
-            f"{fn} modified {name.en}, the argument of {owner}, in place through {owner}'s "
+            en=f"{fn} modified {name.en}, the argument of {owner}, in place through {owner}'s "
             "result (its cache): the caller's inputs must stay unchanged, also after the call "
             f"that got them. Keep a copy in the cache, or compute new arrays in {fn}",
-            f"{fn}이(가) {owner}의 결과(cache)를 통해 {owner}의 인자 {name.ko}을(를) "
+            ko=f"{fn}이(가) {owner}의 결과(cache)를 통해 {owner}의 인자 {name.ko}을(를) "
             "제자리에서(in place) 바꿨습니다. 호출한 쪽의 입력은 그 입력을 받은 호출이 끝난 뒤에도 "
             f"바뀌면 안 됩니다. cache에 복사본을 넣거나 {fn}에서 새 배열로 계산하세요")
 
     def _shared(self, fn: str, path: tuple[int | str, ...]) -> Text:
         name = self._name(fn, path)
         return Text(
-            f"{fn} returned an array that shares memory with its argument {name.en}: return a "
+            en=f"{fn} returned an array that shares memory with its argument {name.en}: return a "
             f"new array, not {name.en} itself or a view of it",
-            f"{fn}이(가) 인자 {name.ko}과(와) 메모리를 공유하는 배열을 반환했습니다. {name.ko} "
+            ko=f"{fn}이(가) 인자 {name.ko}과(와) 메모리를 공유하는 배열을 반환했습니다. {name.ko} "
             f"자체나 그 뷰(view)가 아니라 새 배열을 반환하세요")
 
 

@@ -14,9 +14,10 @@ from quizsvc.grading.intake import Unreadable, python_source
 from quizsvc.grading.notebook import cell_lines
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.pruning import PARSE_AT_MOST, Locate, prune
-from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, Text, hidden_message
+from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 from quizsvc.grading.symptoms import describe_symptoms
+from quizsvc.text import Text
 
 log = logging.getLogger(__name__)
 STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
@@ -67,7 +68,7 @@ def grade_source(
     results = [_case_result(c, verdicts[c.name], outcome, case_mistake.get(c.name), language,
                             problems) for c in cases]
     diagnoses = [
-        Diagnosis(e.mistake.key, e.mistake.title[language], e.mistake.hint[language], e.explained)
+        Diagnosis(e.mistake.key, e.mistake.title.get(language), e.mistake.hint.get(language), e.explained)
         for e in explanations
     ]
     if seen is not None and not explanations:
@@ -105,18 +106,18 @@ def _call_problems(assignment: Assignment, program: Program, outcome: RunOutcome
 def _judge(case: Case, outcome: RunOutcome, assignment: Assignment,
            load_error: Text | None) -> Verdict:
     if load_error is not None:
-        return Verdict(False, Text(f"could not load the submission: {load_error.en}",
-                                   f"제출물을 불러오지 못했습니다: {load_error.ko}"), "load")
+        return Verdict(False, Text(en=f"could not load the submission: {load_error.en}",
+                                   ko=f"제출물을 불러오지 못했습니다: {load_error.ko}"), "load")
     try:
         return case.evaluate(outcome, assignment.expected)
     except ExtractError as exc:  # only property judges get here
         return Verdict(False, exc.text, exc.problem)
 
 
-def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: object,
+def _case_result(case: Case, verdict: Verdict, outcome: RunOutcome, mistake: Mistake | None,
                  language: str, problems: dict[str, Text]) -> CaseResult:
-    hint = getattr(mistake, "hint", {}).get(language, "") if mistake else ""
-    key = getattr(mistake, "key", None)
+    hint = mistake.hint.get(language) if mistake else ""
+    key = mistake.key if mistake else None
     private = {"message": verdict.message or verdict.note.en, "metrics": verdict.metrics,
                "signature": list(verdict.signature)}
     if not case.visible:
@@ -157,24 +158,24 @@ def _printed(case: Case, outcome: RunOutcome) -> Text | None:
         return None
     text = "".join(chunks)[:STDOUT_SHOWN]
     if total > len(text):
-        return Text(f"Your code printed (showing {len(text)} of {total} characters):\n{text}",
-                    f"코드가 출력한 내용 (전체 {total}자 중 {len(text)}자만 표시):\n{text}")
-    return Text(f"Your code printed:\n{text}", f"코드가 출력한 내용:\n{text}")
+        return Text(en=f"Your code printed (showing {len(text)} of {total} characters):\n{text}",
+                    ko=f"코드가 출력한 내용 (전체 {total}자 중 {len(text)}자만 표시):\n{text}")
+    return Text(en=f"Your code printed:\n{text}", ko=f"코드가 출력한 내용:\n{text}")
 
 
 def _run_notes(outcome: RunOutcome, load_error: Text | None) -> list[Text]:
     notes = []
     if load_error is not None:
-        notes.append(Text(f"the submission could not be loaded: {load_error.en}",
-                          f"제출물을 불러오지 못했습니다: {load_error.ko}"))
+        notes.append(Text(en=f"the submission could not be loaded: {load_error.en}",
+                          ko=f"제출물을 불러오지 못했습니다: {load_error.ko}"))
         if outcome.load_traceback:
             trace = outcome.load_traceback.rstrip()
-            notes.append(Text(trace, trace))
+            notes.append(Text(en=trace, ko=trace))
     if outcome.aborted:
         notes.append(localised(outcome.aborted))
     if outcome.stdout_chars > len(outcome.stdout):
-        notes.append(Text(f"your code printed {outcome.stdout_chars} characters outside the "
+        notes.append(Text(en=f"your code printed {outcome.stdout_chars} characters outside the "
                           "test calls; output is capped",
-                          f"테스트 호출 밖에서 코드가 {outcome.stdout_chars}자를 출력했습니다. "
+                          ko=f"테스트 호출 밖에서 코드가 {outcome.stdout_chars}자를 출력했습니다. "
                           "출력은 앞부분만 보관합니다"))
     return notes

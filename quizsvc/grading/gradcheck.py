@@ -26,8 +26,8 @@ import numpy as np
 from quizsvc.grading.cases import ExtractError, PathItem, extract
 from quizsvc.grading.checks import size1_axes_only
 from quizsvc.grading.protocol import Number, ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.text import Text
 
 ArgsMaker = Callable[[dict[str, np.ndarray]], list[dict[str, Any]]]
 DIRECTIONS = 1  # per parameter
@@ -86,17 +86,17 @@ class GradCheck:
         error = f"{errors[worst]:.1e}"
         if errors[worst] <= self.threshold:
             text = Text(
-                "Gradient check: your gradients agree with a finite-difference gradient of your "
+                en="Gradient check: your gradients agree with a finite-difference gradient of your "
                 f"own forward pass (worst relative error {error}), so if they differ from the "
                 "expected ones, look at the forward pass first.",
-                "기울기 검사: 제출한 기울기가 자신의 순전파로 구한 수치 미분(유한 차분) 기울기와 "
+                ko="기울기 검사: 제출한 기울기가 자신의 순전파로 구한 수치 미분(유한 차분) 기울기와 "
                 f"일치합니다 (최대 상대 오차 {error}). 기대값과 다르다면 순전파부터 확인하세요.")
         else:
             text = Text(
-                f"Gradient check: your {worst} disagrees with a finite-difference gradient of "
+                en=f"Gradient check: your {worst} disagrees with a finite-difference gradient of "
                 f"your own forward pass (relative error {error}): the backward pass does not "
                 "differentiate the forward pass.",
-                f"기울기 검사: {worst}에 대한 기울기가 자신의 순전파로 구한 수치 미분(유한 차분) "
+                ko=f"기울기 검사: {worst}에 대한 기울기가 자신의 순전파로 구한 수치 미분(유한 차분) "
                 f"기울기와 다릅니다 (상대 오차 {error}). 역전파가 순전파를 제대로 미분하지 "
                 "않습니다.")
         return text, errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from quizsvc.grading.cases import localised
 from quizsvc.grading.notebook import NotebookError, extract_code
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 
 class Unreadable(ValueError):
@@ -39,16 +39,16 @@ def check_parses(source: str, filename: str = "solution.py") -> None:
         return  # the student's to see, in the grade
     except (RecursionError, MemoryError):
         raise Unreadable(Text(
-            "the code is nested too deeply for Python's parser (brackets or operators "
+            en="the code is nested too deeply for Python's parser (brackets or operators "
             "thousands of levels deep)",
-            "코드가 파이썬 파서가 처리할 수 없을 만큼 깊게 중첩되어 있습니다 (괄호나 연산자가 "
+            ko="코드가 파이썬 파서가 처리할 수 없을 만큼 깊게 중첩되어 있습니다 (괄호나 연산자가 "
             "수천 단계)")) from None
     except UnicodeError:  # a lone surrogate, from a JSON "\\ud800" escape
-        raise Unreadable(Text("the code is not valid Unicode text (a lone surrogate)",
-                              "코드가 올바른 유니코드 텍스트가 아닙니다 (짝 없는 서로게이트)")) from None
+        raise Unreadable(Text(en="the code is not valid Unicode text (a lone surrogate)",
+                              ko="코드가 올바른 유니코드 텍스트가 아닙니다 (짝 없는 서로게이트)")) from None
     except ValueError:  # a NUL character
-        raise Unreadable(Text("the code contains a NUL character",
-                              "코드에 NUL 문자가 있습니다")) from None
+        raise Unreadable(Text(en="the code contains a NUL character",
+                              ko="코드에 NUL 문자가 있습니다")) from None
 
 
 def read_submission(text: str, filename: str) -> tuple[str, list[Text]]:

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 _CELL_MARK = re.compile(r"# --- cell (\d+) ---")
 
@@ -32,25 +32,25 @@ def _cell_source(cell: dict[str, object], number: int) -> str:
     if isinstance(source, list) and all(isinstance(line, str) for line in source):
         return "".join(source)
     raise NotebookError(Text(
-        f"not a valid .ipynb notebook: the source of cell {number} is neither a string nor a "
+        en=f"not a valid .ipynb notebook: the source of cell {number} is neither a string nor a "
         "list of strings",
-        f"올바른 .ipynb 노트북이 아닙니다: {number}번 셀의 source가 문자열도 문자열 목록도 아닙니다"))
+        ko=f"올바른 .ipynb 노트북이 아닙니다: {number}번 셀의 source가 문자열도 문자열 목록도 아닙니다"))
 
 
 def _load(notebook_text: str) -> list[object]:
     try:
         document = json.loads(notebook_text)
     except RecursionError:  # "[[[[..." a hundred thousand deep
-        raise NotebookError(Text("not a valid .ipynb notebook: the JSON is nested too deeply",
-                                 "올바른 .ipynb 노트북이 아닙니다: JSON이 너무 깊게 중첩되어 있습니다")
+        raise NotebookError(Text(en="not a valid .ipynb notebook: the JSON is nested too deeply",
+                                 ko="올바른 .ipynb 노트북이 아닙니다: JSON이 너무 깊게 중첩되어 있습니다")
                             ) from None
     except ValueError:
-        raise NotebookError(Text("not a valid .ipynb notebook: the file is not valid JSON",
-                                 "올바른 .ipynb 노트북이 아닙니다: 올바른 JSON이 아닙니다")) from None
+        raise NotebookError(Text(en="not a valid .ipynb notebook: the file is not valid JSON",
+                                 ko="올바른 .ipynb 노트북이 아닙니다: 올바른 JSON이 아닙니다")) from None
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
-        raise NotebookError(Text("not a valid .ipynb notebook: it has no list of cells",
-                                 "올바른 .ipynb 노트북이 아닙니다: cells 목록이 없습니다"))
+        raise NotebookError(Text(en="not a valid .ipynb notebook: it has no list of cells",
+                                 ko="올바른 .ipynb 노트북이 아닙니다: cells 목록이 없습니다"))
     return cells
 
 
@@ -76,8 +76,8 @@ def extract_code(notebook_text: str) -> tuple[str, list[str]]:
             else:
                 lines.append(line)
     if not code_cells:
-        raise NotebookError(Text("the notebook has no code cells",
-                                 "노트북에 코드 셀이 없습니다"))
+        raise NotebookError(Text(en="the notebook has no code cells",
+                                 ko="노트북에 코드 셀이 없습니다"))
     notes = [f"ignored {dropped} IPython magic/shell line(s) (% or !)"] if dropped else []
     return "\n".join(lines) + "\n", notes
 
@@ -118,6 +118,6 @@ def without_broken_cells(source: str) -> tuple[str, list[Text]]:
             where = type(exc).__name__, type(exc).__name__
         cell = lines[start].split()[3]  # "# --- cell N ---"
         lines[start + 1: end] = [""] * (end - start - 1)
-        notes.append(Text(f"Skipped cell {cell}: it is not valid Python ({where[0]})",
-                          f"{cell}번 셀을 건너뛰었습니다: 올바른 파이썬 코드가 아닙니다 ({where[1]})"))
+        notes.append(Text(en=f"Skipped cell {cell}: it is not valid Python ({where[0]})",
+                          ko=f"{cell}번 셀을 건너뛰었습니다: 올바른 파이썬 코드가 아닙니다 ({where[1]})"))
     return "\n".join(lines), notes

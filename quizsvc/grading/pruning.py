@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from quizsvc.grading.notebook import without_broken_cells
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 log = logging.getLogger(__name__)
 # What a submission may import: what the sandbox's interpreter has. The grader's own packages
@@ -245,7 +245,7 @@ def _segment(lines: list[str], node: ast.expr, limit: int) -> str:
 
 def _describe(stmt: ast.stmt, lines: list[str]) -> Text:
     if _is_main_guard(stmt):
-        return Text("if __name__ == '__main__' block", "if __name__ == '__main__' 블록")
+        return Text(en="if __name__ == '__main__' block", ko="if __name__ == '__main__' 블록")
     kinds = {ast.For: ("for loop", "for 반복문"), ast.AsyncFor: ("for loop", "for 반복문"),
              ast.While: ("while loop", "while 반복문"), ast.If: ("if block", "if 블록"),
              ast.With: ("with block", "with 블록"), ast.Try: ("try block", "try 블록"),
@@ -253,15 +253,15 @@ def _describe(stmt: ast.stmt, lines: list[str]) -> Text:
              ast.Raise: ("raise", "raise 문")}
     for kind, (en, ko) in kinds.items():
         if isinstance(stmt, kind):
-            return Text(en, ko)
+            return Text(en=en, ko=ko)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         callee = _segment(lines, stmt.value.func, 40)
-        return Text(f"call {callee}(...)", f"{callee}(...) 호출")
+        return Text(en=f"call {callee}(...)", ko=f"{callee}(...) 호출")
     if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = ", ".join(_segment(lines, t, 30) for t in targets)
-        return Text(f"assignment to {names}", f"{names}에 대입")
-    return Text("expression", "식")
+        return Text(en=f"assignment to {names}", ko=f"{names}에 대입")
+    return Text(en="expression", ko="식")
 
 
 def place(first: int, last: int, cells: Locate | None = None) -> Text:
@@ -270,12 +270,12 @@ def place(first: int, last: int, cells: Locate | None = None) -> Text:
     if cells is not None:
         (cell, start), (last_cell, end) = cells(first), cells(last)
         if cell != last_cell:
-            return Text(f"cells {cell}–{last_cell}", f"{cell}–{last_cell}번 셀")
+            return Text(en=f"cells {cell}–{last_cell}", ko=f"{cell}–{last_cell}번 셀")
         where = place(start, end)
-        return Text(f"cell {cell}, {where.en}", f"{cell}번 셀 {where.ko}")
+        return Text(en=f"cell {cell}, {where.en}", ko=f"{cell}번 셀 {where.ko}")
     if first == last:
-        return Text(f"line {first}", f"{first}행")
-    return Text(f"lines {first}–{last}", f"{first}–{last}행")
+        return Text(en=f"line {first}", ko=f"{first}행")
+    return Text(en=f"lines {first}–{last}", ko=f"{first}–{last}행")
 
 
 def _import_text(stmt: ast.Import | ast.ImportFrom) -> str:
@@ -369,10 +369,10 @@ class _Analysis:
         listed = "; ".join(f"{s.module} ({w.en})" for s, w in zip(imports, wheres, strict=False))
         listed_ko = "; ".join(f"{s.module} ({w.ko})" for s, w in zip(imports, wheres, strict=False))
         tail = _more(len(imports))
-        return Text("Skipped imports of modules that are not available for grading (a "
+        return Text(en="Skipped imports of modules that are not available for grading (a "
                     f"submission may import numpy and Python's standard library): {listed}"
                     f"{tail.en}",
-                    "채점 환경에 없는 모듈의 import를 건너뛰었습니다 (제출물은 numpy와 파이썬 "
+                    ko="채점 환경에 없는 모듈의 import를 건너뛰었습니다 (제출물은 numpy와 파이썬 "
                     f"표준 라이브러리만 import할 수 있습니다): {listed_ko}{tail.ko}")
 
     def _code_note(self, code: list[int]) -> Text | None:
@@ -381,11 +381,11 @@ class _Analysis:
         items, lines = [], self.source.split("\n")
         for i in code[:_SHOWN]:
             where, what = place(*self.spans[i], self.cells), _describe(self.stmts[i], lines)
-            items.append(Text(f"{where.en} ({what.en})", f"{where.ko} ({what.ko})"))
+            items.append(Text(en=f"{where.en} ({what.en})", ko=f"{where.ko} ({what.ko})"))
         listed, tail = Text.join(", ", items), _more(len(code))
-        return Text("Skipped top-level code that the graded functions do not use: "
+        return Text(en="Skipped top-level code that the graded functions do not use: "
                     f"{listed.en}{tail.en}",
-                    f"채점하는 함수가 쓰지 않는 최상위 코드를 건너뛰었습니다: {listed.ko}{tail.ko}")
+                    ko=f"채점하는 함수가 쓰지 않는 최상위 코드를 건너뛰었습니다: {listed.ko}{tail.ko}")
 
     def _unresolved_notes(self, kept: set[int], read: set[str],
                           imports: list[SkippedImport]) -> list[Text]:
@@ -402,9 +402,9 @@ class _Analysis:
             if origin is not None:
                 at = place(origin.line, origin.line, self.cells)
                 notes.append(Text(
-                    f"Your code uses {name}, which comes from {origin.module} ({at.en}); that "
+                    en=f"Your code uses {name}, which comes from {origin.module} ({at.en}); that "
                     f"module is not available for grading, so using {name} raises NameError",
-                    f"코드가 {name}을(를) 사용하는데, 이 이름은 {origin.module} ({at.ko})"
+                    ko=f"코드가 {name}을(를) 사용하는데, 이 이름은 {origin.module} ({at.ko})"
                     f"에서 옵니다. 채점 환경에 없는 모듈이므로 {name}을(를) 쓰면 NameError가 "
                     "발생합니다"))
             elif stars and name not in self.binders:  # (bound only under __main__: Python says)
@@ -412,10 +412,10 @@ class _Analysis:
                 where = "; ".join(f"{s.module} ({a.en})" for s, a in zip(stars, ats, strict=True))
                 where_ko = "; ".join(f"{s.module} ({a.ko})" for s, a in zip(stars, ats, strict=True))
                 notes.append(Text(
-                    f"Your code uses {name}, which is defined nowhere in your file; if it comes "
+                    en=f"Your code uses {name}, which is defined nowhere in your file; if it comes "
                     f"from {where}, define it in your file: that module is not available for "
                     "grading",
-                    f"코드가 {name}을(를) 사용하는데 파일 어디에도 정의되어 있지 않습니다. "
+                    ko=f"코드가 {name}을(를) 사용하는데 파일 어디에도 정의되어 있지 않습니다. "
                     f"{where_ko}에서 오는 이름이라면 파일 안에 정의하세요. 그 모듈은 채점 환경에 "
                     "없습니다"))
             if len(notes) == _SHOWN:
@@ -425,7 +425,7 @@ class _Analysis:
 
 def _more(count: int) -> Text:
     more = count - _SHOWN
-    return Text(f", and {more} more", f" 외 {more}개") if more > 0 else Text("", "")
+    return Text(en=f", and {more} more", ko=f" 외 {more}개") if more > 0 else Text(en="", ko="")
 
 
 def _blank(source: str, spans: list[tuple[int, int]], stmts: list[ast.stmt],

@@ -7,34 +7,8 @@ serialisers leave out unless asked for an instructor view.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A student-facing text in both languages, built once (numbers formatted once, shared by
-    both). ``str()`` is the English text, so a Text reads as before wherever English is wanted
-    (instructor-only fields, logs)."""
-
-    en: str
-    ko: str
-
-    def get(self, language: str) -> str:
-        return self.ko if language == "ko" else self.en
-
-    def __str__(self) -> str:
-        return self.en
-
-    @staticmethod
-    def join(separator: str, texts: Sequence[Text]) -> Text:
-        if len(texts) == 1:
-            return texts[0]
-        return Text(separator.join([t.en for t in texts]), separator.join([t.ko for t in texts]))
-
-
-NO_TEXT = Text("", "")
 
 # What a hidden case says, in the student's language: never more than the kind of failure.
 HIDDEN_MESSAGES: dict[str, dict[str | None, str]] = {

@@ -14,7 +14,7 @@ import difflib
 from quizsvc.grading.assignment import FunctionSpec
 from quizsvc.grading.protocol import Program
 from quizsvc.grading.pruning import Locate, main_only, module_bindings, place
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 
 def _parameters(args: ast.arguments) -> str:
@@ -43,7 +43,7 @@ def _accepts(args: ast.arguments, count: int) -> bool:
 
 
 def _expected(spec: FunctionSpec) -> Text:
-    return Text(f"expected: {spec.signature}", f"기대하는 형태: {spec.signature}")
+    return Text(en=f"expected: {spec.signature}", ko=f"기대하는 형태: {spec.signature}")
 
 
 def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
@@ -75,9 +75,9 @@ def problems(functions: list[FunctionSpec], program: Program, tree: ast.Module,
             mine = f"{spec.name}({_parameters(last.args)})"
             expected, at = _expected(spec), place(last.lineno, last.lineno, cells)
             found[spec.name] = Text(
-                f"Your {mine} ({at.en}) cannot take the tests' calls, which pass "
+                en=f"Your {mine} ({at.en}) cannot take the tests' calls, which pass "
                 f"{given} positional argument(s); {expected.en}",
-                f"작성한 {mine} ({at.ko})은(는) 위치 인자 {given}개를 넘기는 테스트 "
+                ko=f"작성한 {mine} ({at.ko})은(는) 위치 인자 {given}개를 넘기는 테스트 "
                 f"호출을 받을 수 없습니다. {expected.ko}")
     return found
 
@@ -87,10 +87,10 @@ def _missing(spec: FunctionSpec, defined: dict[str, int], main_line: int | None,
     expected = _expected(spec)
     if main_line is not None:
         at = place(main_line, main_line, cells)
-        return Text(f"{spec.name} is defined only under if __name__ == \"__main__\": ({at.en}"
+        return Text(en=f"{spec.name} is defined only under if __name__ == \"__main__\": ({at.en}"
                     "), which does not run when your file is graded; define it at the top "
                     f"level. {expected.en}",
-                    f"{spec.name} 함수가 if __name__ == \"__main__\": 블록({at.ko}) 안에만 "
+                    ko=f"{spec.name} 함수가 if __name__ == \"__main__\": 블록({at.ko}) 안에만 "
                     f"정의되어 있는데, 이 블록은 채점할 때 실행되지 않습니다. 최상위에 정의하세요. "
                     f"{expected.ko}")
     lowered = {name.lower(): name for name in defined}
@@ -100,9 +100,9 @@ def _missing(spec: FunctionSpec, defined: dict[str, int], main_line: int | None,
     if close:
         name = close[0]
         at = place(defined[name], defined[name], cells)
-        return Text(f"{spec.name} is not defined in your file; did you mean {name} ({at.en})? "
+        return Text(en=f"{spec.name} is not defined in your file; did you mean {name} ({at.en})? "
                     f"{expected.en}",
-                    f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {name} ({at.ko})"
+                    ko=f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {name} ({at.ko})"
                     f"을(를) 뜻했나요? {expected.ko}")
-    return Text(f"{spec.name} is not defined in your file; {expected.en}",
-                f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {expected.ko}")
+    return Text(en=f"{spec.name} is not defined in your file; {expected.en}",
+                ko=f"파일에 {spec.name} 함수가 정의되어 있지 않습니다. {expected.ko}")

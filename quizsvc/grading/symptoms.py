@@ -21,7 +21,7 @@ from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Label
 from quizsvc.grading.diagnosis import VERDICT, Observation, Slot, Unreadable
 from quizsvc.grading.protocol import Number
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 SMALL = 1e-2  # a wrong output within 1% of the expected values is "close"
 SAME = 1e-6  # ratios or differences equal to this relative precision are "constant"
@@ -91,8 +91,8 @@ def _base(label: Label) -> str:
 def _title(name: str, right: list[str]) -> Text:
     if right:
         ok = ", ".join(right)
-        return Text(f"{name} is wrong ({ok}: right)", f"{name} 값이 틀림 ({ok}: 맞음)")
-    return Text(f"{name} is wrong", f"{name} 값이 틀림")
+        return Text(en=f"{name} is wrong ({ok}: right)", ko=f"{name} 값이 틀림 ({ok}: 맞음)")
+    return Text(en=f"{name} is wrong", ko=f"{name} 값이 틀림")
 
 
 def _modes(cases: list[Case]) -> dict[str, str]:
@@ -128,11 +128,11 @@ def _mode_text(slots: list[Slot], seen: Observation, modes: dict[str, str],
     wrong = {mode(s) for s in slots}
     right = {mode(s) for s in seen.passing if s[1] != VERDICT and s[0] in cases}
     if wrong == {"test"} and "train" in right:
-        return Text("Only in test mode: the train-mode outputs are right.",
-                    "테스트 모드에서만 틀립니다. 학습 모드 출력은 맞습니다.")
+        return Text(en="Only in test mode: the train-mode outputs are right.",
+                    ko="테스트 모드에서만 틀립니다. 학습 모드 출력은 맞습니다.")
     if wrong == {"train"} and "test" in right:
-        return Text("Only in train mode: the test-mode outputs are right.",
-                    "학습 모드에서만 틀립니다. 테스트 모드 출력은 맞습니다.")
+        return Text(en="Only in train mode: the test-mode outputs are right.",
+                    ko="학습 모드에서만 틀립니다. 테스트 모드 출력은 맞습니다.")
     return None
 
 
@@ -142,8 +142,8 @@ def _names(slots: list[Slot], cases: list[Case]) -> list[str]:
 
 
 def _cases(count: int) -> Text:
-    return Text(f"(Seen in {count} failing case{'s' if count > 1 else ''}.)",
-                f"(실패한 테스트 {count}개에서 보임.)")
+    return Text(en=f"(Seen in {count} failing case{'s' if count > 1 else ''}.)",
+                ko=f"(실패한 테스트 {count}개에서 보임.)")
 
 
 # ----- how one output differs ------------------------------------------------------------------
@@ -153,38 +153,34 @@ def _g(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _t(en: str, ko: str) -> Text:
-    return Text(en, ko)
-
-
 def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Pattern:
     want = case._wanted(assignment.expected)[slot[1]]
     if isinstance(got, Unreadable):
-        return Pattern("other", _t("the returned value cannot be read as this output",
-                                   "반환값에서 이 출력을 읽을 수 없습니다"), key=("unreadable",))
+        return Pattern("other", Text(en="the returned value cannot be read as this output",
+                                     ko="반환값에서 이 출력을 읽을 수 없습니다"), key=("unreadable",))
     if isinstance(got, np.ndarray) and got.ndim == 0:
         got = Number(got.item(), str(got.dtype))
     if isinstance(want, Number) != isinstance(got, Number):
-        return Pattern("other", _t("it is a number where an array is expected"
-                                   if isinstance(got, Number) else
-                                   "it is not a number where a number is expected",
-                                   "배열이어야 하는데 숫자입니다" if isinstance(got, Number)
-                                   else "숫자여야 하는데 숫자가 아닙니다"), key=("type",))
+        return Pattern("other", Text(en="it is a number where an array is expected"
+                                     if isinstance(got, Number) else
+                                     "it is not a number where a number is expected",
+                                     ko="배열이어야 하는데 숫자입니다" if isinstance(got, Number)
+                                     else "숫자여야 하는데 숫자가 아닙니다"), key=("type",))
     if isinstance(want, Number):
         return _scalar(got, want)
     if isinstance(want, list | tuple):  # a list of arrays (one per layer)
         if not isinstance(got, list | tuple) or len(got) != len(want) or any(
                 not isinstance(g, np.ndarray) or g.shape != w.shape
                 for g, w in zip(got, want, strict=True)):
-            return Pattern("shape", _t("the list of arrays has the wrong length or shapes",
-                                       "배열 list의 길이나 모양이 다릅니다"), key=("list",))
+            return Pattern("shape", Text(en="the list of arrays has the wrong length or shapes",
+                                         ko="배열 list의 길이나 모양이 다릅니다"), key=("list",))
         got = np.concatenate([np.ravel(g) for g in got])
         want = np.concatenate([np.ravel(w) for w in want])
     if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray):
-        return Pattern("other", _t("it is not an array", "배열이 아닙니다"), key=("type",))
+        return Pattern("other", Text(en="it is not an array", ko="배열이 아닙니다"), key=("type",))
     if got.dtype.kind not in "iuf":
-        return Pattern("other", _t("its dtype is not a real number type",
-                                   "dtype이 실수형 숫자가 아닙니다"), key=("dtype",))
+        return Pattern("other", Text(en="its dtype is not a real number type",
+                                     ko="dtype이 실수형 숫자가 아닙니다"), key=("dtype",))
     if got.shape != want.shape:
         return _shape(got, want)
     precision = F32_SAME if np.float32 in (got.dtype, want.dtype) else SAME
@@ -195,59 +191,59 @@ def _pattern(case: Case, slot: Slot, got: Any, assignment: Assignment) -> Patter
 def _scalar(got: Number, want: Number) -> Pattern:
     g, w = got.value, want.value
     if not isinstance(g, int | float) or isinstance(g, bool) or isinstance(w, bool):
-        return Pattern("other", _t("it is not a number", "숫자가 아닙니다"), key=("type",))
+        return Pattern("other", Text(en="it is not a number", ko="숫자가 아닙니다"), key=("type",))
     if isinstance(g, int) and isinstance(w, int):
         d = g - w
-        quiet = (_t("it is more than expected", "기대값보다 큽니다") if d > 0
-                 else _t("it is less than expected", "기대값보다 작습니다"))
-        return Pattern("offset", quiet, _t(f"by {abs(d)}", f"{abs(d)}만큼"), (d,))
+        quiet = (Text(en="it is more than expected", ko="기대값보다 큽니다") if d > 0
+                 else Text(en="it is less than expected", ko="기대값보다 작습니다"))
+        return Pattern("offset", quiet, Text(en=f"by {abs(d)}", ko=f"{abs(d)}만큼"), (d,))
     if not np.isfinite(g):
-        return Pattern("nonfinite", _t("it is NaN or infinite", "NaN 또는 무한대입니다"))
+        return Pattern("nonfinite", Text(en="it is NaN or infinite", ko="NaN 또는 무한대입니다"))
     if w != 0:
         return _factor_pattern(g / w)
-    return Pattern("other", _t("it is not 0 where 0 is expected", "0이어야 하는데 0이 아닙니다"),
-                   _t(_g(g), _g(g)), (g,))
+    return Pattern("other", Text(en="it is not 0 where 0 is expected", ko="0이어야 하는데 0이 아닙니다"),
+                   Text(en=_g(g), ko=_g(g)), (g,))
 
 
 def _factor_pattern(k: float) -> Pattern:
     if abs(k + 1) <= SAME:
-        return Pattern("factor", _t("it has the opposite sign (-1 × the expected value)",
-                                    "부호가 반대입니다 (기대값의 −1배)"), key=(-1.0,))
-    return Pattern("factor", _t("it is a constant multiple of the expected value",
-                                "기대값의 상수배입니다"),
-                   _t(f"{_g(k)} × the expected value", f"기대값의 {_g(k)}배"), (round(k, 6),))
+        return Pattern("factor", Text(en="it has the opposite sign (-1 × the expected value)",
+                                      ko="부호가 반대입니다 (기대값의 −1배)"), key=(-1.0,))
+    return Pattern("factor", Text(en="it is a constant multiple of the expected value",
+                                  ko="기대값의 상수배입니다"),
+                   Text(en=f"{_g(k)} × the expected value", ko=f"기대값의 {_g(k)}배"), (round(k, 6),))
 
 
 def _shape(got: np.ndarray, want: np.ndarray) -> Pattern:
     """Shapes are details: a hidden case's shapes are its inputs'."""
-    shapes = _t(f"shape {got.shape} where {want.shape} is expected",
-                f"모양이 {want.shape}이어야 하는데 {got.shape}")
+    shapes = Text(en=f"shape {got.shape} where {want.shape} is expected",
+                  ko=f"모양이 {want.shape}이어야 하는데 {got.shape}")
     key = (got.shape, want.shape)
     if got.ndim == 2 and got.shape == want.shape[::-1]:
         with np.errstate(all="ignore"):
             if np.allclose(got.T, want, rtol=1e-5, atol=1e-8):
-                return Pattern("transpose", _t("it is the transpose of the expected value",
-                                               "기대값의 전치(transpose)입니다"), shapes, key)
+                return Pattern("transpose", Text(en="it is the transpose of the expected value",
+                                                 ko="기대값의 전치(transpose)입니다"), shapes, key)
     if got.size == want.size:
         if [n for n in got.shape if n != 1] == [n for n in want.shape if n != 1]:
             same = np.allclose(got.ravel(), want.ravel(), rtol=1e-5, atol=1e-8)
-            quiet = (_t("only size-1 axes of its shape differ; the values are right",
-                        "모양에서 크기 1인 축만 다르고 값은 맞습니다") if same else
-                     _t("only size-1 axes of its shape differ, and the values are wrong",
-                        "모양에서 크기 1인 축만 다르고 값도 틀립니다"))
+            quiet = (Text(en="only size-1 axes of its shape differ; the values are right",
+                          ko="모양에서 크기 1인 축만 다르고 값은 맞습니다") if same else
+                     Text(en="only size-1 axes of its shape differ, and the values are wrong",
+                          ko="모양에서 크기 1인 축만 다르고 값도 틀립니다"))
             return Pattern("size1", quiet, shapes, (*key, same))
-        return Pattern("shape", _t("its shape is wrong, with the right number of entries",
-                                   "모양이 다르고 원소 수는 같습니다"), shapes, key)
+        return Pattern("shape", Text(en="its shape is wrong, with the right number of entries",
+                                     ko="모양이 다르고 원소 수는 같습니다"), shapes, key)
     try:
         broadcast = np.broadcast_shapes(got.shape, want.shape) == got.shape
     except ValueError:
         broadcast = False
     if broadcast:
-        return Pattern("broadcast", _t("it has a broadcast shape (arrays of different shapes "
-                                       "were combined)",
-                                       "브로드캐스트된 모양입니다 (모양이 다른 배열이 결합됨)"),
+        return Pattern("broadcast", Text(en="it has a broadcast shape (arrays of different shapes "
+                                         "were combined)",
+                                         ko="브로드캐스트된 모양입니다 (모양이 다른 배열이 결합됨)"),
                        shapes, key)
-    return Pattern("shape", _t("its shape is wrong", "모양이 다릅니다"), shapes, key)
+    return Pattern("shape", Text(en="its shape is wrong", ko="모양이 다릅니다"), shapes, key)
 
 
 def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
@@ -265,23 +261,23 @@ def _values(got: np.ndarray, want: np.ndarray, case: Case, slot: Slot,
             return _factor_pattern(k)
     c = float(np.median(diff))
     if np.all(np.abs(diff - c) <= precision * scale):
-        return Pattern("offset", _t("it is the expected value shifted by a constant",
-                                    "기대값에서 일정한 값만큼 이동했습니다"),
-                       _t(f"by {_g(c)}", f"{_g(c)}만큼"), (round(c, 6),))
+        return Pattern("offset", Text(en="it is the expected value shifted by a constant",
+                                      ko="기대값에서 일정한 값만큼 이동했습니다"),
+                       Text(en=f"by {_g(c)}", ko=f"{_g(c)}만큼"), (round(c, 6),))
     proportional = _proportional(diff, case, slot, assignment, 10 * precision)
     if proportional is not None:
         return proportional
     rel = float(np.max(np.abs(diff) / np.maximum(np.abs(want), 1e-12 * scale)))
     bad = int(np.count_nonzero(np.abs(diff) > case.tolerance.atol
                                + case.tolerance.rtol * np.abs(want)))
-    size = _t(f"{bad} of {got.size} entries, at most {_g(rel)} relative",
-              f"{got.size}개 중 {bad}개, 상대 오차 최대 {_g(rel)}")
+    size = Text(en=f"{bad} of {got.size} entries, at most {_g(rel)} relative",
+                ko=f"{got.size}개 중 {bad}개, 상대 오차 최대 {_g(rel)}")
     if rel < SMALL:
-        return Pattern("small", _t("it is close but not within tolerance: a small term, about "
-                                   "the size of eps, differs",
-                                   "가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 "
-                                   "다릅니다"), size, (bad, round(rel, 6)))
-    return Pattern("other", _t("its values differ", "값이 다릅니다"), size, (bad, round(rel, 6)))
+        return Pattern("small", Text(en="it is close but not within tolerance: a small term, about "
+                                     "the size of eps, differs",
+                                     ko="가깝지만 허용 오차 밖입니다: eps 정도 크기의 작은 항이 "
+                                     "다릅니다"), size, (bad, round(rel, 6)))
+    return Pattern("other", Text(en="its values differ", ko="값이 다릅니다"), size, (bad, round(rel, 6)))
 
 
 def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
@@ -297,15 +293,15 @@ def _nonfinite(bad: np.ndarray, size: int, want: np.ndarray) -> Pattern:
         if hit.any() and np.array_equal(hit, hit & constant):
             where = [int(i) for i in np.flatnonzero(hit)]
             return Pattern("nonfinite_constant",
-                           _t("NaN or inf only where the input is constant (zero variance); "
-                              "the rest is finite",
-                              "입력이 상수인 곳(분산 0)에서만 NaN 또는 무한대이고 나머지는 "
-                              "유한합니다"),
-                           _t(f"index {where} of axis {axis}", f"축 {axis}의 인덱스 {where}"),
+                           Text(en="NaN or inf only where the input is constant (zero variance); "
+                                "the rest is finite",
+                                ko="입력이 상수인 곳(분산 0)에서만 NaN 또는 무한대이고 나머지는 "
+                                "유한합니다"),
+                           Text(en=f"index {where} of axis {axis}", ko=f"축 {axis}의 인덱스 {where}"),
                            (axis, tuple(where)))
-    return Pattern("nonfinite", _t("some entries are NaN or infinite",
-                                   "일부 값이 NaN 또는 무한대입니다"),
-                   _t(f"{count} of {size} entries", f"{size}개 중 {count}개"), (count, size))
+    return Pattern("nonfinite", Text(en="some entries are NaN or infinite",
+                                     ko="일부 값이 NaN 또는 무한대입니다"),
+                   Text(en=f"{count} of {size} entries", ko=f"{size}개 중 {count}개"), (count, size))
 
 
 def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignment,
@@ -324,11 +320,11 @@ def _proportional(diff: np.ndarray, case: Case, slot: Slot, assignment: Assignme
         if k and np.linalg.norm(diff - k * a) <= precision * norm:
             name = names[position] if position < len(names) else f"argument {position + 1}"
             return Pattern("proportional",
-                           _t(f"it differs from the expected value by a multiple of {name}: an "
-                              f"extra (or missing) term proportional to {name}",
-                              f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
-                              "더해졌거나 빠졌습니다"),
-                           _t(f"{_g(k)} × {name}", f"{_g(k)} × {name}"), (name, round(k, 6)))
+                           Text(en=f"it differs from the expected value by a multiple of {name}: an "
+                                f"extra (or missing) term proportional to {name}",
+                                ko=f"기대값과 {name}의 상수배만큼 다릅니다: {name}에 비례하는 항이 "
+                                "더해졌거나 빠졌습니다"),
+                           Text(en=f"{_g(k)} × {name}", ko=f"{_g(k)} × {name}"), (name, round(k, 6)))
     return None
 
 
@@ -347,11 +343,11 @@ def _summarise(patterns: list[tuple[Pattern, bool]]) -> Text:
     if len(phrases) == 1:
         phrase, count = phrases[0]
         if count == 1:
-            return Text(f"{phrase.en[0].upper()}{phrase.en[1:]}.", f"{phrase.ko}.")
-        return Text(f"In every failing case {phrase.en}.", f"실패한 모든 테스트에서 {phrase.ko}.")
-    return Text(f"It differs in {len(phrases)} ways: "
+            return Text(en=f"{phrase.en[0].upper()}{phrase.en[1:]}.", ko=f"{phrase.ko}.")
+        return Text(en=f"In every failing case {phrase.en}.", ko=f"실패한 모든 테스트에서 {phrase.ko}.")
+    return Text(en=f"It differs in {len(phrases)} ways: "
                 + "; ".join(f"{p.en} ({_count_en(n)})" for p, n in phrases) + ".",
-                f"{len(phrases)}가지로 다릅니다: "
+                ko=f"{len(phrases)}가지로 다릅니다: "
                 + "; ".join(f"{p.ko} (테스트 {n}개)" for p, n in phrases) + ".")
 
 
@@ -361,9 +357,9 @@ def _phrase(items: list[tuple[Pattern, bool]]) -> Text:
     if not shown:
         return quiet
     if len(items) == 1 or len({p.key for p, _ in items}) == 1:  # the same numbers everywhere
-        return Text(f"{quiet.en} ({shown[0].en})", f"{quiet.ko} ({shown[0].ko})")
-    return Text(f"{quiet.en} (in a visible case: {shown[0].en})",
-                f"{quiet.ko} (공개 테스트의 예: {shown[0].ko})")
+        return Text(en=f"{quiet.en} ({shown[0].en})", ko=f"{quiet.ko} ({shown[0].ko})")
+    return Text(en=f"{quiet.en} (in a visible case: {shown[0].en})",
+                ko=f"{quiet.ko} (공개 테스트의 예: {shown[0].ko})")
 
 
 def _count_en(n: int) -> str:
@@ -411,8 +407,8 @@ def _properties(slots: list[Slot], seen: Observation, cases: list[Case]) -> Symp
         if rate:
             en, ko = f"{en} ({rate.en})", f"{ko} ({rate.ko})"
         words.append((en, ko))
-    text = Text("; ".join(w[0] for w in words) + ".", "; ".join(w[1] for w in words) + ".")
-    title = Text("Required properties fail", "요구되는 성질을 만족하지 않음")
+    text = Text(en="; ".join(w[0] for w in words) + ".", ko="; ".join(w[1] for w in words) + ".")
+    title = Text(en="Required properties fail", ko="요구되는 성질을 만족하지 않음")
     return Symptom("symptom:properties", title, Text.join(" ", [text, _cases(len(slots))]),
                    _names(slots, cases))
 
@@ -426,5 +422,5 @@ def _rate(name: str, judged: list[Any]) -> Text | None:
         features = dict(verdict.features)
         if name in verdict.signature and feature in features:
             value = _g(features[feature])
-            return Text(en.format(value), ko.format(value))
+            return Text(en=en.format(value), ko=ko.format(value))
     return None

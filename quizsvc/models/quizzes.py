@@ -59,11 +59,6 @@ class Quiz(Base):
         back_populates="quiz", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    def is_open(self, now: datetime) -> bool:
-        if self.opens_at is not None and now < self.opens_at:
-            return False
-        return self.closes_at is None or now < self.closes_at
-
     def has_closed(self, now: datetime) -> bool:
         return self.closes_at is not None and now >= self.closes_at
 

@@ -13,9 +13,9 @@ from quizsvc.settings import Settings
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
     if "celery" in app.extensions:
-        return app.extensions["celery"]  # type: ignore[no-any-return]
+        return app.extensions["celery"]
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():  # the session is removed when the context ends
                 return self.run(*args, **kwargs)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
 log = get_task_logger(__name__)  # the worker's configured logger: "graded submission N" is audited
 
 
 @shared_task(bind=True, name="quizsvc.grade_submission", max_retries=None)
-def grade_submission(self, submission_id: int) -> str:  # type: ignore[no-untyped-def]
+def grade_submission(self: Task, submission_id: int) -> str:
     from quizsvc import settings as app_settings
     from quizsvc.db import get_session
     from quizsvc.grading.runner import default_runner

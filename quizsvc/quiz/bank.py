@@ -44,10 +44,6 @@ class BankQuiz:
     def slug(self) -> str:
         return str(self.data["slug"])
 
-    def item_specs(self) -> list[ItemSpec]:
-        return [item_spec(it) for it in self.data.get("items", [])]
-
-
 @dataclass
 class Bank:
     course: dict[str, Any]
@@ -98,7 +94,7 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     "while reading a mapping", node.start_mark, f"found duplicate key {key!r}",

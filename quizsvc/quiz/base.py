@@ -11,19 +11,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-Localized = dict[str, str]  # {"ko": "...", "en": "..."}
+from quizsvc.text import Text
 
-
-def loc(ko: str, en: str) -> Localized:
-    return {"ko": ko, "en": en}
+Localized = dict[str, str]  # stored content (item prompts, bank files): {"ko": "...", "en": "..."}
 
 
 class AnswerError(ValueError):
     """A raw answer that cannot be read. It is shown to the student; no attempt is consumed."""
 
-    def __init__(self, ko: str, en: str) -> None:
-        super().__init__(en)
-        self.message: Localized = loc(ko, en)
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.en)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -55,13 +53,13 @@ class Variant:
 class Score:
     fraction: float  # 0.0 .. 1.0 of the item's points
     correct: bool
-    message: Localized
+    message: Text
     details: dict[str, Any] = field(default_factory=dict)
 
 
 class QuestionType(ABC):
     name: str
-    label: Localized
+    label: Text
 
     @abstractmethod
     def validate(self, spec: ItemSpec) -> list[str]:

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from quizsvc.quiz.base import AnswerError
+from quizsvc.text import Text
 
 _MINUS = "\u2212\u2012\u2013\u2014\ufe63"  # minus sign and dashes that keyboards produce
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -32,7 +33,7 @@ def _looks_like_thousands(text: str) -> bool:
 def parse_number(raw: Any) -> float:
     """Parse one number: decimals, 2.5e-3, 2.5×10^-3, 3/4, full-width digits. No nan/inf."""
     if isinstance(raw, bool):
-        raise AnswerError("숫자를 입력하세요.", "Enter a number.")
+        raise AnswerError(Text(en="Enter a number.", ko="숫자를 입력하세요."))
     if isinstance(raw, int | float):
         try:
             value = float(raw)
@@ -40,19 +41,19 @@ def parse_number(raw: Any) -> float:
             value = math.inf
     else:
         if not isinstance(raw, str):
-            raise AnswerError("숫자를 입력하세요.", "Enter a number.")
+            raise AnswerError(Text(en="Enter a number.", ko="숫자를 입력하세요."))
         text = normalize_text(raw)
         if not text:
-            raise AnswerError("답이 비어 있습니다. 숫자를 입력하세요.", "The answer is empty: enter a number.")
+            raise AnswerError(Text(en="The answer is empty: enter a number.", ko="답이 비어 있습니다. 숫자를 입력하세요."))
         if len(text) > 64:
-            raise AnswerError("입력이 너무 깁니다.", "That answer is too long for a number.")
+            raise AnswerError(Text(en="That answer is too long for a number.", ko="입력이 너무 깁니다."))
         try:
             value = _parse_text(text)
         except OverflowError:  # 1×10^99999
             value = math.inf
     if not math.isfinite(value):
         raise AnswerError(
-            "nan이나 inf가 아닌 유한한 숫자를 입력하세요.", "Enter a finite number, not nan or inf."
+            Text(en="Enter a finite number, not nan or inf.", ko="nan이나 inf가 아닌 유한한 숫자를 입력하세요.")
         )
     return value
 
@@ -61,7 +62,7 @@ def _parse_text(text: str) -> float:
     low = text.lower()
     if low.lstrip("+-") in ("nan", "inf", "infinity", "∞"):
         raise AnswerError(
-            "nan이나 inf가 아닌 유한한 숫자를 입력하세요.", "Enter a finite number, not nan or inf."
+            Text(en="Enter a finite number, not nan or inf.", ko="nan이나 inf가 아닌 유한한 숫자를 입력하세요.")
         )
     if _NUMBER.fullmatch(text):
         return float(text)
@@ -69,14 +70,14 @@ def _parse_text(text: str) -> float:
     if m:
         den = int(m.group(2))
         if den == 0:
-            raise AnswerError("분모가 0입니다.", "The denominator is 0.")
+            raise AnswerError(Text(en="The denominator is 0.", ko="분모가 0입니다."))
         return float(Fraction(int(m.group(1)), den))
     m = _TIMES_TEN.match(text)
     if m and _NUMBER.fullmatch(m.group(1).strip()):
         return float(m.group(1)) * 10.0 ** int(m.group(2))
     raise AnswerError(
-        f"'{text[:20]}'은(는) 숫자로 읽을 수 없습니다. 예: 0.75, -2.5e-3, 3/4",
-        f"'{text[:20]}' is not a number. Examples: 0.75, -2.5e-3, 3/4",
+        Text(en=f"'{text[:20]}' is not a number. Examples: 0.75, -2.5e-3, 3/4",
+             ko=f"'{text[:20]}'은(는) 숫자로 읽을 수 없습니다. 예: 0.75, -2.5e-3, 3/4"),
     )
 
 

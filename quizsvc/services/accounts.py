@@ -14,6 +14,7 @@ from quizsvc.errors import Conflict, Invalid, Unauthorized, not_found
 from quizsvc.models import User
 from quizsvc.models.users import new_session_token
 from quizsvc.services.passwords import DUMMY_HASH, hash_password, verify_password
+from quizsvc.text import Text
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$")
 MIN_PASSWORD = 10
@@ -39,10 +40,10 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if not _EMAIL.match(email):
-        raise Invalid("이메일 주소 형식이 잘못되었습니다.", "That e-mail address is not valid.")
+        raise Invalid(Text(en="That e-mail address is not valid.", ko="이메일 주소 형식이 잘못되었습니다."))
     check_password_length(password)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise Conflict("이미 등록된 이메일입니다.", "That e-mail address is already registered.")
+        raise Conflict(Text(en="That e-mail address is already registered.", ko="이미 등록된 이메일입니다."))
     user = User(
         email=email,
         name=name.strip()[:120] or email.split("@")[0],
@@ -56,7 +57,7 @@ def create_user(
         session.commit()
     except IntegrityError:  # registered by a concurrent request since the check above
         session.rollback()
-        raise Conflict("이미 등록된 이메일입니다.", "That e-mail address is already registered.") from None
+        raise Conflict(Text(en="That e-mail address is already registered.", ko="이미 등록된 이메일입니다.")) from None
     return user
 
 
@@ -71,8 +72,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def check_password_length(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise Invalid(
-            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다.",
-            f"The password needs at least {MIN_PASSWORD} characters.",
+            Text(en=f"The password needs at least {MIN_PASSWORD} characters.",
+                 ko=f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다."),
         )
 
 
@@ -86,7 +87,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise Unauthorized("현재 비밀번호가 올바르지 않습니다.", "The current password is wrong.")
+        raise Unauthorized(Text(en="The current password is wrong.", ko="현재 비밀번호가 올바르지 않습니다."))
     set_password(session, user, new)
 
 
@@ -112,19 +113,19 @@ def user_for_session(session: Session, session_id: str) -> User | None:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id) if 0 < user_id <= 2**31 - 1 else None
     if user is None:
-        raise not_found("사용자", "User")
+        raise not_found(Text(en="User", ko="사용자"))
     return user
 
 
 def find_by_email(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
-        raise not_found("사용자", "User")
+        raise not_found(Text(en="User", ko="사용자"))
     return user
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:
     if locale not in ("ko", "en"):
-        raise Invalid("지원하지 않는 언어입니다.", "Unsupported language.")
+        raise Invalid(Text(en="Unsupported language.", ko="지원하지 않는 언어입니다."))
     user.locale = locale
     session.commit()

@@ -2,49 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quizsvc.errors import Conflict, Invalid, not_found
+from quizsvc.errors import Conflict, not_found
 from quizsvc.grading import registry
-from quizsvc.models import Assignment, Course, ScorePolicy, User, utcnow
-from quizsvc.schemas import parse_input
+from quizsvc.models import Assignment, Course, User, utcnow
 from quizsvc.services import courses as course_svc
 from quizsvc.services.fast import role_cache
-
-
-class AssignmentInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    slug: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    grader: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
-    title_en: str = Field(default="", max_length=200)
-    position: int = Field(default=0, ge=0, le=10000)
-    published: bool = False
-    opens_at: datetime | None = None
-    due_at: datetime | None = None
-    late_penalty_per_day: float = Field(default=0.0, ge=0.0, le=1.0)
-    closes_at: datetime | None = None
-    max_submissions: int | None = Field(default=None, ge=1, le=10000)
-    score_policy: ScorePolicy = ScorePolicy.BEST
-
-    @field_validator("grader")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in registry.all_assignments():
-            raise ValueError(f"unknown grader {v!r}")
-        return v
+from quizsvc.text import Text
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
     a = session.get(Assignment, assignment_id) if 0 < assignment_id < 2**31 else None
     if a is None:
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     return a
 
 
@@ -53,7 +27,7 @@ def require_visible(session: Session, actor: User, assignment: Assignment) -> bo
     role = course_svc.require_member(session, actor, assignment.course)  # one enrollment lookup
     staff = actor.is_admin or role.is_staff
     if not staff and not assignment.published:
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     return staff
 
 
@@ -69,54 +43,17 @@ def visible_assignments(session: Session, actor: User, course: Course) -> list[A
 def find_for_user(session: Session, actor: User, slug: str, course_slug: str | None = None) -> Assignment:
     """Resolve an assignment slug among the actor's courses (``course_slug`` if ambiguous)."""
     if "\x00" in slug or "\x00" in (course_slug or ""):  # no slug has one; PostgreSQL cannot even compare
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     # Members see published assignments, staff all (the role comes with the assignment).
     found = [a for a, role in role_cache.assignments_with_roles(session, actor, slug, course_slug)
              if actor.is_admin or a.published or (role is not None and role.is_staff)]
     if not found:
-        raise not_found("과제", "Assignment")
+        raise not_found(Text(en="Assignment", ko="과제"))
     if len(found) > 1:
-        raise Conflict("같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요.",
-                       "Several of your courses have this assignment; pass ?course=<slug>.",
+        raise Conflict(Text(en="Several of your courses have this assignment; pass ?course=<slug>.",
+                            ko="같은 이름의 과제가 여러 강좌에 있습니다. course를 지정하세요."),
                        courses=[a.course.slug for a in found])
     return found[0]
-
-
-def _apply(a: Assignment, inp: AssignmentInput) -> None:
-    for name in ("slug", "grader", "title", "title_en", "position", "published", "opens_at", "due_at",
-                 "late_penalty_per_day", "closes_at", "max_submissions", "score_policy"):
-        setattr(a, name, getattr(inp, name))
-    if a.due_at and a.closes_at and a.closes_at < a.due_at:
-        raise Invalid("최종 마감은 제출 기한 이후여야 합니다.", "The final close must not be before the due date.")
-
-
-def create_assignment(session: Session, actor: User, course: Course, data: Any) -> Assignment:
-    course_svc.require_editor(session, actor, course)
-    inp = data if isinstance(data, AssignmentInput) else parse_input(AssignmentInput, data)
-    a = Assignment(course_id=course.id)
-    _apply(a, inp)
-    if not inp.position:
-        last = session.scalar(select(func.max(Assignment.position)).where(Assignment.course_id == course.id))
-        a.position = (last or 0) + 1
-    session.add(a)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("같은 슬러그의 과제가 이미 있습니다.", "An assignment with that slug exists already.") from None
-    return a
-
-
-def update_assignment(session: Session, actor: User, a: Assignment, data: Any) -> Assignment:
-    course_svc.require_editor(session, actor, a.course)
-    inp = data if isinstance(data, AssignmentInput) else parse_input(AssignmentInput, data)
-    _apply(a, inp)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("같은 슬러그의 과제가 이미 있습니다.", "An assignment with that slug exists already.") from None
-    return a
 
 
 def ensure_course_assignments(session: Session, course: Course, *, due_in_days: int = 28) -> list[Assignment]:
@@ -128,7 +65,7 @@ def ensure_course_assignments(session: Session, course: Course, *, due_in_days: 
     made = []
     for position, suite in enumerate(sorted(registry.all_assignments().values(), key=lambda s: s.order), 1):
         a = Assignment(course_id=course.id, slug=suite.slug.replace("_", "-"), grader=suite.slug,
-                       title=suite.title.get("ko", suite.slug), title_en=suite.title.get("en", ""),
+                       title=suite.title.ko or suite.slug, title_en=suite.title.en,
                        position=position, published=True, due_at=due, late_penalty_per_day=0.1,
                        closes_at=due + timedelta(days=7))
         session.add(a)

@@ -26,6 +26,10 @@ from quizsvc.quiz.registry import get_type
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import courses as course_svc
 from quizsvc.services.quizzes import require_visible, variant_for
+from quizsvc.text import Text
+
+EMPTY_ANSWER = Text(en="The answer is empty.", ko="답이 비어 있습니다.")
+NOT_ANSWERED = Text(en="Not answered.", ko="답하지 않았습니다.")
 
 
 @dataclass
@@ -117,10 +121,10 @@ def attempts_of(session: Session, actor: User, quiz: Quiz) -> list[Attempt]:
 
 def _require_open(quiz: Quiz, now: datetime) -> None:
     if quiz.opens_at and now < quiz.opens_at:
-        raise Forbidden("아직 열리지 않은 퀴즈입니다.", "This quiz has not opened yet.",
+        raise Forbidden(Text(en="This quiz has not opened yet.", ko="아직 열리지 않은 퀴즈입니다."),
                         opens_at=quiz.opens_at.isoformat())
     if quiz.has_closed(now):
-        raise Forbidden("마감된 퀴즈입니다.", "This quiz has closed.")
+        raise Forbidden(Text(en="This quiz has closed.", ko="마감된 퀴즈입니다."))
 
 
 def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
@@ -134,8 +138,8 @@ def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
     used = submitted_count(session, quiz, actor)
     if quiz.max_attempts is not None and used >= quiz.max_attempts and not staff:
         raise Forbidden(
-            f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다.",
-            f"You have used all {quiz.max_attempts} attempts.",
+            Text(en=f"You have used all {quiz.max_attempts} attempts.",
+                 ko=f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다."),
         )
     attempt = Attempt(quiz_id=quiz.id, user_id=actor.id, number=used + 1)
     session.add(attempt)
@@ -145,7 +149,7 @@ def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
         session.rollback()
         existing = open_attempt(session, quiz, actor)
         if existing is None:
-            raise Conflict("다시 시도하세요.", "Please try again.") from None
+            raise Conflict(Text(en="Please try again.", ko="다시 시도하세요.")) from None
         return existing
     return attempt
 
@@ -154,9 +158,9 @@ def get_attempt(session: Session, actor: User, attempt_id: int) -> Attempt:
     """The owner, or the course's staff, may see an attempt; for anyone else it does not exist."""
     attempt = session.get(Attempt, attempt_id) if course_svc.id_in_range(attempt_id) else None
     if attempt is None:
-        raise not_found("응시 기록", "Attempt")
+        raise not_found(Text(en="Attempt", ko="응시 기록"))
     if attempt.user_id != actor.id and not course_svc.is_staff(session, actor, attempt.quiz.course):
-        raise not_found("응시 기록", "Attempt")
+        raise not_found(Text(en="Attempt", ko="응시 기록"))
     return attempt
 
 
@@ -175,9 +179,9 @@ def attempt_items(session: Session, actor: User, attempt: Attempt) -> list[ItemV
 
 def _require_own_open(session: Session, actor: User, attempt: Attempt) -> None:
     if attempt.user_id != actor.id:
-        raise not_found("응시 기록", "Attempt")
+        raise not_found(Text(en="Attempt", ko="응시 기록"))
     if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
+        raise Conflict(Text(en="This attempt has been submitted already.", ko="이미 제출한 응시입니다."))
     if not course_svc.is_staff(session, actor, attempt.quiz.course):
         _require_open(attempt.quiz, utcnow())
 
@@ -194,19 +198,19 @@ def _parse_answers(attempt: Attempt, items: dict[int, Item], answers: dict[int, 
     for item_id, raw in answers.items():
         item = items.get(item_id)
         if item is None:
-            raise not_found("문항", "Item")
+            raise not_found(Text(en="Item", ko="문항"))
         if _is_blank(raw):
             if not allow_blank:
-                errors[str(item_id)] = {"ko": "답이 비어 있습니다.", "en": "The answer is empty."}
+                errors[str(item_id)] = EMPTY_ANSWER.as_dict()
             continue
         variant = variant_for(item, attempt.user_id, attempt.quiz.shuffle_options)
         try:
             parsed[item_id] = get_type(item.type_name).parse(raw, variant)
         except AnswerError as exc:
-            errors[str(item_id)] = exc.message
+            errors[str(item_id)] = exc.message.as_dict()
     if errors:
-        raise Invalid("읽을 수 없는 답이 있습니다. 고친 뒤 다시 제출하세요.",
-                      "Some answers could not be read; fix them and submit again.", errors=errors)
+        raise Invalid(Text(en="Some answers could not be read; fix them and submit again.",
+                           ko="읽을 수 없는 답이 있습니다. 고친 뒤 다시 제출하세요."), errors=errors)
     return parsed
 
 
@@ -226,7 +230,7 @@ def _hold(session: Session, attempt: Attempt, stmt: Any, **params: Any) -> None:
     """Run one of the statements above; if the attempt was no longer in progress, roll back."""
     if not session.execute(stmt, {"p_id": attempt.id, **params}).rowcount:  # type: ignore[attr-defined]
         session.rollback()
-        raise Conflict("이미 제출한 응시입니다.", "This attempt has been submitted already.")
+        raise Conflict(Text(en="This attempt has been submitted already.", ko="이미 제출한 응시입니다."))
 
 
 def _store_answers(session: Session, attempt: Attempt, parsed: dict[int, Any]) -> dict[int, Response]:
@@ -258,7 +262,7 @@ def save_answers(
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("동시에 저장되었습니다. 다시 시도하세요.", "Saved twice at once; please retry.") from None
+        raise Conflict(Text(en="Saved twice at once; please retry.", ko="동시에 저장되었습니다. 다시 시도하세요.")) from None
     session.refresh(attempt)
 
 
@@ -280,12 +284,12 @@ def submit_attempt(
             resp = Response(attempt_id=attempt.id, item_id=item.id, answer={})
             session.add(resp)
             resp.score, resp.correct = 0.0, False
-            resp.feedback = {"message": {"ko": "답하지 않았습니다.", "en": "Not answered."}}
+            resp.feedback = {"message": NOT_ANSWERED.as_dict()}
         else:
             result = get_type(item.type_name).score(resp.answer["value"], variant)
             resp.score = round(result.fraction * item.points, 6)
             resp.correct = result.correct
-            resp.feedback = {"message": result.message, "details": result.details}
+            resp.feedback = {"message": result.message.as_dict(), "details": result.details}
         resp.max_score = item.points
         total += resp.score or 0.0
         max_total += item.points
@@ -312,7 +316,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
     quiz = attempt.quiz
     staff = course_svc.is_staff(session, actor, quiz.course)
     if attempt.status != AttemptStatus.SUBMITTED:
-        raise Conflict("아직 제출하지 않은 응시입니다.", "This attempt has not been submitted yet.")
+        raise Conflict(Text(en="This attempt has not been submitted yet.", ko="아직 제출하지 않은 응시입니다."))
     visible = feedback_visible(quiz, staff)
     result = AttemptResult(
         attempt=attempt,
@@ -333,7 +337,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
             max_score=item.points,
             correct=bool(resp and resp.correct),
             message=(resp.feedback.get("message") if resp else None)
-            or {"ko": "답하지 않았습니다.", "en": "Not answered."},
+            or NOT_ANSWERED.as_dict(),
             key_display=variant.key_display,
             explanation_html=_html(item.explanation) if item.explanation else None,
             answer=resp.answer.get("value") if resp else None,

@@ -12,11 +12,12 @@ from quizsvc.errors import Forbidden, Invalid
 from quizsvc.models import Course, FeedbackPolicy, Item, Quiz, Response, User
 from quizsvc.quiz import bank as B
 from quizsvc.services import courses as course_svc
+from quizsvc.text import Text
 
 
 class BankProblems(Invalid):
     def __init__(self, problems: list[B.Problem]) -> None:
-        super().__init__("퀴즈 은행에 문제가 있습니다.", "The quiz bank has problems.",
+        super().__init__(Text(en="The quiz bank has problems.", ko="퀴즈 은행에 문제가 있습니다."),
                          errors=[str(p) for p in problems])
         self.problems = problems
 
@@ -42,7 +43,7 @@ def import_bank(
     title_ko, title_en = _title(bank.course["title"])
     if course is None:
         if actor is not None and not (actor.is_admin or actor.can_create_courses):
-            raise Forbidden("강좌를 만들 권한이 없습니다.", "You may not create courses.")
+            raise Forbidden(Text(en="You may not create courses.", ko="강좌를 만들 권한이 없습니다."))
         course = Course(slug=slug, title=title_ko, title_en=title_en, join_code=course_svc.new_join_code())
         session.add(course)
         session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from quizsvc.errors import Conflict, Forbidden, Invalid, not_found
 from quizsvc.models import Course, CourseRole, Enrollment, User
 from quizsvc.services.fast import role_cache
+from quizsvc.text import Text
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
@@ -25,8 +26,8 @@ def validate_slug(slug: str) -> str:
     slug = slug.strip().lower()
     if not _SLUG.match(slug):
         raise Invalid(
-            "슬러그는 영문 소문자, 숫자, '-'만 쓸 수 있습니다 (최대 63자).",
-            "A slug uses lower-case letters, digits and '-' only (at most 63 characters).",
+            Text(en="A slug uses lower-case letters, digits and '-' only (at most 63 characters).",
+                 ko="슬러그는 영문 소문자, 숫자, '-'만 쓸 수 있습니다 (최대 63자)."),
         )
     return slug
 
@@ -49,12 +50,12 @@ def can_edit(session: Session, user: User, course: Course) -> bool:
 
 def require_staff(session: Session, user: User, course: Course) -> None:
     if not is_staff(session, user, course):
-        raise Forbidden("이 강좌의 교수자/조교만 볼 수 있습니다.", "Only course staff can see this.")
+        raise Forbidden(Text(en="Only course staff can see this.", ko="이 강좌의 교수자/조교만 볼 수 있습니다."))
 
 
 def require_editor(session: Session, user: User, course: Course) -> None:
     if not can_edit(session, user, course):
-        raise Forbidden("이 강좌의 교수자만 수정할 수 있습니다.", "Only the course's instructors can change it.")
+        raise Forbidden(Text(en="Only the course's instructors can change it.", ko="이 강좌의 교수자만 수정할 수 있습니다."))
 
 
 def require_member(session: Session, user: User, course: Course) -> CourseRole:
@@ -62,7 +63,7 @@ def require_member(session: Session, user: User, course: Course) -> CourseRole:
         return CourseRole.INSTRUCTOR
     role = role_in(session, user, course)
     if role is None:
-        raise Forbidden("이 강좌에 등록되어 있지 않습니다.", "You are not enrolled in this course.")
+        raise Forbidden(Text(en="You are not enrolled in this course.", ko="이 강좌에 등록되어 있지 않습니다."))
     return role
 
 
@@ -77,14 +78,14 @@ def id_in_range(value: int) -> bool:
 def get_course(session: Session, course_id: int) -> Course:
     course = session.get(Course, course_id) if id_in_range(course_id) else None
     if course is None:
-        raise not_found("강좌", "Course")
+        raise not_found(Text(en="Course", ko="강좌"))
     return course
 
 
 def get_course_by_slug(session: Session, slug: str) -> Course:
     course = session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
-        raise not_found("강좌", "Course")
+        raise not_found(Text(en="Course", ko="강좌"))
     return course
 
 
@@ -102,10 +103,10 @@ def create_course(
     session: Session, actor: User, slug: str, title: str, title_en: str = ""
 ) -> Course:
     if not (actor.is_admin or actor.can_create_courses):
-        raise Forbidden("강좌를 만들 권한이 없습니다.", "You may not create courses.")
+        raise Forbidden(Text(en="You may not create courses.", ko="강좌를 만들 권한이 없습니다."))
     title = title.strip()
     if not title or len(title) > 200:
-        raise Invalid("강좌 이름은 1~200자여야 합니다.", "A course title needs 1 to 200 characters.")
+        raise Invalid(Text(en="A course title needs 1 to 200 characters.", ko="강좌 이름은 1~200자여야 합니다."))
     course = Course(
         slug=validate_slug(slug), title=title, title_en=title_en.strip()[:200], join_code=new_join_code()
     )
@@ -115,7 +116,7 @@ def create_course(
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("같은 슬러그의 강좌가 이미 있습니다.", "A course with that slug exists already.") from None
+        raise Conflict(Text(en="A course with that slug exists already.", ko="같은 슬러그의 강좌가 이미 있습니다.")) from None
     return course
 
 
@@ -144,7 +145,7 @@ def join_with_code(session: Session, user: User, code: str) -> Course:
     code = code.strip().upper().replace("-", "").replace(" ", "")
     course = session.scalar(select(Course).where(Course.join_code == code)) if code else None
     if course is None:
-        raise Invalid("참여 코드가 올바르지 않습니다.", "That join code is not valid.")
+        raise Invalid(Text(en="That join code is not valid.", ko="참여 코드가 올바르지 않습니다."))
     if role_in(session, user, course) is None:
         session.add(Enrollment(user_id=user.id, course_id=course.id, role=CourseRole.STUDENT))
         try:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from quizsvc.errors import Forbidden, Invalid
 from quizsvc.models import Course, CourseRole, Enrollment, PasswordReset, User, utcnow
 from quizsvc.services import accounts, courses
+from quizsvc.text import Text
 
 
 def _digest(secret: str) -> str:
@@ -29,8 +30,8 @@ def require_can_issue(session: Session, actor: User, target: User, course: Cours
     site role anywhere (else an instructor could take over a colleague's or an admin's account)."""
     if actor.is_admin:
         return
-    refused = Forbidden("이 사용자의 비밀번호 재설정 링크를 만들 수 없습니다.",
-                        "You cannot issue a password reset link for this user.")
+    refused = Forbidden(Text(en="You cannot issue a password reset link for this user.",
+                             ko="이 사용자의 비밀번호 재설정 링크를 만들 수 없습니다."))
     if course is None or not courses.can_edit(session, actor, course):
         raise refused
     if target.is_admin or target.can_create_courses or target.id == actor.id:
@@ -46,8 +47,8 @@ def require_can_issue(session: Session, actor: User, target: User, course: Cours
 def issue(session: Session, target: User, *, hours: int, actor: User | None = None) -> str:
     """A new link's secret (shown once); earlier unused links of the account stop working."""
     if not 1 <= hours <= 24 * 14:
-        raise Invalid("유효 시간은 1시간에서 14일 사이여야 합니다.",
-                      "A link can be valid for 1 hour to 14 days.")
+        raise Invalid(Text(en="A link can be valid for 1 hour to 14 days.",
+                           ko="유효 시간은 1시간에서 14일 사이여야 합니다."))
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == target.id,
                                                 PasswordReset.used_at.is_(None)))
     secret = secrets.token_urlsafe(32)
@@ -58,8 +59,8 @@ def issue(session: Session, target: User, *, hours: int, actor: User | None = No
     return secret
 
 
-_INVALID = Invalid("이 재설정 링크는 잘못되었거나 만료되었거나 이미 사용되었습니다.",
-                   "This reset link is wrong, has expired or has already been used.")
+_INVALID = Invalid(Text(en="This reset link is wrong, has expired or has already been used.",
+                        ko="이 재설정 링크는 잘못되었거나 만료되었거나 이미 사용되었습니다."))
 
 
 def pending(session: Session, secret: str) -> PasswordReset:

@@ -16,19 +16,20 @@ from quizsvc.quiz.params import variant_seed
 from quizsvc.quiz.registry import UnknownQuestionType, get_type
 from quizsvc.schemas import ItemInput, QuizInput, parse_input
 from quizsvc.services import courses as course_svc
+from quizsvc.text import Text
 
 
 def get_quiz(session: Session, quiz_id: int) -> Quiz:
     quiz = session.get(Quiz, quiz_id) if course_svc.id_in_range(quiz_id) else None
     if quiz is None:
-        raise not_found("퀴즈", "Quiz")
+        raise not_found(Text(en="Quiz", ko="퀴즈"))
     return quiz
 
 
 def get_item(session: Session, item_id: int) -> Item:
     item = session.get(Item, item_id) if course_svc.id_in_range(item_id) else None
     if item is None:
-        raise not_found("문항", "Item")
+        raise not_found(Text(en="Item", ko="문항"))
     return item
 
 
@@ -37,7 +38,7 @@ def require_visible(session: Session, actor: User, quiz: Quiz) -> bool:
     course_svc.require_member(session, actor, quiz.course)
     staff = course_svc.is_staff(session, actor, quiz.course)
     if not staff and not quiz.published:
-        raise not_found("퀴즈", "Quiz")  # unpublished quizzes do not exist for students
+        raise not_found(Text(en="Quiz", ko="퀴즈"))  # unpublished quizzes do not exist for students
     return staff
 
 
@@ -98,12 +99,12 @@ def _apply_quiz(quiz: Quiz, data: QuizInput) -> None:
     quiz.shuffle_options = data.shuffle_options
 
 
-def _commit_unique(session: Session, what_ko: str, what_en: str) -> None:
+def _commit_unique(session: Session, what: Text) -> None:
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict(f"같은 {what_ko}이(가) 이미 있습니다.", f"That {what_en} is taken already.") from None
+        raise Conflict(Text(en=f"That {what.en} is taken already.", ko=f"같은 {what.ko}이(가) 이미 있습니다.")) from None
 
 
 def create_quiz(session: Session, actor: User, course: Course, data: Any) -> Quiz:
@@ -115,7 +116,7 @@ def create_quiz(session: Session, actor: User, course: Course, data: Any) -> Qui
         last = session.scalar(select(func.max(Quiz.position)).where(Quiz.course_id == course.id))
         quiz.position = (last or 0) + 1
     session.add(quiz)
-    _commit_unique(session, "퀴즈 슬러그", "quiz slug")
+    _commit_unique(session, Text(en="quiz slug", ko="퀴즈 슬러그"))
     return quiz
 
 
@@ -123,16 +124,16 @@ def update_quiz(session: Session, actor: User, quiz: Quiz, data: Any) -> Quiz:
     course_svc.require_editor(session, actor, quiz.course)
     inp = data if isinstance(data, QuizInput) else parse_input(QuizInput, data)
     if inp.published and not quiz.published and not quiz.items:  # as set_published refuses it
-        raise Invalid("문항이 없는 퀴즈는 공개할 수 없습니다.", "A quiz without items cannot be published.")
+        raise Invalid(Text(en="A quiz without items cannot be published.", ko="문항이 없는 퀴즈는 공개할 수 없습니다."))
     _apply_quiz(quiz, inp)
-    _commit_unique(session, "퀴즈 슬러그", "quiz slug")
+    _commit_unique(session, Text(en="quiz slug", ko="퀴즈 슬러그"))
     return quiz
 
 
 def set_published(session: Session, actor: User, quiz: Quiz, published: bool) -> Quiz:
     course_svc.require_editor(session, actor, quiz.course)
     if published and not quiz.items:
-        raise Invalid("문항이 없는 퀴즈는 공개할 수 없습니다.", "A quiz without items cannot be published.")
+        raise Invalid(Text(en="A quiz without items cannot be published.", ko="문항이 없는 퀴즈는 공개할 수 없습니다."))
     quiz.published = published
     session.commit()
     return quiz
@@ -142,8 +143,8 @@ def delete_quiz(session: Session, actor: User, quiz: Quiz) -> None:
     course_svc.require_editor(session, actor, quiz.course)
     if quiz.attempts:
         raise Conflict(
-            "학생 응시 기록이 있는 퀴즈는 삭제할 수 없습니다. 대신 비공개로 돌리세요.",
-            "This quiz has student attempts and cannot be deleted; unpublish it instead.",
+            Text(en="This quiz has student attempts and cannot be deleted; unpublish it instead.",
+                 ko="학생 응시 기록이 있는 퀴즈는 삭제할 수 없습니다. 대신 비공개로 돌리세요."),
         )
     session.delete(quiz)
     session.commit()
@@ -156,7 +157,7 @@ def validate_item(inp: ItemInput) -> None:
     try:
         qtype = get_type(inp.type_name)
     except UnknownQuestionType:
-        raise Invalid("알 수 없는 문항 유형입니다.", "Unknown question type.",
+        raise Invalid(Text(en="Unknown question type.", ko="알 수 없는 문항 유형입니다."),
                       errors={"type_name": f"unknown type {inp.type_name!r}"}) from None
     spec = ItemSpec(inp.key, inp.type_name, inp.prompt.model_dump(), inp.config,
                     inp.explanation.model_dump(), inp.points)
@@ -164,7 +165,7 @@ def validate_item(inp: ItemInput) -> None:
     if not inp.prompt.ko.strip() and not inp.prompt.en.strip():
         problems.insert(0, "prompt: write the question in Korean and/or English")
     if problems:
-        raise Invalid("문항 설정에 문제가 있습니다.", "The item's settings have problems.",
+        raise Invalid(Text(en="The item's settings have problems.", ko="문항 설정에 문제가 있습니다."),
                       errors={"config": problems})
 
 
@@ -190,7 +191,7 @@ def create_item(session: Session, actor: User, quiz: Quiz, data: Any) -> Item:
     else:
         item.position = inp.position
     session.add(item)
-    _commit_unique(session, "문항 키", "item key")
+    _commit_unique(session, Text(en="item key", ko="문항 키"))
     return item
 
 
@@ -202,7 +203,7 @@ def update_item(session: Session, actor: User, item: Item, data: Any) -> Item:
     if inp.position is not None:
         item.position = inp.position
     item.updated_at = utcnow()
-    _commit_unique(session, "문항 키", "item key")
+    _commit_unique(session, Text(en="item key", ko="문항 키"))
     return item
 
 
@@ -213,8 +214,8 @@ def delete_item(session: Session, actor: User, item: Item) -> None:
     )
     if answered:
         raise Conflict(
-            f"학생 답안 {answered}개가 있는 문항은 삭제할 수 없습니다. 문항을 고치세요.",
-            f"{answered} student answers refer to this item, so it cannot be deleted; edit it instead.",
+            Text(en=f"{answered} student answers refer to this item, so it cannot be deleted; edit it instead.",
+                 ko=f"학생 답안 {answered}개가 있는 문항은 삭제할 수 없습니다. 문항을 고치세요."),
         )
     session.delete(item)
     session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from quizsvc.errors import Invalid, Unauthorized, not_found
 from quizsvc.models import ApiToken, TokenScope, User, utcnow
+from quizsvc.text import Text
 
 TOKEN_PREFIX = "qz_"
 
@@ -30,11 +31,11 @@ def parse_scopes(scopes: list[str] | str) -> list[str]:
         if not s:
             continue
         if s not in valid:
-            raise Invalid(f"알 수 없는 권한 범위: {s}", f"Unknown scope: {s} (use {', '.join(sorted(valid))})")
+            raise Invalid(Text(en=f"Unknown scope: {s} (use {', '.join(sorted(valid))})", ko=f"알 수 없는 권한 범위: {s}"))
         if s not in out:
             out.append(s)
     if not out:
-        raise Invalid("권한 범위를 하나 이상 고르세요.", "Choose at least one scope.")
+        raise Invalid(Text(en="Choose at least one scope.", ko="권한 범위를 하나 이상 고르세요."))
     return out
 
 
@@ -47,7 +48,7 @@ def create_token(
     expires: datetime | None = None
     if expires_in_days is not None:
         if not 1 <= expires_in_days <= 3650:
-            raise Invalid("만료 기간은 1~3650일입니다.", "Expiry must be 1 to 3650 days.")
+            raise Invalid(Text(en="Expiry must be 1 to 3650 days.", ko="만료 기간은 1~3650일입니다."))
         expires = utcnow() + timedelta(days=expires_in_days)
     token = ApiToken(
         user_id=user.id,
@@ -71,7 +72,7 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
 def revoke(session: Session, actor: User, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id) if 0 < token_id <= 2**31 - 1 else None
     if token is None or (token.user_id != actor.id and not actor.is_admin):
-        raise not_found("토큰", "Token")
+        raise not_found(Text(en="Token", ko="토큰"))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.commit()
@@ -101,9 +102,9 @@ def authenticate(session: Session, secret: str) -> TokenAuth:
     row = session.execute(_BY_HASH, {"p_hash": _digest(secret)}).first()
     now = utcnow()
     if row is None or row.revoked_at is not None:
-        raise Unauthorized("유효하지 않은 토큰입니다.", "Invalid or revoked token.")
+        raise Unauthorized(Text(en="Invalid or revoked token.", ko="유효하지 않은 토큰입니다."))
     if row.expires_at is not None and row.expires_at <= now:
-        raise Unauthorized("만료된 토큰입니다.", "This token has expired.")
+        raise Unauthorized(Text(en="This token has expired.", ko="만료된 토큰입니다."))
     # Write last_used_at at most once a minute: reads should not each cost a write.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         session.execute(_TOUCH, {"p_id": row.id, "p_now": now})

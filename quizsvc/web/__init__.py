@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, flash, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager
@@ -16,6 +17,7 @@ from quizsvc.errors import DomainError
 from quizsvc.models import User
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import accounts
+from quizsvc.text import Text
 from quizsvc.web.text_input import refuse_control_characters
 
 login_manager = LoginManager()
@@ -35,7 +37,10 @@ def lang() -> str:
 
 
 def tr(text: Any) -> str:
-    """Pick the reader's language from a {"ko", "en"} mapping, falling back to the other."""
+    """Pick the reader's language from a Text or a stored {"ko", "en"} mapping, falling back to
+    the other language when the reader's is empty."""
+    if isinstance(text, Text):
+        text = text.as_dict()
     if not isinstance(text, dict):
         return "" if text is None else str(text)
     other = "en" if lang() == "ko" else "ko"
@@ -44,6 +49,8 @@ def tr(text: Any) -> str:
 
 def tr_other(text: Any) -> str:
     """The other language's text, shown alongside (Korean UI with English, and back)."""
+    if isinstance(text, Text):
+        text = text.as_dict()
     if not isinstance(text, dict):
         return ""
     other = "en" if lang() == "ko" else "ko"
@@ -86,7 +93,7 @@ def init_web(app: Flask) -> None:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
     @app.errorhandler(DomainError)
-    def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+    def _domain_error(exc: DomainError) -> ResponseReturnValue:
         if wants_json():
             from quizsvc.api.errors import error_response
 
@@ -94,12 +101,12 @@ def init_web(app: Flask) -> None:
         return render_template("errors/error.html", status=exc.status, message=tr(exc.message)), exc.status
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
         msg = _("The form expired or was sent from elsewhere. Reload the page and try again.")
         return render_template("errors/error.html", status=400, message=msg), 400
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if wants_json():
             from quizsvc.api.errors import http_error_response
 
@@ -116,7 +123,7 @@ def init_web(app: Flask) -> None:
                 passed_on_headers(exc))
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s", request.path)
         if wants_json():
             from quizsvc.api.errors import internal_error_response

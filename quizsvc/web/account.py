@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -19,7 +20,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens() -> ResponseReturnValue:
     session = get_session()
     form = TokenForm()
     new_secret = None
@@ -43,7 +44,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+def revoke(token_id: int) -> ResponseReturnValue:
     session = get_session()
     if ActionForm().validate_on_submit():
         token_svc.revoke(session, current_user, token_id)
@@ -53,7 +54,7 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def password():  # type: ignore[no-untyped-def]
+def password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -32,7 +33,7 @@ bp = Blueprint("assignments", __name__)
 
 @bp.get("/assignments/<int:assignment_id>")
 @login_required
-def show(assignment_id: int):  # type: ignore[no-untyped-def]
+def show(assignment_id: int) -> ResponseReturnValue:
     session = get_session()
     a = assignment_svc.get_assignment(session, assignment_id)
     staff = assignment_svc.require_visible(session, current_user, a)
@@ -46,7 +47,7 @@ def show(assignment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/assignments/<int:assignment_id>/submit")
 @login_required
-def submit(assignment_id: int):  # type: ignore[no-untyped-def]
+def submit(assignment_id: int) -> ResponseReturnValue:
     session = get_session()
     a = assignment_svc.get_assignment(session, assignment_id)
     if not ActionForm().validate_on_submit():
@@ -79,7 +80,7 @@ def submit(assignment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/submissions/<int:submission_id>")
 @login_required
-def submission(submission_id: int):  # type: ignore[no-untyped-def]
+def submission(submission_id: int) -> ResponseReturnValue:
     session = get_session()
     sub = results.get_submission(session, current_user, submission_id)
     staff = course_svc.is_staff(session, current_user, sub.assignment.course)
@@ -90,7 +91,7 @@ def submission(submission_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/submissions/<int:submission_id>/status")
 @login_required
-def status(submission_id: int):  # type: ignore[no-untyped-def]
+def status(submission_id: int) -> ResponseReturnValue:
     """Polled by the submission page's script until the grade is in."""
     sub = results.get_submission(get_session(), current_user, submission_id)
     return jsonify({"status": sub.status.value, "score": sub.score, "max_score": sub.max_score})

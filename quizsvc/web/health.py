@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from quizsvc import migrate
@@ -35,7 +36,7 @@ def sandbox_health(settings: app_settings.Settings) -> dict[str, Any]:
 
 
 @bp.get("/health")
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     engine = get_engine()
     body: dict[str, Any] = {"status": "ok", "version": current_app.config["VERSION"],
                             "database": {"backend": engine.dialect.name},

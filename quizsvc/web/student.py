@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,7 +23,7 @@ bp = Blueprint("student", __name__)
 
 @bp.get("/")
 @login_required
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     session = get_session()
     return render_template(
         "student/dashboard.html",
@@ -33,7 +34,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.post("/join")
 @login_required
-def join():  # type: ignore[no-untyped-def]
+def join() -> ResponseReturnValue:
     form = JoinForm()
     session = get_session()
     if form.validate_on_submit():
@@ -53,7 +54,7 @@ def join():  # type: ignore[no-untyped-def]
 
 @bp.get("/courses/<int:course_id>")
 @login_required
-def course(course_id: int):  # type: ignore[no-untyped-def]
+def course(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     quizzes = quiz_svc.visible_quizzes(session, current_user, c)
@@ -71,7 +72,7 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/quizzes/<int:quiz_id>")
 @login_required
-def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def quiz(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     attempts = attempt_svc.attempts_of(session, current_user, q)
@@ -91,7 +92,7 @@ def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/quizzes/<int:quiz_id>/start")
 @login_required
-def start(quiz_id: int):  # type: ignore[no-untyped-def]
+def start(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     if not ActionForm().validate_on_submit():
@@ -113,7 +114,7 @@ def _answers_from_form(items: list[attempt_svc.ItemView]) -> dict[int, Any]:
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
-def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+def attempt(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     a = attempt_svc.get_attempt(session, current_user, attempt_id)
     if a.status == AttemptStatus.SUBMITTED:
@@ -155,7 +156,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
-def result(attempt_id: int):  # type: ignore[no-untyped-def]
+def result(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     a = attempt_svc.get_attempt(session, current_user, attempt_id)
     if a.status != AttemptStatus.SUBMITTED:

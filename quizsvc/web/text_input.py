@@ -14,6 +14,7 @@ import re
 from flask import request
 
 from quizsvc.errors import DomainError
+from quizsvc.text import Text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
@@ -30,5 +31,5 @@ def refuse_control_characters() -> None:
         for key, values in fields.lists():
             if _CONTROL.search(key) or any(_CONTROL.search(v) for v in values):
                 raise ControlCharacters(
-                    "입력에 NUL 같은 제어 문자가 있습니다. 지우고 다시 보내세요.",
-                    "The input contains a NUL or another control character; remove it and send again.")
+                    Text(en="The input contains a NUL or another control character; remove it and send again.",
+                         ko="입력에 NUL 같은 제어 문자가 있습니다. 지우고 다시 보내세요."))

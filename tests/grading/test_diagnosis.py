@@ -83,8 +83,8 @@ def test_every_pair_of_mistakes_made_together_is_named_as_exactly_that_pair(
     row, korean = pairs["layernorm/pair:dgamma_wrong_axis+dbeta_wrong_axis"]
     assert sorted(korean.mistake_keys) == ["dbeta_wrong_axis", "dgamma_wrong_axis"]
     hints = {m.key: m.hint for m in ASSIGNMENTS["layernorm"].mistakes}
-    assert {d.hint for d in korean.diagnoses} == {hints["dgamma_wrong_axis"]["ko"],
-                                                  hints["dbeta_wrong_axis"]["ko"]}
+    assert {d.hint for d in korean.diagnoses} == {hints["dgamma_wrong_axis"].ko,
+                                                  hints["dbeta_wrong_axis"].ko}
     for case in row.result.cases:  # every failing case carries the hint of a mistake it shows
         assert case.passed or case.mistake in ("dgamma_wrong_axis", "dbeta_wrong_axis")
 
@@ -114,7 +114,7 @@ def test_catalogue_entries_for_bugs_seen_in_real_code() -> None:
     assert "per_pixel_stats" in keys["spatial_batchnorm"]
     for assignment in ASSIGNMENTS.values():
         for mistake in assignment.mistakes:
-            assert HANGUL.search(mistake.title["ko"]) and HANGUL.search(mistake.hint["ko"])
+            assert HANGUL.search(mistake.title.ko) and HANGUL.search(mistake.hint.ko)
 
 
 # Buggy solutions written independently of the catalogue's patches, as students write them.

@@ -26,7 +26,7 @@ def test_nine_assignments_registered_with_enough_material() -> None:
         assert any(c.visible for c in assignment.cases)
         assert any(not c.visible for c in assignment.cases)
         for mistake in assignment.mistakes:
-            assert mistake.hint["ko"] and mistake.hint["en"] and mistake.hint["ko"] != mistake.hint["en"]
+            assert mistake.hint.ko and mistake.hint.en and mistake.hint.ko != mistake.hint.en
 
 
 @pytest.mark.parametrize("label", CORRECT)
@@ -47,7 +47,7 @@ def test_mistake_loses_points_and_is_diagnosed_as_itself(
     assert any(c.mistake == key and c.hint for c in failing)
     # every failing case the mistake explains carries its hint in the requested language
     mistake = next(m for m in ASSIGNMENTS[label.split("/")[0]].mistakes if m.key == key)
-    assert all(c.hint == mistake.hint["en"] for c in failing if c.mistake == key)
+    assert all(c.hint == mistake.hint.en for c in failing if c.mistake == key)
 
 
 def test_korean_hints(graded: dict[str, SelfcheckRow]) -> None:
@@ -55,7 +55,7 @@ def test_korean_hints(graded: dict[str, SelfcheckRow]) -> None:
 
     mistake = next(m for m in ASSIGNMENTS["batchnorm"].mistakes if m.key == "momentum_reversed")
     result = grade_source("batchnorm", mistake.source, language="ko")
-    assert result.diagnoses[0].hint == mistake.hint["ko"]
+    assert result.diagnoses[0].hint == mistake.hint.ko
     assert "모멘텀" in result.diagnoses[0].title
 
 
@@ -95,4 +95,4 @@ def test_statements_and_starter_code() -> None:
             assert f"`{name}(" in assignment.statement["en"] or name in assignment.statement["en"]
             assert name in assignment.statement["ko"]
             assert callable(namespace[name])
-        assert assignment.title["ko"] and assignment.title["en"]
+        assert assignment.title.ko and assignment.title.en

@@ -12,7 +12,7 @@ from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 F32_TOLERANCE = Tolerance(rtol=1e-4, atol=1e-5)  # float32 inputs, computed in float32 or 64
 
@@ -36,7 +36,7 @@ def value_case(name: str, *, points: float, visible: bool, summary: Text, build:
 def mistake(key: str, base: str, patches: list[tuple[str, str]], *, title_en: str,
             title_ko: str, hint_en: str, hint_ko: str) -> Mistake:
     source = with_numpy(patched(base, *patches))
-    return Mistake(key, {"en": title_en, "ko": title_ko}, {"en": hint_en, "ko": hint_ko}, source,
+    return Mistake(key, Text(en=title_en, ko=title_ko), Text(en=hint_en, ko=hint_ko), source,
                    base, tuple(patches))
 
 

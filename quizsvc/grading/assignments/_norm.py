@@ -12,7 +12,7 @@ from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.gradcheck import GradCheck, add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
+from quizsvc.text import Text
 
 
 def param_dict(b: ProgramBuilder, params: dict[str, Any], *, bind: str | None = None
@@ -89,21 +89,21 @@ def running_sequence_case(
             call = b.call(forward, b.array(batch), b.array(gamma), b.array(beta),
                           param, select=[0], state=["bnp"], name=f"train{step}")
             n = step + 1
-            checks += [OutputCheck(Text(f"out (train step {n})", f"out (학습 {n}단계)"),
+            checks += [OutputCheck(Text(en=f"out (train step {n})", ko=f"out (학습 {n}단계)"),
                                    call, (0,)),
-                       OutputCheck(Text(f"running_mean (after step {n})",
-                                        f"running_mean ({n}단계 후)"),
+                       OutputCheck(Text(en=f"running_mean (after step {n})",
+                                        ko=f"running_mean ({n}단계 후)"),
                                    call, state(b, "bnp", "running_mean")),
-                       OutputCheck(Text(f"running_var (after step {n})",
-                                        f"running_var ({n}단계 후)"),
+                       OutputCheck(Text(en=f"running_var (after step {n})",
+                                        ko=f"running_var ({n}단계 후)"),
                                    call, state(b, "bnp", "running_var"))]
         call = b.call(forward, b.array(x_test), b.array(gamma), b.array(beta),
                       b.object("bnp", mode=b.value("test")), select=[0], state=["bnp"],
                       name="test")
-        return checks + [OutputCheck(Text("out (test mode)", "out (테스트 모드)"), call, (0,)),
-                         OutputCheck(Text("running_mean (after test)", "running_mean (테스트 후)"),
+        return checks + [OutputCheck(Text(en="out (test mode)", ko="out (테스트 모드)"), call, (0,)),
+                         OutputCheck(Text(en="running_mean (after test)", ko="running_mean (테스트 후)"),
                                      call, state(b, "bnp", "running_mean")),
-                         OutputCheck(Text("running_var (after test)", "running_var (테스트 후)"),
+                         OutputCheck(Text(en="running_var (after test)", ko="running_var (테스트 후)"),
                                      call, state(b, "bnp", "running_var"))]
 
     return value_case(name, points=points, visible=visible, summary=summary, build=build,

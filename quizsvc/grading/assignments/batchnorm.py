@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case, running_sequence_case
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import batchnorm
 
 SLUG = "batchnorm"
@@ -53,33 +53,33 @@ def build_cases() -> list[Case]:
     return [
         _fb("worked_example", np.array([[10.0], [20.0], [30.0], [40.0]]), {"mode": "train"},
             points=1, visible=True, backward=False,
-            summary=Text("x = [10, 20, 30, 40] as one feature, train mode, default eps/momentum",
-                         "특성 하나인 x = [10, 20, 30, 40], 학습 모드, 기본 eps/momentum")),
+            summary=Text(en="x = [10, 20, 30, 40] as one feature, train mode, default eps/momentum",
+                         ko="특성 하나인 x = [10, 20, 30, 40], 학습 모드, 기본 eps/momentum")),
         _fb("train_forward_backward", rng("fb").normal(5, 3, size=(4, 3)), {"mode": "train"},
             points=3, visible=True, gradcheck=True,
-            summary=Text("train mode 4x3, forward, running stats and backward",
-                         "학습 모드 4x3: 순전파, 이동 통계, 역전파")),
+            summary=Text(en="train mode 4x3, forward, running stats and backward",
+                         ko="학습 모드 4x3: 순전파, 이동 통계, 역전파")),
         running_sequence_case("batchnorm", "running_stats_then_test", SEED, (8, 4), (5, 4),
                               points=3, visible=True, tolerance=TOLERANCE,
-                              summary=Text("3 train steps sharing bn_param (momentum 0.8, eps 1e-3), "
+                              summary=Text(en="3 train steps sharing bn_param (momentum 0.8, eps 1e-3), "
                                            "then test mode",
-                                           "bn_param을 공유하는 학습 3단계 (momentum 0.8, eps 1e-3) 후 "
+                                           ko="bn_param을 공유하는 학습 3단계 (momentum 0.8, eps 1e-3) 후 "
                                            "테스트 모드")),
         _fb("constant_columns", constant, {"mode": "train"}, points=2, visible=False,
-            summary=Text("constant and nearly constant columns", "상수인 열과 거의 상수인 열")),
+            summary=Text(en="constant and nearly constant columns", ko="상수인 열과 거의 상수인 열")),
         _fb("large_offsets", large, {"mode": "train"}, points=2, visible=False,
-            summary=Text("large and negative values", "크고 음수인 값")),
+            summary=Text(en="large and negative values", ko="크고 음수인 값")),
         _fb("float32", rng("f32").normal(1, 2, size=(10, 5)).astype(np.float32),
             {"mode": "train"}, points=1, visible=False, tolerance=F32_TOLERANCE,
-            summary=Text("float32 inputs", "float32 입력")),
+            summary=Text(en="float32 inputs", ko="float32 입력")),
         _fb("non_square", rng("ns").normal(-2, 0.5, size=(16, 7)), non_square_params, points=2,
-            visible=False, summary=Text("16x7, given running stats, momentum 0.5, eps 1e-2",
-                                        "16x7, 주어진 이동 통계, momentum 0.5, eps 1e-2")),
+            visible=False, summary=Text(en="16x7, given running stats, momentum 0.5, eps 1e-2",
+                                        ko="16x7, 주어진 이동 통계, momentum 0.5, eps 1e-2")),
         _fb("test_mode_small_variance", rng("tm").normal(size=(6, 5)), test_params, points=2,
-            visible=False, backward=False, summary=Text("test mode with small running variances",
-                                                        "이동 분산이 작은 테스트 모드")),
+            visible=False, backward=False, summary=Text(en="test mode with small running variances",
+                                                        ko="이동 분산이 작은 테스트 모드")),
         _fb("batch_of_one", rng("one").normal(size=(1, 4)), {"mode": "train"}, points=1,
-            visible=False, summary=Text("a batch of one example", "예제 하나로 된 배치")),
+            visible=False, summary=Text(en="a batch of one example", ko="예제 하나로 된 배치")),
     ]
 
 
@@ -89,7 +89,7 @@ _RUNNING = ("        running_mean = momentum * running_mean + (1 - momentum) * s
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -180,7 +180,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Batch normalization", "ko": "배치 정규화(batch normalization)"},
+    title=Text(en="Batch normalization", ko="배치 정규화(batch normalization)"),
     functions=[
         FunctionSpec("batchnorm_forward",
                      "batchnorm_forward(x, gamma, beta, bn_param) -> (out, cache)"),
@@ -191,9 +191,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(batchnorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"eps": "inside the sqrt, default 1e-5", "momentum": "default 0.9, "
-                 "running = momentum * running + (1 - momentum) * batch",
-                 "variance": "population (divide by N), also for the running estimate"},
     mutable={"batchnorm_forward": ("bn_param",)},  # its running statistics, by contract
     order=5,
 )

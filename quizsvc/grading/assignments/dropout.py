@@ -6,16 +6,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import mistake, rng_for
 from quizsvc.grading.cases import Case, ExtractError, Verdict, extract
 from quizsvc.grading.checks import Tolerance, named, wrong_shape, wrong_type
 from quizsvc.grading.gradcheck import add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_of
 from quizsvc.grading.stats import binomial_interval
+from quizsvc.text import Text
 from reference import dropout
 
 SLUG = "dropout"
@@ -44,8 +44,8 @@ def _array(outcome: RunOutcome, call: str, path: tuple[int, ...], label: str,
         raise ExtractError(wrong_shape(label, shape, value.shape), "shape")
     if not np.all(np.isfinite(value)):
         name = named(label)
-        raise ExtractError(Text(f"{name.en}: contains NaN or infinite values",
-                                f"{name.ko}: NaN 또는 무한대 값이 있습니다"), "nonfinite")
+        raise ExtractError(Text(en=f"{name.en}: contains NaN or infinite values",
+                                ko=f"{name.ko}: NaN 또는 무한대 값이 있습니다"), "nonfinite")
     return value.astype(np.float64)
 
 
@@ -100,16 +100,16 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
             if not _close(out_kept, x_kept / keep_prob, rtol):
                 median, want = f"{np.median(ratio):.4g}", f"{1 / keep_prob:.4g}"
                 failed.append(("kept_values", Text(
-                    f"kept entries must equal x / keep_prob (median out/x is {median}, "
+                    en=f"kept entries must equal x / keep_prob (median out/x is {median}, "
                     f"expected {want})",
-                    f"남긴 원소의 값은 x / keep_prob이어야 합니다 (out/x의 중앙값 {median}, "
+                    ko=f"남긴 원소의 값은 x / keep_prob이어야 합니다 (out/x의 중앙값 {median}, "
                     f"기대값 {want})")))
         shared = x.shape[0] > 1 and n_kept not in (0, n) and bool(np.all(kept == kept[0]))
         if shared:
             failed.append(("shared_mask", Text(
-                "every example got the same mask: draw one independent value per entry, of "
+                en="every example got the same mask: draw one independent value per entry, of "
                 "shape x.shape",
-                "모든 예제가 같은 마스크를 받았습니다. 원소마다 독립적인 난수를 x.shape 모양으로 "
+                ko="모든 예제가 같은 마스크를 받았습니다. 원소마다 독립적인 난수를 x.shape 모양으로 "
                 "뽑으세요")))
         else:
             low, high = binomial_interval(n, keep_prob)
@@ -117,9 +117,9 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
                 rate = f"{n_kept / n:.3f}"
                 lo, hi = f"{max(low, 0) / n:.3f}", f"{min(high, n) / n:.3f}"
                 failed.append(("kept_fraction", Text(
-                    f"kept {n_kept} of {n} entries ({rate}); with keep_prob={keep_prob} "
+                    en=f"kept {n_kept} of {n} entries ({rate}); with keep_prob={keep_prob} "
                     f"expected between {lo} and {hi}",
-                    f"{n}개 중 {n_kept}개를 남겼습니다 ({rate}). keep_prob={keep_prob}이면 "
+                    ko=f"{n}개 중 {n_kept}개를 남겼습니다 ({rate}). keep_prob={keep_prob}이면 "
                     f"{lo}에서 {hi} 사이여야 합니다")))
         if bwd:
             dx = _array(outcome, bwd, (), "dx", x.shape)
@@ -131,8 +131,8 @@ def _train_case(name: str, x: np.ndarray, keep_prob: float, *, points: float, vi
                 if n_kept < n:
                     features["backward_dropped_zero"] = float(np.mean(dx[~kept] == 0))
                 failed.append(("backward_mask", Text(
-                    "dx must be dout * mask / keep_prob with the forward pass's mask",
-                    "dx는 순전파의 마스크를 그대로 써서 계산해야 합니다: dx = dout * mask / "
+                    en="dx must be dout * mask / keep_prob with the forward pass's mask",
+                    ko="dx는 순전파의 마스크를 그대로 써서 계산해야 합니다: dx = dout * mask / "
                     "keep_prob")))
         return _verdict(failed, features)
 
@@ -155,13 +155,13 @@ def _test_mode_case(name: str, *, points: float, visible: bool, summary: Text) -
         if not _close(out, x, TOLERANCE.rtol):
             median = f"{np.median(out / x):.4g}"
             failed.append(("test_not_identity", Text(
-                "in test mode (train=False) out must equal x: no mask and no scaling (median "
+                en="in test mode (train=False) out must equal x: no mask and no scaling (median "
                 f"out/x is {median})",
-                "테스트 모드(train=False)에서는 out이 x와 같아야 합니다. 마스크도 스케일링도 "
+                ko="테스트 모드(train=False)에서는 out이 x와 같아야 합니다. 마스크도 스케일링도 "
                 f"없습니다 (out/x의 중앙값 {median})")))
         if not _close(_array(outcome, bwd, (), "dx", x.shape), dout, TOLERANCE.rtol):
-            failed.append(("test_backward", Text("in test mode dx must equal dout",
-                                                 "테스트 모드에서는 dx가 dout과 같아야 합니다")))
+            failed.append(("test_backward", Text(en="in test mode dx must equal dout",
+                                                 ko="테스트 모드에서는 dx가 dout과 같아야 합니다")))
         return _verdict(failed, features)
 
     return Case(name, points, visible, summary, b.program, judge=_guarded(judge),
@@ -183,14 +183,14 @@ def _pair_case(name: str, *, same_generator: bool, points: float, visible: bool,
         same = bool(np.array_equal(first != 0, second != 0))
         if same_generator and same:
             return _verdict([("same_mask_each_call", Text(
-                "two calls drew the same mask: draw a fresh mask from rng on every call",
-                "두 번의 호출이 같은 마스크를 뽑았습니다. 호출할 때마다 rng로 새 마스크를 "
+                en="two calls drew the same mask: draw a fresh mask from rng on every call",
+                ko="두 번의 호출이 같은 마스크를 뽑았습니다. 호출할 때마다 rng로 새 마스크를 "
                 "뽑으세요"))], {})
         if not same_generator and not same:
             return _verdict([("ignores_rng", Text(
-                "two generators seeded alike gave different masks: draw the mask from the rng "
+                en="two generators seeded alike gave different masks: draw the mask from the rng "
                 "argument, not np.random",
-                "같은 시드의 두 생성기가 서로 다른 마스크를 만들었습니다. np.random이 아니라 "
+                ko="같은 시드의 두 생성기가 서로 다른 마스크를 만들었습니다. np.random이 아니라 "
                 "rng 인자로 마스크를 뽑으세요"))], {})
         return _verdict([], {})
 
@@ -202,35 +202,35 @@ def build_cases() -> list[Case]:
     return [
         _train_case("train_statistics", _nonzero_inputs("train", (300, 40)), 0.8, points=2,
                     visible=True, backward=False,
-                    summary=Text("train mode, keep_prob=0.8, 300x40: kept fraction, scaling, "
+                    summary=Text(en="train mode, keep_prob=0.8, 300x40: kept fraction, scaling, "
                                  "masks",
-                                 "학습 모드, keep_prob=0.8, 300x40: 남기는 비율, 스케일링, 마스크")),
+                                 ko="학습 모드, keep_prob=0.8, 300x40: 남기는 비율, 스케일링, 마스크")),
         _train_case("backward_reuses_mask", _nonzero_inputs("bwd", (6, 5)), 0.7, points=2,
                     visible=True, gradcheck=True,
-                    summary=Text("train mode, keep_prob=0.7, backward uses the forward mask",
-                                 "학습 모드, keep_prob=0.7, 역전파가 순전파의 마스크를 사용")),
+                    summary=Text(en="train mode, keep_prob=0.7, backward uses the forward mask",
+                                 ko="학습 모드, keep_prob=0.7, 역전파가 순전파의 마스크를 사용")),
         _test_mode_case("test_mode_identity", points=1, visible=True,
-                        summary=Text("test mode: forward and backward are the identity",
-                                     "테스트 모드: 순전파와 역전파가 항등 함수")),
+                        summary=Text(en="test mode: forward and backward are the identity",
+                                     ko="테스트 모드: 순전파와 역전파가 항등 함수")),
         _pair_case("fresh_masks", same_generator=True, points=1, visible=True,
-                   summary=Text("two calls with the same Generator draw different masks",
-                                "같은 Generator로 두 번 호출하면 마스크가 서로 다름")),
+                   summary=Text(en="two calls with the same Generator draw different masks",
+                                ko="같은 Generator로 두 번 호출하면 마스크가 서로 다름")),
         _pair_case("mask_from_rng", same_generator=False, points=1, visible=True,
-                   summary=Text("two Generators seeded alike give the same mask",
-                                "같은 시드의 Generator 두 개는 같은 마스크를 만듦")),
+                   summary=Text(en="two Generators seeded alike give the same mask",
+                                ko="같은 시드의 Generator 두 개는 같은 마스크를 만듦")),
         _train_case("float32_half", _nonzero_inputs("f32", (200, 50)).astype(np.float32), 0.5,
-                    points=2, visible=False, summary=Text("float32, keep_prob=0.5",
-                                                          "float32 입력, keep_prob=0.5")),
+                    points=2, visible=False, summary=Text(en="float32, keep_prob=0.5",
+                                                          ko="float32 입력, keep_prob=0.5")),
         _train_case("large_negative_low_keep",
                     _nonzero_inputs("neg", (400, 30), 1.0, 1000.0, negative=True), 0.3,
-                    points=2, visible=False, summary=Text("large negative values, keep_prob=0.3",
-                                                          "큰 음수 값, keep_prob=0.3")),
+                    points=2, visible=False, summary=Text(en="large negative values, keep_prob=0.3",
+                                                          ko="큰 음수 값, keep_prob=0.3")),
         _train_case("keep_all", _nonzero_inputs("all", (30, 20)), 1.0, points=1, visible=False,
-                    summary=Text("keep_prob=1: nothing dropped",
-                                 "keep_prob=1: 아무것도 버리지 않음")),
+                    summary=Text(en="keep_prob=1: nothing dropped",
+                                 ko="keep_prob=1: 아무것도 버리지 않음")),
         _train_case("one_wide_example", _nonzero_inputs("wide", (1, 3000)), 0.6, points=1,
-                    visible=False, backward=False, summary=Text("a batch of one wide example",
-                                                                "특성이 많은 예제 하나로 된 배치")),
+                    visible=False, backward=False, summary=Text(en="a batch of one wide example",
+                                                                ko="특성이 많은 예제 하나로 된 배치")),
     ]
 
 
@@ -241,7 +241,7 @@ _BWD = "return dout * mask / keep_prob"
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -307,7 +307,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Inverted dropout", "ko": "역 드롭아웃(inverted dropout)"},
+    title=Text(en="Inverted dropout", ko="역 드롭아웃(inverted dropout)"),
     functions=[
         FunctionSpec("dropout_forward", "dropout_forward(x, keep_prob, train, rng) -> (out, cache)"),
         FunctionSpec("dropout_backward", "dropout_backward(dout, cache) -> dx"),
@@ -316,7 +316,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(dropout),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"keep_prob": "probability of keeping", "rng": "numpy.random.Generator",
-                 "mask": "rng.random(x.shape) < keep_prob", "test": "identity"},
     order=4,
 )

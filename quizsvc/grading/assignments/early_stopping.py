@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import mistake, rng_for, value_case
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import early_stopping
 
 SLUG = "early_stopping"
@@ -36,29 +36,29 @@ def build_cases() -> list[Case]:
                      + 0.03 * r.normal(size=60), 4)
     return [
         _case("falls_then_rises", [0.9, 0.7, 0.6, 0.65, 0.7, 0.72, 0.8], 2, 0.0, points=2,
-              visible=True, summary=Text("loss falls then rises, patience=2, min_delta=0",
-                                         "손실이 줄다가 다시 오름, patience=2, min_delta=0")),
+              visible=True, summary=Text(en="loss falls then rises, patience=2, min_delta=0",
+                                         ko="손실이 줄다가 다시 오름, patience=2, min_delta=0")),
         _case("never_stops", [1.0, 0.8, 0.7, 0.65, 0.62], 3, 0.0, points=1, visible=True,
-              summary=Text("loss keeps falling: patience never runs out",
-                           "손실이 계속 줄어듦: patience가 소진되지 않음")),
+              summary=Text(en="loss keeps falling: patience never runs out",
+                           ko="손실이 계속 줄어듦: patience가 소진되지 않음")),
         _case("min_delta_matters", [1.0, 0.95, 0.93, 0.92, 0.915, 0.5], 3, 0.1, points=2,
-              visible=True, summary=Text("small improvements below min_delta=0.1 do not count",
-                                         "min_delta=0.1보다 작은 개선은 개선이 아님")),
+              visible=True, summary=Text(en="small improvements below min_delta=0.1 do not count",
+                                         ko="min_delta=0.1보다 작은 개선은 개선이 아님")),
         _case("plateau", [0.5, 0.5, 0.5, 0.5, 0.4], 2, 0.0, points=1, visible=False,
-              summary=Text("equal losses are no improvement", "같은 손실은 개선이 아님")),
+              summary=Text(en="equal losses are no improvement", ko="같은 손실은 개선이 아님")),
         _case("boundary_exactly_min_delta", [1.0, 0.75, 0.5, 0.25, 0.0], 1, 0.25, points=1,
-              visible=False, summary=Text("an improvement of exactly min_delta does not count",
-                                          "정확히 min_delta만큼의 개선은 개선이 아님")),
-        _case("single_epoch", [0.3], 1, 0.0, points=1, visible=False, summary=Text("one epoch",
-                                                                                   "에폭 하나")),
+              visible=False, summary=Text(en="an improvement of exactly min_delta does not count",
+                                          ko="정확히 min_delta만큼의 개선은 개선이 아님")),
+        _case("single_epoch", [0.3], 1, 0.0, points=1, visible=False, summary=Text(en="one epoch",
+                                                                                   ko="에폭 하나")),
         _case("negative_losses", [-1.0, -1.5, -1.2, -1.6, -1.55, -1.58, -1.3], 3, 0.05,
-              points=1, visible=False, summary=Text("negative losses", "음수 손실")),
+              points=1, visible=False, summary=Text(en="negative losses", ko="음수 손실")),
         _case("recovers_before_patience", [1.0, 1.1, 1.2, 0.8, 0.9, 0.95, 0.97, 0.99], 3, 0.0,
-              points=1, visible=False, summary=Text("an improvement resets the wait",
-                                                    "개선되면 대기 횟수가 초기화됨")),
+              points=1, visible=False, summary=Text(en="an improvement resets the wait",
+                                                    ko="개선되면 대기 횟수가 초기화됨")),
         _case("noisy_ndarray", noisy, 5, 0.001, points=2, visible=False,
-              summary=Text("a long noisy curve given as an ndarray",
-                           "ndarray로 주어진 길고 잡음 많은 곡선")),
+              summary=Text(en="a long noisy curve given as an ndarray",
+                           ko="ndarray로 주어진 길고 잡음 많은 곡선")),
     ]
 
 
@@ -66,7 +66,7 @@ BASE = read_text("quizsvc.grading.solutions.early_stopping", "loop.py")
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -112,15 +112,12 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Early stopping", "ko": "조기 종료(early stopping)"},
+    title=Text(en="Early stopping", ko="조기 종료(early stopping)"),
     functions=[FunctionSpec("early_stopping",
                             "early_stopping(val_losses, patience, min_delta) -> (int, int)")],
     build_cases=build_cases,
     reference=namespace_of(early_stopping),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"returns": "(stop_epoch, best_epoch), 0-based",
-                 "improvement": "loss < best - min_delta (strict)",
-                 "stop": "at the epoch where epochs-without-improvement reaches patience"},
     order=7,
 )

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import groupnorm
 
 SLUG = "groupnorm"
@@ -55,36 +55,36 @@ def build_cases() -> list[Case]:
     return [
         _fb("worked_example", worked, 2, {}, points=1, visible=True, backward=False,
             unit_affine=True,
-            summary=Text("x of shape (1, 4, 1, 2): channels 10, 20 | 30, 40 | 5, 7 | 9, 7, G = 2, "
+            summary=Text(en="x of shape (1, 4, 1, 2): channels 10, 20 | 30, 40 | 5, 7 | 9, 7, G = 2, "
                          "gamma = 1, beta = 0, default eps",
-                         "모양 (1, 4, 1, 2)인 x: 채널 10, 20 | 30, 40 | 5, 7 | 9, 7, G = 2, gamma "
+                         ko="모양 (1, 4, 1, 2)인 x: 채널 10, 20 | 30, 40 | 5, 7 | 9, 7, G = 2, gamma "
                          "= 1, beta = 0, 기본 eps")),
         _fb("forward_backward", rng("fb").normal(1, 2, size=(2, 4, 3, 5)), 2, {}, points=3,
-            visible=True, gradcheck=True, summary=Text("2x4x3x5 with G = 2, forward and backward",
-                                                       "2x4x3x5, G = 2, 순전파와 역전파")),
+            visible=True, gradcheck=True, summary=Text(en="2x4x3x5 with G = 2, forward and backward",
+                                                       ko="2x4x3x5, G = 2, 순전파와 역전파")),
         _fb("explicit_eps", rng("eps").normal(size=(2, 6, 2, 3)), 3, {"eps": 1e-2}, points=1,
-            visible=True, summary=Text("2x6x2x3 with G = 3 and gn_param = {'eps': 1e-2}",
-                                       "2x6x2x3 입력, G = 3, gn_param = {'eps': 1e-2}")),
+            visible=True, summary=Text(en="2x6x2x3 with G = 3 and gn_param = {'eps': 1e-2}",
+                                       ko="2x6x2x3 입력, G = 3, gn_param = {'eps': 1e-2}")),
         _fb("one_group", rng("g1").normal(-1, 3, size=(3, 4, 2, 2)), 1, {}, points=2,
-            visible=False, summary=Text("G = 1: layer norm over (C, H, W)",
-                                        "G = 1: (C, H, W)에 대한 레이어 정규화")),
+            visible=False, summary=Text(en="G = 1: layer norm over (C, H, W)",
+                                        ko="G = 1: (C, H, W)에 대한 레이어 정규화")),
         _fb("group_per_channel", rng("gc").normal(2, 1, size=(2, 3, 2, 3)), 3, {}, points=2,
-            visible=False, summary=Text("G = C: instance norm, one group per channel",
-                                        "G = C: 인스턴스 정규화, 채널마다 그룹 하나")),
+            visible=False, summary=Text(en="G = C: instance norm, one group per channel",
+                                        ko="G = C: 인스턴스 정규화, 채널마다 그룹 하나")),
         _fb("one_by_one_pixels", rng("1x1").normal(size=(4, 6, 1, 1)), 2, {}, points=1,
-            visible=False, summary=Text("H = W = 1, 6 channels in 2 groups of 3",
-                                        "H = W = 1, 채널 6개를 3개씩 2그룹으로")),
+            visible=False, summary=Text(en="H = W = 1, 6 channels in 2 groups of 3",
+                                        ko="H = W = 1, 채널 6개를 3개씩 2그룹으로")),
         _fb("constant_groups", constant, 2, {}, points=1, visible=False,
-            summary=Text("a constant and a nearly constant group",
-                         "상수인 그룹과 거의 상수인 그룹")),
+            summary=Text(en="a constant and a nearly constant group",
+                         ko="상수인 그룹과 거의 상수인 그룹")),
         _fb("batch_of_one", rng("one").normal(3, 1, size=(1, 8, 2, 2)), 4, {}, points=1,
-            visible=False, summary=Text("a batch of one example, 8 channels in 4 groups",
-                                        "예제 하나로 된 배치, 채널 8개를 4그룹으로")),
+            visible=False, summary=Text(en="a batch of one example, 8 channels in 4 groups",
+                                        ko="예제 하나로 된 배치, 채널 8개를 4그룹으로")),
         _fb("large_offsets", rng("large").normal(-1e6, 3.0, size=(2, 4, 2, 3)), 2, {},
-            points=1, visible=False, summary=Text("large negative values", "큰 음수 값")),
+            points=1, visible=False, summary=Text(en="large negative values", ko="큰 음수 값")),
         _fb("float32", rng("f32").normal(size=(2, 6, 3, 2)).astype(np.float32), 2, {},
-            points=1, visible=False, tolerance=F32_TOLERANCE, summary=Text("float32 inputs",
-                                                                           "float32 입력")),
+            points=1, visible=False, tolerance=F32_TOLERANCE, summary=Text(en="float32 inputs",
+                                                                           ko="float32 입력")),
     ]
 
 
@@ -96,7 +96,7 @@ _DX = ("    dxc += 2.0 * xc * dvar / M\n"
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -196,8 +196,8 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Stretch: group normalization",
-           "ko": "심화: 그룹 정규화(group normalization)"},
+    title=Text(en="Stretch: group normalization",
+               ko="심화: 그룹 정규화(group normalization)"),
     functions=[
         FunctionSpec("groupnorm_forward",
                      "groupnorm_forward(x, gamma, beta, G, gn_param) -> (out, cache)"),
@@ -208,10 +208,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(groupnorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"groups": "C // G consecutive channels, x.reshape(N, G, -1)",
-                 "gamma": "shape (1, C, 1, 1), dgamma and dbeta too",
-                 "eps": "inside the sqrt, default 1e-5, from gn_param",
-                 "variance": "population (divide by C // G * H * W)", "mode": "none"},
     shape_policy="strict",  # the statement requires gamma, dgamma, dbeta of (1, C, 1, 1)
     order=9,
 )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import layernorm
 
 SLUG = "layernorm"
@@ -44,24 +44,24 @@ def build_cases() -> list[Case]:
     return [
         _fb("worked_example", np.array([[5.0, 7.0, 9.0]]), {}, points=1, visible=True,
             backward=False, unit_affine=True,
-            summary=Text("x = [5, 7, 9], gamma = 1, beta = 0, default eps",
-                         "x = [5, 7, 9], gamma = 1, beta = 0, 기본 eps")),
+            summary=Text(en="x = [5, 7, 9], gamma = 1, beta = 0, default eps",
+                         ko="x = [5, 7, 9], gamma = 1, beta = 0, 기본 eps")),
         _fb("forward_backward", rng("fb").normal(1, 2, size=(4, 5)), {}, points=3,
-            visible=True, gradcheck=True, summary=Text("4x5, forward and backward",
-                                                       "4x5, 순전파와 역전파")),
+            visible=True, gradcheck=True, summary=Text(en="4x5, forward and backward",
+                                                       ko="4x5, 순전파와 역전파")),
         _fb("explicit_eps", rng("eps").normal(size=(3, 6)), {"eps": 1e-3}, points=1,
-            visible=True, summary=Text("3x6 with ln_param = {'eps': 1e-3}",
-                                       "3x6 입력, ln_param = {'eps': 1e-3}")),
+            visible=True, summary=Text(en="3x6 with ln_param = {'eps': 1e-3}",
+                                       ko="3x6 입력, ln_param = {'eps': 1e-3}")),
         _fb("batch_of_one", rng("one").normal(3, 1, size=(1, 8)), {}, points=2, visible=False,
-            summary=Text("a batch of one example", "예제 하나로 된 배치")),
+            summary=Text(en="a batch of one example", ko="예제 하나로 된 배치")),
         _fb("large_negative", rng("large").normal(-1e6, 3.0, size=(5, 4)), {}, points=2,
-            visible=False, summary=Text("large negative values", "큰 음수 값")),
+            visible=False, summary=Text(en="large negative values", ko="큰 음수 값")),
         _fb("constant_row", constant_row, {}, points=1, visible=False,
-            summary=Text("an example whose features are all equal", "모든 특성 값이 같은 예제")),
+            summary=Text(en="an example whose features are all equal", ko="모든 특성 값이 같은 예제")),
         _fb("float32", rng("f32").normal(size=(6, 7)).astype(np.float32), {}, points=1,
-            visible=False, tolerance=F32_TOLERANCE, summary=Text("float32 inputs", "float32 입력")),
+            visible=False, tolerance=F32_TOLERANCE, summary=Text(en="float32 inputs", ko="float32 입력")),
         _fb("tall", rng("tall").normal(size=(9, 2)), {"eps": 1e-2}, points=1, visible=False,
-            summary=Text("9x2, eps 1e-2", "9x2 입력, eps 1e-2")),
+            summary=Text(en="9x2, eps 1e-2", ko="9x2 입력, eps 1e-2")),
     ]
 
 
@@ -69,7 +69,7 @@ BASE = read_text("quizsvc.grading.solutions.layernorm", "staged.py")
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -122,7 +122,7 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Layer normalization", "ko": "레이어 정규화(layer normalization)"},
+    title=Text(en="Layer normalization", ko="레이어 정규화(layer normalization)"),
     functions=[
         FunctionSpec("layernorm_forward",
                      "layernorm_forward(x, gamma, beta, ln_param) -> (out, cache)"),
@@ -133,7 +133,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(layernorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"axis": 1, "eps": "inside the sqrt, default 1e-5, from ln_param",
-                 "variance": "population (divide by D)", "mode": "none"},
     order=6,
 )

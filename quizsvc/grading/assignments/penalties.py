@@ -14,10 +14,10 @@ from quizsvc.grading.assignments._common import (
 )
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.gradcheck import add_gradcheck
+from quizsvc.grading.gradcheck import GradCheck, add_gradcheck
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import penalties
 
 SLUG = "penalties"
@@ -29,7 +29,7 @@ GRADCHECK_THRESHOLD = 1e-6  # correct code measures <= 1e-9 (the penalties are a
 def _case(name: str, weights: list[np.ndarray], lam: float, m: int, *, points: float,
           visible: bool, summary: Text, gradcheck: bool = False,
           tolerance: Tolerance = TOLERANCE) -> Case:
-    def build(b: ProgramBuilder):  # type: ignore[no-untyped-def]
+    def build(b: ProgramBuilder) -> list[OutputCheck] | tuple[list[OutputCheck], GradCheck]:
         l1 = b.call("l1_penalty", arrays_arg(b, weights), b.value(lam), name="l1")
         g1 = b.call("l1_penalty_grad", arrays_arg(b, weights), b.value(lam), name="l1_grad")
         l2 = b.call("l2_penalty", arrays_arg(b, weights), b.value(lam), b.value(m), name="l2")
@@ -72,27 +72,27 @@ def build_cases() -> list[Case]:
     f32 = [r.normal(size=(3, 5)).astype(np.float32), r.normal(size=(5, 5)).astype(np.float32)]
     return [
         _case("worked_example", [np.array([[3.0, -4.0, 0.5]])], 1.0, 3, points=1, visible=True,
-              summary=Text("one 1x3 layer [3, -4, 0.5], lam=1, m=3",
-                           "1x3 층 하나 [3, -4, 0.5], lam=1, m=3")),
+              summary=Text(en="one 1x3 layer [3, -4, 0.5], lam=1, m=3",
+                           ko="1x3 층 하나 [3, -4, 0.5], lam=1, m=3")),
         _case("two_layers", two, 0.7, 5, points=2, visible=True, gradcheck=True,
-              summary=Text("two layers (3x4, 4x2), lam=0.7, m=5",
-                           "층 2개 (3x4, 4x2), lam=0.7, m=5")),
+              summary=Text(en="two layers (3x4, 4x2), lam=0.7, m=5",
+                           ko="층 2개 (3x4, 4x2), lam=0.7, m=5")),
         _case("exact_zeros", [zeros], 0.3, 4, points=1, visible=True,
-              summary=Text("a 3x3 layer with exact zeros (subgradient 0 there)",
-                           "정확히 0인 원소가 있는 3x3 층 (그 위치의 부분기울기는 0)")),
+              summary=Text(en="a 3x3 layer with exact zeros (subgradient 0 there)",
+                           ko="정확히 0인 원소가 있는 3x3 층 (그 위치의 부분기울기는 0)")),
         _case("three_layers", three, 1.3, 7, points=2, visible=False,
-              summary=Text("three non-square layers", "정사각이 아닌 층 3개")),
+              summary=Text(en="three non-square layers", ko="정사각이 아닌 층 3개")),
         _case("large_negative", large, 0.01, 64, points=2, visible=False,
-              summary=Text("large and negative weights", "크고 음수인 가중치")),
+              summary=Text(en="large and negative weights", ko="크고 음수인 가중치")),
         _case("float32", f32, 0.5, 3, points=1, visible=False, tolerance=F32_TOLERANCE,
-              summary=Text("float32 weights", "float32 가중치")),
+              summary=Text(en="float32 weights", ko="float32 가중치")),
         _case("single_weight", [np.array([[-2.5]])], 2.0, 1, points=1, visible=False,
-              summary=Text("a single 1x1 layer, m=1", "1x1 층 하나, m=1")),
+              summary=Text(en="a single 1x1 layer, m=1", ko="1x1 층 하나, m=1")),
         # The L1 subgradient is lam * sign(W) however small W is: a "safe" W / (|W| + 1e-8)
         # is off here by up to 90%, and right to 1e-8 on weights of size 1.
         _case("tiny_weights", tiny, 1.5, 2, points=1, visible=False,
-              summary=Text("a column and a row layer with tiny weights (1e-9 to 1e-6)",
-                           "아주 작은 가중치(1e-9 ~ 1e-6)로 된 열 하나, 행 하나짜리 층")),
+              summary=Text(en="a column and a row layer with tiny weights (1e-9 to 1e-6)",
+                           ko="아주 작은 가중치(1e-9 ~ 1e-6)로 된 열 하나, 행 하나짜리 층")),
     ]
 
 
@@ -139,8 +139,8 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "L1 and L2 penalties and their gradients",
-           "ko": "L1·L2 벌점(penalty)과 그 기울기"},
+    title=Text(en="L1 and L2 penalties and their gradients",
+               ko="L1·L2 벌점(penalty)과 그 기울기"),
     functions=[
         FunctionSpec("l1_penalty", "l1_penalty(weights, lam) -> float"),
         FunctionSpec("l1_penalty_grad", "l1_penalty_grad(weights, lam) -> list[ndarray]"),
@@ -151,7 +151,5 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(penalties),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"l1": "lam * sum |W|", "l1_subgradient_at_0": 0,
-                 "l2": "(lam / 2m) * sum ||W||_F^2", "l2_grad": "(lam / m) * W"},
     order=1,
 )

@@ -9,8 +9,8 @@ from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for,
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import penalties
 
 SLUG = "regularized_cost"
@@ -52,28 +52,28 @@ def _case(name: str, sizes: list[int], m: int, lambd: float, *, points: float, v
 def build_cases() -> list[Case]:
     return [
         _case("two_layers", [3, 4, 1], 5, 0.7, points=2, visible=True,
-              summary=Text("2 layers (3-4-1), m=5, lambd=0.7",
-                           "2층 신경망 (3-4-1), m=5, lambd=0.7")),
+              summary=Text(en="2 layers (3-4-1), m=5, lambd=0.7",
+                           ko="2층 신경망 (3-4-1), m=5, lambd=0.7")),
         _case("three_layers", [4, 5, 3, 1], 8, 0.1, points=2, visible=True,
-              summary=Text("3 layers (4-5-3-1), m=8, lambd=0.1",
-                           "3층 신경망 (4-5-3-1), m=8, lambd=0.1")),
+              summary=Text(en="3 layers (4-5-3-1), m=8, lambd=0.1",
+                           ko="3층 신경망 (4-5-3-1), m=8, lambd=0.1")),
         _case("four_layers", [6, 5, 4, 3, 1], 12, 1.5, points=2, visible=False,
-              summary=Text("4 layers", "4층 신경망")),
-        _case("one_example", [2, 3, 1], 1, 0.4, points=1, visible=False, summary=Text("m = 1",
-                                                                                      "예제 하나 "
+              summary=Text(en="4 layers", ko="4층 신경망")),
+        _case("one_example", [2, 3, 1], 1, 0.4, points=1, visible=False, summary=Text(en="m = 1",
+                                                                                      ko="예제 하나 "
                                                                                       "(m = 1)")),
         _case("strong_lambda", [5, 2, 1], 30, 25.0, points=1, visible=False,
-              summary=Text("large lambd", "큰 lambd")),
+              summary=Text(en="large lambd", ko="큰 lambd")),
         _case("float32", [3, 3, 1], 6, 0.5, points=1, visible=False, dtype=np.float32,
-              summary=Text("float32 inputs", "float32 입력")),
+              summary=Text(en="float32 inputs", ko="float32 입력")),
         # The legal edges 0 < A < 1: a log(A + 1e-8) or a clip to [1e-8, 1 - 1e-8] is off
         # here (by log(1.1) at A = 1e-7), while draws from (0.05, 0.95) never show it.
         _case("extreme_probabilities", [3, 2, 1], 6, 0.3, points=1, visible=True,
               probabilities=([1e-10, 1e-7, 1 - 1e-7, 1 - 1e-10, 1e-12, 0.5],
                              [1.0, 1.0, 0.0, 1.0, 0.0, 1.0]),
-              summary=Text("probabilities near 0 and 1 (A_L from 1e-12 to 1 - 1e-10), "
+              summary=Text(en="probabilities near 0 and 1 (A_L from 1e-12 to 1 - 1e-10), "
                            "confidently right and wrong",
-                           "0과 1에 가까운 확률 (A_L이 1e-12부터 1 - 1e-10까지), 확신하며 맞히고 "
+                           ko="0과 1에 가까운 확률 (A_L이 1e-12부터 1 - 1e-10까지), 확신하며 맞히고 "
                            "틀린 예측")),
     ]
 
@@ -115,14 +115,12 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Cost with L2 regularization", "ko": "L2 정규화(regularization)를 더한 비용"},
+    title=Text(en="Cost with L2 regularization", ko="L2 정규화(regularization)를 더한 비용"),
     functions=[FunctionSpec("compute_cost_with_regularization",
                             "compute_cost_with_regularization(A_L, Y, parameters, lambd) -> float")],
     build_cases=build_cases,
     reference=namespace_of(penalties),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"m": "Y.shape[1]", "l2_term": "(lambd / 2m) * sum_l ||Wl||_F^2",
-                 "biases_penalised": False},
     order=2,
 )

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for
 from quizsvc.grading.assignments._norm import forward_backward_case, running_sequence_case
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Tolerance
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import spatial_batchnorm
 
 SLUG = "spatial_batchnorm"
@@ -62,42 +62,42 @@ def build_cases() -> list[Case]:
     return [
         _fb("worked_example", worked, {"mode": "train"}, points=1, visible=True,
             backward=False, unit_affine=True,
-            summary=Text("x of shape (2, 2, 1, 2): channel 0 holds 10, 20 | 30, 40, channel 1 "
+            summary=Text(en="x of shape (2, 2, 1, 2): channel 0 holds 10, 20 | 30, 40, channel 1 "
                          "holds -1, 1 | -1, 1; gamma = 1, beta = 0, train mode, default "
                          "eps/momentum",
-                         "모양 (2, 2, 1, 2)인 x: 채널 0은 10, 20 | 30, 40, 채널 1은 -1, 1 | -1, 1; "
+                         ko="모양 (2, 2, 1, 2)인 x: 채널 0은 10, 20 | 30, 40, 채널 1은 -1, 1 | -1, 1; "
                          "gamma = 1, beta = 0, 학습 모드, 기본 eps/momentum")),
         _fb("train_forward_backward", rng("fb").normal(5, 3, size=(2, 3, 4, 5)),
             {"mode": "train"}, points=3, visible=True, gradcheck=True,
-            summary=Text("train mode 2x3x4x5, forward, running stats and backward",
-                         "학습 모드 2x3x4x5: 순전파, 이동 통계, 역전파")),
+            summary=Text(en="train mode 2x3x4x5, forward, running stats and backward",
+                         ko="학습 모드 2x3x4x5: 순전파, 이동 통계, 역전파")),
         running_sequence_case("spatial_batchnorm", "running_stats_then_test", SEED, (2, 3, 2, 3), (2, 3, 2, 2),
                               points=3, visible=True, tolerance=TOLERANCE,
-                              summary=Text("3 train steps (2x3x2x3) sharing bn_param (momentum 0.8, "
+                              summary=Text(en="3 train steps (2x3x2x3) sharing bn_param (momentum 0.8, "
                                            "eps 1e-3), then test mode on 2x3x2x2",
-                                           "bn_param을 공유하는 학습 3단계 (2x3x2x3, momentum 0.8, eps "
+                                           ko="bn_param을 공유하는 학습 3단계 (2x3x2x3, momentum 0.8, eps "
                                            "1e-3) 후 2x3x2x2로 테스트 모드")),
         _fb("constant_channels", constant, {"mode": "train"}, points=2, visible=False,
-            summary=Text("a constant and a nearly constant channel",
-                         "상수인 채널과 거의 상수인 채널")),
+            summary=Text(en="a constant and a nearly constant channel",
+                         ko="상수인 채널과 거의 상수인 채널")),
         _fb("given_running_stats", rng("given").normal(-2, 0.5, size=(3, 4, 2, 2)),
             given_params, points=2, visible=False,
-            summary=Text("3x4x2x2, given running stats, momentum 0.5, eps 1e-2",
-                         "3x4x2x2, 주어진 이동 통계, momentum 0.5, eps 1e-2")),
+            summary=Text(en="3x4x2x2, given running stats, momentum 0.5, eps 1e-2",
+                         ko="3x4x2x2, 주어진 이동 통계, momentum 0.5, eps 1e-2")),
         _fb("test_mode_small_variance", rng("tm").normal(size=(2, 3, 2, 3)), test_params,
             points=2, visible=False, backward=False,
-            summary=Text("test mode with small running variances", "이동 분산이 작은 테스트 모드")),
+            summary=Text(en="test mode with small running variances", ko="이동 분산이 작은 테스트 모드")),
         _fb("one_by_one_pixels", rng("1x1").normal(1, 2, size=(6, 4, 1, 1)), {"mode": "train"},
-            points=1, visible=False, summary=Text("H = W = 1: plain batch norm over the batch",
-                                                  "H = W = 1: 배치에 대한 일반 배치 정규화")),
+            points=1, visible=False, summary=Text(en="H = W = 1: plain batch norm over the batch",
+                                                  ko="H = W = 1: 배치에 대한 일반 배치 정규화")),
         _fb("batch_of_one", rng("one").normal(size=(1, 3, 2, 4)), {"mode": "train"}, points=1,
-            visible=False, summary=Text("a batch of one example (statistics over its pixels)",
-                                        "예제 하나로 된 배치 (통계는 그 예제의 픽셀들로)")),
+            visible=False, summary=Text(en="a batch of one example (statistics over its pixels)",
+                                        ko="예제 하나로 된 배치 (통계는 그 예제의 픽셀들로)")),
         _fb("large_offsets", large, {"mode": "train"}, points=1, visible=False,
-            summary=Text("large and negative values", "크고 음수인 값")),
+            summary=Text(en="large and negative values", ko="크고 음수인 값")),
         _fb("float32", rng("f32").normal(1, 2, size=(2, 3, 3, 4)).astype(np.float32),
             {"mode": "train"}, points=1, visible=False, tolerance=F32_TOLERANCE,
-            summary=Text("float32 inputs", "float32 입력")),
+            summary=Text(en="float32 inputs", ko="float32 입력")),
     ]
 
 
@@ -110,7 +110,7 @@ _DX = ("    dxc += 2.0 * xc * dvar / M\n    dmu = -np.sum(dxc, axis=(0, 2, 3), k
 
 
 def _variant(key: str, patches: list[tuple[str, str]], en: tuple[str, str],
-             ko: tuple[str, str], base: str = BASE):  # type: ignore[no-untyped-def]
+             ko: tuple[str, str], base: str = BASE) -> Mistake:
     return mistake(key, base, patches, title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -198,8 +198,8 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "Stretch: spatial batch normalization",
-           "ko": "심화: 공간 배치 정규화(spatial batch normalization)"},
+    title=Text(en="Stretch: spatial batch normalization",
+               ko="심화: 공간 배치 정규화(spatial batch normalization)"),
     functions=[
         FunctionSpec("spatial_batchnorm_forward",
                      "spatial_batchnorm_forward(x, gamma, beta, bn_param) -> (out, cache)"),
@@ -210,10 +210,6 @@ ASSIGNMENT = Assignment(
     reference=namespace_of(spatial_batchnorm),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"axes": (0, 2, 3), "gamma": "shape (C,)",
-                 "eps": "inside the sqrt, default 1e-5", "momentum": "default 0.9, "
-                 "running = momentum * running + (1 - momentum) * batch",
-                 "variance": "population (divide by N*H*W), also for the running estimate"},
     mutable={"spatial_batchnorm_forward": ("bn_param",)},  # its running statistics, by contract
     order=8,
 )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, FunctionSpec, read_text
+from quizsvc.grading.assignment import Assignment, FunctionSpec, Mistake, read_text
 from quizsvc.grading.assignments._common import F32_TOLERANCE, mistake, rng_for, value_case
 from quizsvc.grading.cases import Case, OutputCheck
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.protocol import ProgramBuilder
-from quizsvc.grading.result import Text
 from quizsvc.grading.runner.inprocess import namespace_of
+from quizsvc.text import Text
 from reference import penalties
 
 SLUG = "weight_decay"
@@ -37,18 +37,18 @@ def _case(name: str, shape: tuple[int, int], lr: float, lambd: float, m: int, *,
 def build_cases() -> list[Case]:
     return [
         _case("small", (3, 3), 0.1, 0.7, 5, points=1, visible=True,
-              summary=Text("3x3, lr=0.1, lambd=0.7, m=5", "3x3 행렬, lr=0.1, lambd=0.7, m=5")),
+              summary=Text(en="3x3, lr=0.1, lambd=0.7, m=5", ko="3x3 행렬, lr=0.1, lambd=0.7, m=5")),
         _case("non_square", (2, 6), 0.5, 2.0, 8, points=1, visible=True,
-              summary=Text("2x6, lr=0.5, lambd=2, m=8", "2x6 행렬, lr=0.5, lambd=2, m=8")),
+              summary=Text(en="2x6, lr=0.5, lambd=2, m=8", ko="2x6 행렬, lr=0.5, lambd=2, m=8")),
         _case("large_values", (5, 4), 0.01, 3.0, 10, points=2, visible=False, scale=1e4,
-              summary=Text("large and negative values", "크고 음수인 값")),
-        _case("one_example", (4, 1), 0.3, 0.9, 1, points=1, visible=False, summary=Text("m = 1",
-                                                                                        "예제 하나 "
+              summary=Text(en="large and negative values", ko="크고 음수인 값")),
+        _case("one_example", (4, 1), 0.3, 0.9, 1, points=1, visible=False, summary=Text(en="m = 1",
+                                                                                        ko="예제 하나 "
                                                                                         "(m = 1)")),
         _case("strong_decay", (3, 7), 0.9, 40.0, 64, points=1, visible=False,
-              summary=Text("large lr*lambd", "큰 lr*lambd")),
+              summary=Text(en="large lr*lambd", ko="큰 lr*lambd")),
         _case("float32", (6, 3), 0.2, 1.1, 9, points=1, visible=False, dtype=np.float32,
-              summary=Text("float32 inputs", "float32 입력")),
+              summary=Text(en="float32 inputs", ko="float32 입력")),
     ]
 
 
@@ -56,7 +56,7 @@ BASE = read_text("quizsvc.grading.solutions.weight_decay", "factor.py")
 _STEP = "(1 - lr * lambd / m) * W - lr * dW"
 
 
-def _variant(key: str, new: str, en: tuple[str, str], ko: tuple[str, str]):  # type: ignore[no-untyped-def]
+def _variant(key: str, new: str, en: tuple[str, str], ko: tuple[str, str]) -> Mistake:
     return mistake(key, BASE, [(_STEP, new)], title_en=en[0], hint_en=en[1], title_ko=ko[0],
                    hint_ko=ko[1])
 
@@ -89,14 +89,13 @@ MISTAKES = [
 
 ASSIGNMENT = Assignment(
     slug=SLUG,
-    title={"en": "The weight-decay update", "ko": "가중치 감쇠(weight decay) 갱신"},
+    title=Text(en="The weight-decay update", ko="가중치 감쇠(weight decay) 갱신"),
     functions=[FunctionSpec("weight_decay_update",
                             "weight_decay_update(W, dW, lr, lambd, m) -> ndarray")],
     build_cases=build_cases,
     reference=namespace_of(penalties),
     mistakes=MISTAKES,
     tolerance=TOLERANCE,
-    conventions={"update": "(1 - lr*lambd/m) * W - lr * dW", "dW": "unregularised gradient"},
     new_arrays=("weight_decay_update",),
     order=3,
 )

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from quizsvc.quiz.base import AnswerError, ItemSpec, QuestionType, Variant
+from quizsvc.text import Text
 
 
 def _text_ok(text: Any) -> bool:
@@ -56,13 +57,13 @@ class ChoiceType(QuestionType):
 
     def _ids(self, raw: Any, variant: Variant) -> list[str]:
         if raw is None or raw == "" or raw == []:
-            raise AnswerError("답을 선택하세요.", "Choose an answer.")
+            raise AnswerError(Text(en="Choose an answer.", ko="답을 선택하세요."))
         values = raw if isinstance(raw, list) else [raw]
         valid = {o["id"] for o in variant.options}
         out = []
         for v in values:
             if not isinstance(v, str) or v not in valid:
-                raise AnswerError("없는 선택지입니다.", "That option does not exist.")
+                raise AnswerError(Text(en="That option does not exist.", ko="없는 선택지입니다."))
             if v not in out:
                 out.append(v)
         return out

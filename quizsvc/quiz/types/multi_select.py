@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import ItemSpec, Score, Variant, loc
+from quizsvc.quiz.base import ItemSpec, Score, Variant
 from quizsvc.quiz.types.choice import ChoiceType
+from quizsvc.text import Text
 
 SCORINGS = ("all_or_nothing", "partial")
 
 
 class MultiSelect(ChoiceType):
     name = "multi_select"
-    label = loc("다중 선택", "Multiple select")
+    label = Text(en="Multiple select", ko="다중 선택")
 
     def validate(self, spec: ItemSpec) -> list[str]:
         problems = self.validate_options(spec)
@@ -60,11 +61,11 @@ class MultiSelect(ChoiceType):
         else:
             fraction = 1.0 if exact else 0.0
         if exact:
-            fraction, message = 1.0, loc("정답입니다.", "Correct.")
+            fraction, message = 1.0, Text(en="Correct.", ko="정답입니다.")
         else:
-            message = loc(
-                f"맞게 고른 것 {hits}개, 잘못 고른 것 {wrong}개, 빠뜨린 것 {missed}개.",
-                f"{hits} right, {wrong} wrong, {missed} missed.",
+            message = Text(
+                en=f"{hits} right, {wrong} wrong, {missed} missed.",
+                ko=f"맞게 고른 것 {hits}개, 잘못 고른 것 {wrong}개, 빠뜨린 것 {missed}개.",
             )
         return Score(
             fraction=fraction,

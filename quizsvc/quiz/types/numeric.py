@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import ItemSpec, Score, Variant, loc
+from quizsvc.quiz.base import ItemSpec, Score, Variant
 from quizsvc.quiz.numbers import format_number, parse_number, within_tolerance
 from quizsvc.quiz.types.computed import ComputedType
+from quizsvc.text import Text
 
 
 class Numeric(ComputedType):
     name = "numeric"
-    label = loc("수치", "Numeric")
+    label = Text(en="Numeric", ko="수치")
 
     def validate(self, spec: ItemSpec) -> list[str]:
         return self.validate_computed(spec)
@@ -28,13 +29,13 @@ class Numeric(ComputedType):
         key = float(variant.key)
         ok = within_tolerance(float(value), key, variant.params["tolerance"])
         if ok:
-            return Score(1.0, True, loc("정답입니다.", "Correct."))
+            return Score(1.0, True, Text(en="Correct.", ko="정답입니다."))
         return Score(
             0.0,
             False,
-            loc(
-                f"입력한 값 {format_number(value)}은(는) 허용 오차 밖입니다.",
-                f"Your value {format_number(value)} is outside the tolerance.",
+            Text(
+                en=f"Your value {format_number(value)} is outside the tolerance.",
+                ko=f"입력한 값 {format_number(value)}은(는) 허용 오차 밖입니다.",
             ),
             details={"abs_error": abs(float(value) - key)},
         )

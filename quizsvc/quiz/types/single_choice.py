@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant
 from quizsvc.quiz.types.choice import ChoiceType
+from quizsvc.text import Text
 
 
 class SingleChoice(ChoiceType):
     name = "single_choice"
-    label = loc("단일 선택", "Single choice")
+    label = Text(en="Single choice", ko="단일 선택")
 
     def validate(self, spec: ItemSpec) -> list[str]:
         problems = self.validate_options(spec)
@@ -23,7 +24,7 @@ class SingleChoice(ChoiceType):
     def parse(self, raw: Any, variant: Variant) -> Any:
         ids = self._ids(raw, variant)
         if len(ids) != 1:
-            raise AnswerError("하나만 선택하세요.", "Choose exactly one option.")
+            raise AnswerError(Text(en="Choose exactly one option.", ko="하나만 선택하세요."))
         return ids[0]
 
     def score(self, value: Any, variant: Variant) -> Score:
@@ -31,7 +32,7 @@ class SingleChoice(ChoiceType):
         return Score(
             fraction=1.0 if ok else 0.0,
             correct=ok,
-            message=loc("정답입니다.", "Correct.") if ok else loc("오답입니다.", "Incorrect."),
+            message=Text(en="Correct.", ko="정답입니다.") if ok else Text(en="Incorrect.", ko="오답입니다."),
         )
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant
 from quizsvc.quiz.numbers import normalize_text, parse_number, within_tolerance
 from quizsvc.quiz.types.computed import ComputedType
+from quizsvc.text import Text
 
 MAX_ENTRIES = 400
 
@@ -30,9 +31,9 @@ def parse_vector(raw: Any) -> list[Any]:
     elif isinstance(raw, str):
         text = normalize_text(raw).replace("，", ",")
         if not text:
-            raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
+            raise AnswerError(Text(en="The answer is empty.", ko="답이 비어 있습니다."))
         if len(text) > 8000:
-            raise AnswerError("입력이 너무 깁니다.", "That answer is too long.")
+            raise AnswerError(Text(en="That answer is too long.", ko="입력이 너무 깁니다."))
         # "[[1, 2], [3, 4]]", or the rows without the outer brackets: "[1, 2], [3, 4]"
         if text.startswith("[[") or re.search(r"\]\s*,?\s*\[", text):
             try:
@@ -44,32 +45,32 @@ def parse_vector(raw: Any) -> list[Any]:
         else:
             rows = _split_row(text)
     else:
-        raise AnswerError("숫자 목록을 입력하세요. 예: [1, 2, 3]", "Enter a list of numbers, e.g. [1, 2, 3].")
+        raise AnswerError(Text(en="Enter a list of numbers, e.g. [1, 2, 3].", ko="숫자 목록을 입력하세요. 예: [1, 2, 3]"))
     value = _numbers(rows)
     arr = np.asarray(value, dtype=float)
     if arr.size == 0:
-        raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
+        raise AnswerError(Text(en="The answer is empty.", ko="답이 비어 있습니다."))
     if arr.size > MAX_ENTRIES:
-        raise AnswerError("항목이 너무 많습니다.", "Too many entries.")
+        raise AnswerError(Text(en="Too many entries.", ko="항목이 너무 많습니다."))
     return value
 
 
 def _numbers(rows: Any) -> list[Any]:
     if not isinstance(rows, list):
-        raise AnswerError("숫자 목록을 입력하세요.", "Enter a list of numbers.")
+        raise AnswerError(Text(en="Enter a list of numbers.", ko="숫자 목록을 입력하세요."))
     if rows and all(isinstance(r, list) for r in rows):
         out = [[parse_number(x) for x in r] for r in rows]
         if len({len(r) for r in out}) != 1:
-            raise AnswerError("행마다 길이가 다릅니다.", "The rows have different lengths.")
+            raise AnswerError(Text(en="The rows have different lengths.", ko="행마다 길이가 다릅니다."))
         return out
     if any(isinstance(r, list) for r in rows):
-        raise AnswerError("행렬의 형식이 잘못되었습니다.", "The matrix is malformed.")
+        raise AnswerError(Text(en="The matrix is malformed.", ko="행렬의 형식이 잘못되었습니다."))
     return [parse_number(x) for x in rows]
 
 
 class Vector(ComputedType):
     name = "vector"
-    label = loc("벡터/행렬", "Vector / matrix")
+    label = Text(en="Vector / matrix", ko="벡터/행렬")
 
     def validate(self, spec: ItemSpec) -> list[str]:
         return self.validate_computed(spec)
@@ -91,8 +92,8 @@ class Vector(ComputedType):
             return Score(
                 0.0,
                 False,
-                loc(f"모양이 다릅니다: {want}이어야 하는데 {got}입니다.",
-                    f"Wrong shape: expected {want}, got {got}."),
+                Text(en=f"Wrong shape: expected {want}, got {got}.",
+                     ko=f"모양이 다릅니다: {want}이어야 하는데 {got}입니다."),
                 details={"expected_shape": list(key.shape), "shape": list(ans.shape)},
             )
         tol = variant.params["tolerance"]
@@ -101,15 +102,15 @@ class Vector(ComputedType):
         )
         n_ok, n = int(ok.sum()), ok.size
         if n_ok == n:
-            return Score(1.0, True, loc("정답입니다.", "Correct."))
+            return Score(1.0, True, Text(en="Correct.", ko="정답입니다."))
         wrong = [int(i) + 1 for i in np.flatnonzero(~ok)][:10]
         fraction = n_ok / n if variant.params.get("partial_credit") else 0.0
         return Score(
             fraction,
             False,
-            loc(
-                f"{n}개 중 {n_ok}개가 맞습니다. 틀린 위치: {', '.join(map(str, wrong))}",
-                f"{n_ok} of {n} entries are right. Wrong at position(s): {', '.join(map(str, wrong))}",
+            Text(
+                en=f"{n_ok} of {n} entries are right. Wrong at position(s): {', '.join(map(str, wrong))}",
+                ko=f"{n}개 중 {n_ok}개가 맞습니다. 틀린 위치: {', '.join(map(str, wrong))}",
             ),
             details={"right": n_ok, "total": n},
         )

@@ -41,7 +41,7 @@ from typing import Any
 if __name__ == "__main__":  # run as a script under -I: its own folder is not on sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import wire  # type: ignore[import-not-found]  # noqa: E402 - flat import, see inside/__init__.py
+import wire  # noqa: E402 - flat import, see inside/__init__.py
 
 CONFIG_CAP = 1 << 20
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
@@ -70,9 +70,9 @@ class Server:
         self.errors: list[str] = []
         self.programs: dict[int, tuple[list[Any], dict[str, Any]]] = {}
         self.devnull = os.open("/dev/null", os.O_RDWR)
-        import confine  # type: ignore[import-not-found]
-        import landlock_rules  # type: ignore[import-not-found]
-        import seccomp_filter  # type: ignore[import-not-found]
+        import confine
+        import landlock_rules
+        import seccomp_filter
 
         self.confine = confine
         program = ruleset = None
@@ -162,7 +162,7 @@ class Server:
     def _learn(self, key: int, size: int) -> None:
         """Decode a program (calls and input arrays: the grader's bytes, never a student's)
         once, so that every child forked from now on starts with it."""
-        import child  # type: ignore[import-not-found]
+        import child
 
         lim = self.limits
         if size > CONFIG_CAP * 16 + lim["inputs_cap"] + 16:
@@ -300,7 +300,7 @@ class Job:
             os.chdir(srv.jobdir)
             srv.confine.apply(srv.conf, srv.baseline_bytes)
             os.closerange(len(fds), MAXFD)  # the grader channel above all: no forged answers
-            import child  # type: ignore[import-not-found]
+            import child
 
             code = SETUP_FAILED + 1
             code = child.main(3, 4, 5, srv.programs, srv.limits["rehearse_after_seconds"])
@@ -485,7 +485,7 @@ def main() -> None:
     config = wire.read_json(proto_in, CONFIG_CAP)
     sys.path[:0] = config["sys_path"]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    import child  # type: ignore[import-not-found]  # imported once, before any fork
+    import child  # imported once, before any fork
     import numpy as np
 
     _warm_up(np)  # also in "once" mode: its imports are what children may not be able to do

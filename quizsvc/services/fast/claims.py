@@ -97,7 +97,7 @@ def _claim_params(lease_seconds: int) -> dict[str, Any]:
 
 
 def _expire_copy(session: Session, submission_id: int) -> None:
-    sub = session.identity_map.get(session.identity_key(Submission, submission_id))  # type: ignore[arg-type]
+    sub = session.identity_map.get(session.identity_key(Submission, submission_id))
     if sub is not None:
         session.expire(sub)
 

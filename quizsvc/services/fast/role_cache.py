@@ -28,7 +28,7 @@ def role(session: Session, user_id: int, course_id: int) -> CourseRole | None:
     key = (user_id, course_id)
     known = session.info.get(_ROLES)
     if known is not None and key in known and not (session.new or session.dirty or session.deleted):
-        return known[key]  # type: ignore[no-any-return]
+        return known[key]
     found = session.scalar(_ROLE, {"p_user": user_id, "p_course": course_id})
     remember(session, user_id, course_id, found)
     return found

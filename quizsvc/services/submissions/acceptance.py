@@ -13,6 +13,7 @@ from quizsvc.grading.intake import Unreadable, read_submission
 from quizsvc.models import Assignment, Submission, User, utcnow
 from quizsvc.services.assignments import require_visible
 from quizsvc.services.fast import accept
+from quizsvc.text import Text
 
 MAX_SOURCE_BYTES = 256 * 1024
 ALLOWED_SUFFIXES = (".py", ".ipynb")
@@ -31,21 +32,21 @@ class Limits:
 def _validate_source(source: str, filename: str) -> str:
     name = (filename or "solution.py").strip().split("/")[-1].split("\\")[-1][:200] or "solution.py"
     if not name.endswith(ALLOWED_SUFFIXES):
-        raise Invalid(".py 또는 .ipynb 파일만 제출할 수 있습니다.", "Submit a .py or .ipynb file.")
+        raise Invalid(Text(en="Submit a .py or .ipynb file.", ko=".py 또는 .ipynb 파일만 제출할 수 있습니다."))
     if any(ord(c) < 0x20 or c == "\x7f" for c in name):  # PostgreSQL cannot even store a NUL
-        raise Invalid("파일 이름에 제어 문자가 있습니다.", "The file name contains control characters.")
+        raise Invalid(Text(en="The file name contains control characters.", ko="파일 이름에 제어 문자가 있습니다."))
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
-        raise Invalid(f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB).",
-                      f"The submission is too large (at most {MAX_SOURCE_BYTES // 1024} KiB).")
+        raise Invalid(Text(en=f"The submission is too large (at most {MAX_SOURCE_BYTES // 1024} KiB).",
+                           ko=f"제출물이 너무 큽니다 (최대 {MAX_SOURCE_BYTES // 1024} KiB)."))
     if not source.strip(BLANK):
-        raise Invalid("제출한 코드가 비어 있습니다.", "The submitted code is empty.")
+        raise Invalid(Text(en="The submitted code is empty.", ko="제출한 코드가 비어 있습니다."))
     if "\x00" in source:
-        raise Invalid("코드에 NUL 문자가 있습니다.", "The code contains a NUL character.")
+        raise Invalid(Text(en="The code contains a NUL character.", ko="코드에 NUL 문자가 있습니다."))
     try:  # a malformed notebook, or code that crashes Python's parser: never accepted
         read_submission(source, name)
     except Unreadable as exc:
-        raise Invalid(f"채점할 수 없는 제출물입니다: {exc.text.ko}.",
-                      f"The submission cannot be graded: {exc.text.en}.") from None
+        raise Invalid(Text(en=f"The submission cannot be graded: {exc.text.en}.",
+                           ko=f"채점할 수 없는 제출물입니다: {exc.text.ko}.")) from None
     return name
 
 
@@ -62,19 +63,19 @@ def submit(
         sub = accept.store(session, row)
     else:
         if assignment.opens_at and now < assignment.opens_at:
-            raise Forbidden("아직 제출할 수 없는 과제입니다.", "This assignment is not open yet.")
+            raise Forbidden(Text(en="This assignment is not open yet.", ko="아직 제출할 수 없는 과제입니다."))
         if assignment.closes_at and now >= assignment.closes_at:
-            raise Forbidden("제출이 마감되었습니다.", "Submissions for this assignment have closed.")
+            raise Forbidden(Text(en="Submissions for this assignment have closed.", ko="제출이 마감되었습니다."))
         # The database decides the limits as it stores the row (they hold under concurrency).
         max_submissions = assignment.max_submissions
         per_minute = (limits or Limits()).per_minute
         stored = accept.store_within_limits(session, row, max_submissions, per_minute)
         if isinstance(stored, accept.Refused):
             if stored.over_max(max_submissions):
-                raise Forbidden(f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다.",
-                                f"You have used all {max_submissions} submissions.")
-            raise TooMany(f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요.",
-                          f"At most {per_minute} submissions a minute; try again shortly.", retry_after=60)
+                raise Forbidden(Text(en=f"You have used all {max_submissions} submissions.",
+                                     ko=f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다."))
+            raise TooMany(Text(en=f"At most {per_minute} submissions a minute; try again shortly.",
+                               ko=f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요."), retry_after=60)
         sub = stored
     if dispatcher is not None:
         dispatcher.enqueue(sub.id)

@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 from quizsvc.errors import not_found
 from quizsvc.models import Assignment, ScorePolicy, Submission, SubmissionStatus, User
 from quizsvc.services import courses as course_svc
+from quizsvc.text import Text
 
 
 def get_submission(session: Session, actor: User, submission_id: int) -> Submission:
     sub = session.get(Submission, submission_id) if 0 < submission_id < 2**31 else None
     if sub is None or (sub.user_id != actor.id and not course_svc.is_staff(session, actor, sub.assignment.course)):
-        raise not_found("제출물", "Submission")
+        raise not_found(Text(en="Submission", ko="제출물"))
     return sub
 
 

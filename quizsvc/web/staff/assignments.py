@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,7 +29,7 @@ def _staff_assignment(assignment_id: int, *, editor: bool = False) -> tuple[Any,
 
 @bp.get("/assignments/<int:assignment_id>")
 @login_required
-def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
+def assignment(assignment_id: int) -> ResponseReturnValue:
     session, a = _staff_assignment(assignment_id)
     return render_template("staff/assignment.html", assignment=a, form=ActionForm(),
                            submissions=submission_results.recent_submissions(session, a),
@@ -38,14 +39,14 @@ def assignment(assignment_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/assignments/<int:assignment_id>/progress")
 @login_required
-def assignment_progress(assignment_id: int):  # type: ignore[no-untyped-def]
+def assignment_progress(assignment_id: int) -> ResponseReturnValue:
     session, a = _staff_assignment(assignment_id)
     return jsonify(regrading.progress(session, a))
 
 
 @bp.post("/assignments/<int:assignment_id>/regrade")
 @login_required
-def regrade(assignment_id: int):  # type: ignore[no-untyped-def]
+def regrade(assignment_id: int) -> ResponseReturnValue:
     session, a = _staff_assignment(assignment_id, editor=True)
 
     def act() -> tuple[str, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +20,7 @@ from quizsvc.web.staff.flow import form_page
 
 @bp.route("/courses/new", methods=["GET", "POST"])
 @login_required
-def new_course():  # type: ignore[no-untyped-def]
+def new_course() -> ResponseReturnValue:
     form = CourseForm()
     return form_page(
         form,
@@ -32,7 +33,7 @@ def new_course():  # type: ignore[no-untyped-def]
 
 @bp.get("/courses/<int:course_id>")
 @login_required
-def course(course_id: int):  # type: ignore[no-untyped-def]
+def course(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     members = course_svc.members(session, current_user, c)
@@ -46,7 +47,7 @@ def course(course_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/courses/<int:course_id>/members/<int:user_id>/reset-link")
 @login_required
-def member_reset_link(course_id: int, user_id: int):  # type: ignore[no-untyped-def]
+def member_reset_link(course_id: int, user_id: int) -> ResponseReturnValue:
     """A one-time password reset link for a student, shown once to pass on (no e-mail)."""
     session = get_session()
     c = course_svc.get_course(session, course_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -19,6 +20,7 @@ from quizsvc.quiz.registry import all_types
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
 from quizsvc.services.attempts import item_view
+from quizsvc.text import Text
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm, ItemForm
 from quizsvc.web.staff import bp
@@ -41,7 +43,7 @@ CONFIG_TEMPLATES = {
 def _item_form(item: Item | None) -> ItemForm:
     form = ItemForm()
     form.type_name.choices = [
-        SelectChoice(name, f"{t.label['en']} / {t.label['ko']}") for name, t in all_types().items()
+        SelectChoice(name, f"{t.label.en} / {t.label.ko}") for name, t in all_types().items()
     ]
     if request.method == "GET":
         if item is not None:
@@ -63,10 +65,10 @@ def _item_input(form: ItemForm) -> dict[str, Any]:
     try:
         config = yaml.safe_load(form.config.data or "") or {}
     except yaml.YAMLError as exc:
-        raise Invalid("설정 YAML을 읽을 수 없습니다.", "The settings are not valid YAML.",
+        raise Invalid(Text(en="The settings are not valid YAML.", ko="설정 YAML을 읽을 수 없습니다."),
                       errors={"config": [str(exc)]}) from None
     if not isinstance(config, dict):
-        raise Invalid("설정은 YAML 매핑이어야 합니다.", "The settings must be a YAML mapping.",
+        raise Invalid(Text(en="The settings must be a YAML mapping.", ko="설정은 YAML 매핑이어야 합니다."),
                       errors={"config": ["not a mapping"]})
     return {
         "key": (form.key.data or "").strip(), "type_name": form.type_name.data,
@@ -77,7 +79,7 @@ def _item_input(form: ItemForm) -> dict[str, Any]:
     }
 
 
-def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int):  # type: ignore[no-untyped-def]
+def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int) -> ResponseReturnValue:
     return render_template(
         "staff/item_form.html", form=form, quiz=quiz, item=item, errors=errors or {},
         templates={k: bank_fmt.dump_yaml(v) for k, v in CONFIG_TEMPLATES.items()},
@@ -86,7 +88,7 @@ def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any
 
 @bp.route("/quizzes/<int:quiz_id>/items/new", methods=["GET", "POST"])
 @login_required
-def new_item(quiz_id: int):  # type: ignore[no-untyped-def]
+def new_item(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_editor(session, current_user, q.course)
@@ -104,7 +106,7 @@ def new_item(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_item(item_id: int):  # type: ignore[no-untyped-def]
+def edit_item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
     course_svc.require_editor(session, current_user, item.quiz.course)
@@ -123,7 +125,7 @@ def edit_item(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/items/<int:item_id>/delete")
 @login_required
-def delete_item(item_id: int):  # type: ignore[no-untyped-def]
+def delete_item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
     course_svc.require_editor(session, current_user, item.quiz.course)
@@ -139,7 +141,7 @@ def delete_item(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/items/<int:item_id>/preview")
 @login_required
-def preview_item(item_id: int):  # type: ignore[no-untyped-def]
+def preview_item(item_id: int) -> ResponseReturnValue:
     session = get_session()
     item = quiz_svc.get_item(session, item_id)
     count = request.args.get("variants", default=3, type=int) or 3

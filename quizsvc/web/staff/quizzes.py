@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -61,7 +62,7 @@ def _editable_quiz(quiz_id: int) -> Quiz:
 
 @bp.route("/courses/<int:course_id>/quizzes/new", methods=["GET", "POST"])
 @login_required
-def new_quiz(course_id: int):  # type: ignore[no-untyped-def]
+def new_quiz(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     course_svc.require_editor(session, current_user, c)
@@ -76,7 +77,7 @@ def new_quiz(course_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/quizzes/<int:quiz_id>")
 @login_required
-def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def quiz(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     course_svc.require_staff(session, current_user, q.course)
@@ -88,7 +89,7 @@ def quiz(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def edit_quiz(quiz_id: int) -> ResponseReturnValue:
     q = _editable_quiz(quiz_id)
     form = QuizForm(obj=None if request.method == "POST" else _quiz_obj(q))
     return form_page(
@@ -99,7 +100,7 @@ def edit_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/quizzes/<int:quiz_id>/publish")
 @login_required
-def publish(quiz_id: int):  # type: ignore[no-untyped-def]
+def publish(quiz_id: int) -> ResponseReturnValue:
     q = _editable_quiz(quiz_id)
 
     def act() -> tuple[str, str | None]:
@@ -111,7 +112,7 @@ def publish(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/quizzes/<int:quiz_id>/delete")
 @login_required
-def delete_quiz(quiz_id: int):  # type: ignore[no-untyped-def]
+def delete_quiz(quiz_id: int) -> ResponseReturnValue:
     q = _editable_quiz(quiz_id)
     course_id = q.course_id
 

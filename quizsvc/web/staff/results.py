@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from quizsvc.db import get_session
@@ -15,7 +16,7 @@ from quizsvc.web.staff import bp
 
 @bp.get("/quizzes/<int:quiz_id>/results")
 @login_required
-def results(quiz_id: int):  # type: ignore[no-untyped-def]
+def results(quiz_id: int) -> ResponseReturnValue:
     session = get_session()
     q = quiz_svc.get_quiz(session, quiz_id)
     rows = attempt_svc.quiz_results(session, current_user, q)
@@ -24,7 +25,7 @@ def results(quiz_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
-def attempt_detail(attempt_id: int):  # type: ignore[no-untyped-def]
+def attempt_detail(attempt_id: int) -> ResponseReturnValue:
     session = get_session()
     a = attempt_svc.get_attempt(session, current_user, attempt_id)
     course_svc.require_staff(session, current_user, a.quiz.course)
@@ -35,7 +36,7 @@ def attempt_detail(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/courses/<int:course_id>/gradebook")
 @login_required
-def gradebook(course_id: int):  # type: ignore[no-untyped-def]
+def gradebook(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     book = build_gradebook(session, current_user, c)
