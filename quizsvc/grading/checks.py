@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.protocol import Number, Opaque, Unsupported
 from quizsvc.grading.result import NO_TEXT, Text
+from quizsvc.sandbox.records import Number, Opaque, Unsupported
 
 # What a message calls an output: an identifier ("dx"), or an English/Korean pair for a label
 # with words in it ("out (train step 1)"). Korean messages say "출력 dx".

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from quizsvc.grading.checks import Comparison
-from quizsvc.grading.protocol import CallOutcome
 from quizsvc.grading.result import Text
+from quizsvc.sandbox.records import CallOutcome
 
 ShapePolicy = Literal["lenient", "strict"]
 _PARAMS = re.compile(r"^\s*(\w+)\s*\(([^)]*)\)")

@@ -25,9 +25,10 @@ import numpy as np
 
 from quizsvc.grading.cases import ExtractError, PathItem, extract
 from quizsvc.grading.checks import size1_axes_only
-from quizsvc.grading.protocol import Number, ProgramBuilder
+from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.result import Text
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.sandbox.records import Number
 
 ArgsMaker = Callable[[dict[str, np.ndarray]], list[dict[str, Any]]]
 DIRECTIONS = 1  # per parameter

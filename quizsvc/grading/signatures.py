@@ -12,9 +12,9 @@ import ast
 import difflib
 
 from quizsvc.grading.assignment import FunctionSpec
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.pruning import Locate, main_only, module_bindings, place
 from quizsvc.grading.result import Text
+from quizsvc.sandbox.program import Program
 
 
 def _parameters(args: ast.arguments) -> str:

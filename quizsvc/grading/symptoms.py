@@ -20,8 +20,8 @@ from quizsvc.grading.assignment import Assignment
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Label
 from quizsvc.grading.diagnosis import VERDICT, Observation, Slot, Unreadable
-from quizsvc.grading.protocol import Number
 from quizsvc.grading.result import Text
+from quizsvc.sandbox.records import Number
 
 SMALL = 1e-2  # a wrong output within 1% of the expected values is "close"
 SAME = 1e-6  # ratios or differences equal to this relative precision are "constant"
