@@ -1,8 +1,10 @@
 """The words for what the sandbox reports: one catalog of its codes, in English and Korean.
 
 The sandbox sends reasons, a code and its parameters (``quizsvc/sandbox/inside/codes.py``),
-never sentences; each is rendered here in both languages. Only an exception's own text (the
-submission's, Python's words) is shown as it is.
+never sentences: why a call, the loading or the whole run failed, and what a returned value
+that cannot cross the boundary is (an ndarray subclass, a string dtype). Each is rendered here
+in both languages. Only an exception's own text (the submission's, Python's words) and a type
+name are shown as they are.
 """
 
 from __future__ import annotations
@@ -122,6 +124,30 @@ def _during_call(r: Reason) -> Text:
     return Text(f"{why.en} during this call", f"{why.ko} (이 호출 중)")
 
 
+def _array_subclass(r: Reason) -> Text:
+    kind = r.get("type")
+    return Text(f"{kind} (an ndarray subclass)", f"{kind} (ndarray의 하위 클래스)")
+
+
+def _array_dtype(r: Reason) -> Text:
+    dtype = r.get("dtype")
+    return Text(f"ndarray of dtype {dtype}", f"dtype이 {dtype}인 ndarray")
+
+
+def _array_too_large(r: Reason) -> Text:
+    size = r.get("bytes")
+    return Text(f"ndarray of {size} bytes (too large)", f"너무 큰 {size}바이트 ndarray")
+
+
+def _unsupported_type(r: Reason) -> Text:
+    kind = str(r.get("type"))
+    return Text(kind, kind)
+
+
+def _malformed_value(r: Reason) -> Text:
+    return Text("a malformed value", "형식이 잘못된 값")
+
+
 def _nested(r: Reason) -> Text:
     inner = r.get("reason")
     return render(inner) if isinstance(inner, Reason) else Text(str(inner), str(inner))
@@ -146,6 +172,11 @@ CATALOG: dict[str, Callable[[Reason], Text]] = {
     codes.NOT_RUN: _not_run,
     codes.NOT_RUN_UNLOADED: _not_run_unloaded,
     codes.DURING_CALL: _during_call,
+    codes.ARRAY_SUBCLASS: _array_subclass,
+    codes.ARRAY_DTYPE: _array_dtype,
+    codes.ARRAY_TOO_LARGE: _array_too_large,
+    codes.UNSUPPORTED_TYPE: _unsupported_type,
+    codes.MALFORMED_VALUE: _malformed_value,
 }
 
 

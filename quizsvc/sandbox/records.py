@@ -31,10 +31,6 @@ class Reason:
     def get(self, name: str, default: Any = None) -> Any:
         return next((value for key, value in self.params if key == name), default)
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"code": self.code, **{k: v.to_wire() if isinstance(v, Reason) else v
-                                      for k, v in self.params}}
-
 
 MAX_PARAMS = 8
 
@@ -74,7 +70,12 @@ class Opaque:
 class Unsupported:
     """A value that cannot be sent back as plain data (an object, a string, an ndarray subclass)."""
 
-    description: str
+    reason: Reason  # array_subclass, array_dtype, array_too_large, unsupported_type...
+
+
+VALUE_CODES = (codes.ARRAY_SUBCLASS, codes.ARRAY_DTYPE, codes.ARRAY_TOO_LARGE,
+               codes.UNSUPPORTED_TYPE)
+MALFORMED = Unsupported(Reason.of(codes.MALFORMED_VALUE))
 
 
 @dataclass
@@ -113,28 +114,29 @@ def decode_paths(enc: Any) -> tuple[tuple[int | str, ...], ...]:
 
 def decode_value(enc: Any, arrays: dict[str, np.ndarray]) -> Any:
     if not isinstance(enc, dict):
-        return Unsupported("malformed output")
+        return MALFORMED
     if "array" in enc:
         arr = arrays.get(str(enc["array"]))
-        return arr if arr is not None else Unsupported("array missing from the result channel")
+        return arr if arr is not None else MALFORMED
     if "number" in enc:
         number = enc["number"]
         if not isinstance(number, bool | int | float):
-            return Unsupported("malformed number")
+            return MALFORMED
         return Number(number, str(enc.get("type", "")))
     if "none" in enc:
         return None
     if "tuple" in enc or "list" in enc:
         items = enc.get("tuple", enc.get("list"))
         if not isinstance(items, list):
-            return Unsupported("malformed sequence")
+            return MALFORMED
         decoded = [decode_value(v, arrays) for v in items]
         return tuple(decoded) if "tuple" in enc else decoded
     if "dict" in enc and isinstance(enc["dict"], dict):
         return {str(k): decode_value(v, arrays) for k, v in enc["dict"].items()}
     if "opaque" in enc:
         return Opaque(str(enc["opaque"]))
-    return Unsupported(str(enc.get("unsupported", "unknown value"))[:200])
+    reason = decode_reason(enc.get("unsupported"))
+    return Unsupported(reason) if reason.code in VALUE_CODES else MALFORMED
 
 
 def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> CallOutcome:

@@ -224,6 +224,13 @@ REASONS = [
     ({"code": "during_call", "reason": {"code": "wall_timeout", "seconds": 10}},
      "time limit exceeded (10 s wall clock): the submission was stopped after 10 s during this "
      "call", "시간 제한 초과(실제 시간 10초): 제출물을 10초 후에 중단했습니다 (이 호출 중)"),
+    ({"code": "array_subclass", "type": "MaskedArray"}, "MaskedArray (an ndarray subclass)",
+     "MaskedArray (ndarray의 하위 클래스)"),
+    ({"code": "array_dtype", "dtype": "<U1"}, "ndarray of dtype <U1", "dtype이 <U1인 ndarray"),
+    ({"code": "array_too_large", "bytes": 24000000}, "ndarray of 24000000 bytes (too large)",
+     "너무 큰 24000000바이트 ndarray"),
+    ({"code": "unsupported_type", "type": "dict"}, "dict", "dict"),  # a type name, as it is
+    ({"code": "malformed_value"}, "a malformed value", "형식이 잘못된 값"),
 ]
 
 
@@ -231,12 +238,24 @@ REASONS = [
 def test_each_sandbox_reason_in_both_languages(wire: dict, english: str, korean: str) -> None:
     text = render(decode_reason(wire))
     assert (text.en, text.ko) == (english, korean)
-    if wire["code"] != codes.EXCEPTION:
+    if wire["code"] not in (codes.EXCEPTION, codes.UNSUPPORTED_TYPE):
         assert HANGUL.search(text.ko) and not ENGLISH.search(text.ko.replace("SIGSEGV", ""))
 
 
 def test_every_code_has_words() -> None:
     assert set(CATALOG) == set(codes.ALL) == {wire["code"] for wire, _, _ in REASONS}
+
+
+@pytest.mark.parametrize(("body", "korean"), [
+    ("return np.ma.masked_array(W)", "MaskedArray (ndarray의 하위 클래스)입니다"),
+    ("return np.array(['a'])", "dtype이 <U1인 ndarray입니다"),
+    ("return np.zeros(3_000_000)", "너무 큰 24000000바이트 ndarray입니다"),
+])
+def test_returned_values_that_cannot_cross_are_described_in_korean(body: str,
+                                                                   korean: str) -> None:
+    source = f"import numpy as np\ndef weight_decay_update(W, dW, lr, lambd, m):\n    {body}\n"
+    result = grade_source("weight_decay", source, language="ko")
+    assert result.cases[0].message.endswith(f"ndarray여야 하는데 {korean}"), result.cases[0].message
 
 
 def test_malformed_reasons_are_shown_as_text() -> None:

@@ -28,8 +28,15 @@ SANDBOX_STOPPED = "sandbox_stopped"  # detail: why (operator's words, English)
 NOT_RUN = "not_run"  # no record of the call at all
 NOT_RUN_UNLOADED = "not_run_unloaded"  # reason: why the submission could not be loaded
 DURING_CALL = "during_call"  # reason: what ended the run while this call ran
+# What a returned value is when it cannot cross the boundary (``{"unsupported": REASON}``).
+ARRAY_SUBCLASS = "array_subclass"  # type (its name)
+ARRAY_DTYPE = "array_dtype"  # dtype: not numeric
+ARRAY_TOO_LARGE = "array_too_large"  # bytes
+UNSUPPORTED_TYPE = "unsupported_type"  # type (its name): no array, number, None or container
+MALFORMED_VALUE = "malformed_value"  # the record does not follow the format (a forged one)
 
 ALL = (EXCEPTION, CALL_TIMEOUT, LOAD_TIMEOUT, MEMORY_LIMIT, IMPORT_BLOCKED, MISSING_FUNCTION,
        NEEDS_FAILED_RESULT, NOT_RUN_STOPPED, WALL_TIMEOUT, CPU_TIMEOUT, KILLED, EXITED,
-       NOT_CONFINED, ENDED_EARLY, SANDBOX_STOPPED, NOT_RUN, NOT_RUN_UNLOADED, DURING_CALL)
+       NOT_CONFINED, ENDED_EARLY, SANDBOX_STOPPED, NOT_RUN, NOT_RUN_UNLOADED, DURING_CALL,
+       ARRAY_SUBCLASS, ARRAY_DTYPE, ARRAY_TOO_LARGE, UNSUPPORTED_TYPE, MALFORMED_VALUE)
 TIME_LIMITS = (CALL_TIMEOUT, LOAD_TIMEOUT, WALL_TIMEOUT, CPU_TIMEOUT)

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from .codes import NEEDS_FAILED_RESULT
+from .codes import (
+    ARRAY_DTYPE,
+    ARRAY_SUBCLASS,
+    ARRAY_TOO_LARGE,
+    NEEDS_FAILED_RESULT,
+    UNSUPPORTED_TYPE,
+)
 
 MAX_ARRAY_BYTES = 16 * 1024 * 1024
 MAX_ITEMS = 64  # items encoded per container: a student's return value cannot flood us
@@ -76,11 +82,11 @@ def decode_arg(arg: Any, arrays: Any, results: dict[str, Any], objects: dict[str
 def encode_value(value: Any, key: str, sink: ArraySink, depth: int = 0) -> dict[str, Any]:
     if isinstance(value, np.ndarray):
         if type(value) is not np.ndarray:
-            return {"unsupported": f"{type(value).__name__} (an ndarray subclass)"}
+            return {"unsupported": {"code": ARRAY_SUBCLASS, "type": type(value).__name__}}
         if value.dtype.kind not in "biufc":
-            return {"unsupported": f"ndarray of dtype {value.dtype}"}
+            return {"unsupported": {"code": ARRAY_DTYPE, "dtype": str(value.dtype)}}
         if value.nbytes > MAX_ARRAY_BYTES:
-            return {"unsupported": f"ndarray of {value.nbytes} bytes (too large)"}
+            return {"unsupported": {"code": ARRAY_TOO_LARGE, "bytes": value.nbytes}}
         sink(key, value)  # each sink copies (or serialises) it before the student can mutate it
         return {"array": key}
     if isinstance(value, bool | np.bool_):
@@ -103,7 +109,7 @@ def encode_value(value: Any, key: str, sink: ArraySink, depth: int = 0) -> dict[
             if isinstance(k, str):
                 out[k] = encode_value(v, f"{key}.{k}", sink, depth + 1)
         return {"dict": out}
-    return {"unsupported": type(value).__name__}
+    return {"unsupported": {"code": UNSUPPORTED_TYPE, "type": type(value).__name__}}
 
 
 def encode_result(value: Any, select: list[int] | None, key: str, sink: ArraySink) -> Any:
