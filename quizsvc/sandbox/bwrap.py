@@ -2,7 +2,8 @@
 
 Nothing of the project is mounted: only /usr (and the /lib, /bin links into it), the Python
 installation, the NumPy package, ld.so.cache and a private staging copy of the fork server's
-few standalone files (the ``inside`` package). The environment is cleared. A tiny tmpfs is the only writable place.
+few standalone files (the ``inside`` package). The environment is cleared. A tiny tmpfs is the
+only writable place.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ from quizsvc.sandbox.inside import codes
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a call, the loading or the whole run failed: a code and its parameters (a parameter
-    named ``reason`` holds another Reason: what ended the run during this call...)."""
+    """Why a call, the loading or the whole run failed, or what a returned value that cannot
+    cross is: a code and its parameters (one named ``reason`` holds another Reason: what ended
+    the run during this call...)."""
 
     code: str
     params: tuple[tuple[str, Any], ...] = ()
