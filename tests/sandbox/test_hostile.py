@@ -367,7 +367,7 @@ def _busy(seconds: float) -> str:
 @pytest.mark.parametrize(("setup", "trap"), [
     ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nexcept BaseException:\n    "
      + _busy(0.2).replace("\n", "\n    ")),  # caught, computes a little more, answers
-    ("", "try:\n    time.sleep(5)\nexcept sys.modules['child'].CallTimeLimit:\n    pass"),
+    ("", "try:\n    time.sleep(5)\nexcept sys.modules['inside.time_limit'].CallTimeLimit:\n    pass"),
     ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nfinally:\n    return "
      + CORRECT),  # a return in `finally` swallows any exception
     ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)", _busy(1.3)),
