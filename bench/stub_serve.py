@@ -37,9 +37,10 @@ def _replay_runner() -> Any:
                     try:
                         cache[key] = run_trusted(namespace_from_source(source, filename), program)
                     except Exception as exc:  # a variant that does not even load
-                        from quizsvc.grading.runner import RunOutcome
+                        from quizsvc.sandbox.records import Reason, RunOutcome
 
-                        cache[key] = RunOutcome(load_error=f"{type(exc).__name__}: {exc}")
+                        cache[key] = RunOutcome(load_error=Reason.of(
+                            "exception", text=f"{type(exc).__name__}: {exc}"))
                 return cache[key]
 
     return ReplayRunner()

@@ -11,9 +11,9 @@ from typing import Any
 from quizsvc.grading.cases import Case, Verdict
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.contract import Contract, ShapePolicy
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
+from quizsvc.sandbox.program import Program
 from quizsvc.text import Text
 
 LANGUAGES = ("ko", "en")

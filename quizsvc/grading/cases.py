@@ -9,11 +9,11 @@ as feedback only.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from quizsvc.grading.catalog import render
 from quizsvc.grading.checks import (
     Comparison,
     Label,
@@ -25,8 +25,10 @@ from quizsvc.grading.checks import (
     named,
 )
 from quizsvc.grading.contract import NO_CONTRACT, Contract
-from quizsvc.grading.protocol import CallOutcome, Program
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.sandbox.inside import codes
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import CallOutcome, Reason
 from quizsvc.text import NO_TEXT, Text
 
 PathItem = int | str
@@ -90,62 +92,19 @@ class ExtractError(Exception):
         return self.text.en
 
 
-# The runner and the sandbox report what happened to a call, or to the whole run, in English
-# (they run apart from the grader and know nothing of languages). Their known texts, in
-# Korean; any other text (a Python exception's, say) stays as it is.
-_LOCALISED: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), ko) for p, ko in [
-    (r"time limit: the call ran longer than (\S+) s", "시간 제한: 호출이 {0}초 넘게 실행되었습니다"),
-    (r"memory limit exceeded \((\d+) MiB\)", "메모리 제한({0} MiB)을 넘었습니다"),
-    (r"time limit while loading the submission", "제출물을 불러오는 중에 시간 제한을 넘었습니다"),
-    (r"time limit exceeded \((\S+) s wall clock\): the submission was stopped after (\S+) s",
-     "시간 제한 초과(실제 시간 {0}초): 제출물을 {1}초 후에 중단했습니다"),
-    (r"time limit exceeded \((\S+) s CPU\)", "시간 제한 초과(CPU 시간 {0}초)"),
-    (r"the submission's process was killed by (\S+)",
-     "제출물의 프로세스가 {0} 신호로 종료되었습니다"),
-    (r"the submission's process exited with code (-?\d+)",
-     "제출물의 프로세스가 종료되었습니다 (종료 코드 {0})"),
-    (r"the submission's process ended before all calls had run",
-     "모든 호출이 실행되기 전에 제출물의 프로세스가 끝났습니다"),
-    (r"the sandbox could not confine the submission; it was not run",
-     "샌드박스가 제출물을 격리하지 못해 실행하지 않았습니다"),
-    (r"the submission's sandbox was stopped \((.*)\)", "제출물의 샌드박스가 중단되었습니다 ({0})"),
-    (r"not run: the submission's process had already stopped",
-     "실행되지 않음: 제출물의 프로세스가 이미 멈췄습니다"),
-    (r"not run: the submission could not be loaded \((.*)\)",
-     "실행되지 않음: 제출물을 불러오지 못했습니다 ({0})"),
-    (r"(.*) during this call", "{0} (이 호출 중)"),
-    (r"LookupError: function (.*) is not defined in the submission",
-     "LookupError: 제출물에 {0} 함수가 정의되어 있지 않습니다"),
-    (r"LookupError: this call needs the result of (.*), which failed",
-     "LookupError: 이 호출에 필요한 {0}의 결과가 없습니다 (그 호출이 실패했습니다)"),
-    (r"ImportError: importing (.*) is not allowed in a submission",
-     "ImportError: 제출물에서는 {0} 모듈을 import할 수 없습니다"),
-    (r"ignored (\d+) IPython magic/shell line\(s\) \(% or !\)",
-     "IPython 매직/셸 줄 {0}개를 무시했습니다 (% 또는 !)"),
-]]
-
-
-def localised(text: str) -> Text:
-    """A text from the runner, the sandbox or the notebook reader, in both languages."""
-    for pattern, ko in _LOCALISED:
-        match = pattern.fullmatch(text)
-        if match:
-            return Text(en=text, ko=ko.format(*(localised(g).ko for g in match.groups())))
-    return Text(en=text, ko=text)
-
-
 def call_error(result: CallOutcome | None) -> Text:
     """Why a call has no value: its exception, a time limit, not run..."""
-    if result is None:
-        return Text(en="not run", ko="실행되지 않았습니다")
-    return _error_text(result.error or "", result.kind)
+    return _error_text(result.error if result and result.error else NOT_RUN)
+
+
+NOT_RUN = Reason.of(codes.NOT_RUN)
 
 
 @functools.lru_cache(maxsize=256)  # a failing call is read by several checks and cases
-def _error_text(error: str, kind: str | None) -> Text:
-    text = localised(error)
-    if kind in (None, "exception") and text.ko == text.en:  # a Python exception's own text
-        return Text(en=error, ko=f"예외가 발생했습니다. {error}")
+def _error_text(error: Reason) -> Text:
+    text = render(error)
+    if error.code == codes.EXCEPTION:  # a Python exception's own text, said to be one
+        return Text(en=text.en, ko=f"예외가 발생했습니다. {text.en}")
     return text
 
 

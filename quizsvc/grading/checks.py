@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.protocol import Number, Opaque, Unsupported
+from quizsvc.grading.catalog import render
+from quizsvc.sandbox.records import Number, Opaque, Unsupported
 from quizsvc.text import NO_TEXT, Text
 
 # What a message calls an output: an identifier ("dx"), or an English/Korean pair for a label
@@ -73,10 +74,9 @@ def describe(value: Any) -> Text:
     if isinstance(value, tuple | list):
         kind = type(value).__name__
         return Text(en=f"{kind} of length {len(value)}", ko=f"길이 {len(value)}인 {kind}")
-    if isinstance(value, Opaque | Unsupported):
-        name = getattr(value, "type_name", "") or getattr(value, "description", "?")
-    else:
-        name = type(value).__name__
+    if isinstance(value, Unsupported):
+        return render(value.reason)
+    name = value.type_name if isinstance(value, Opaque) else type(value).__name__
     return Text(en=name, ko=name)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from quizsvc.grading.checks import Comparison
-from quizsvc.grading.protocol import CallOutcome
+from quizsvc.sandbox.records import CallOutcome
 from quizsvc.text import Text
 
 ShapePolicy = Literal["lenient", "strict"]

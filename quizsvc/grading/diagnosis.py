@@ -26,6 +26,7 @@ import numpy as np
 
 from quizsvc.grading.assignment import Assignment, Mistake, composed
 from quizsvc.grading.cases import (
+    NOT_RUN,
     Case,
     ExtractError,
     OutputCheck,
@@ -36,6 +37,7 @@ from quizsvc.grading.cases import (
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
+from quizsvc.sandbox.records import Reason
 
 # A slot is one judged thing of one case: (case name, check index), or (case name, VERDICT) for
 # what a case judges beyond its outputs (a property case's properties, say).
@@ -47,7 +49,7 @@ VERDICT = -1
 class Failed:
     """A call that raised (or timed out): nothing was computed for this slot."""
 
-    error: str
+    error: Reason
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class Observation:
 
     passing: set[Slot] = field(default_factory=set)
     failing: dict[Slot, Any] = field(default_factory=dict)  # slot -> the submission's value
-    errors: dict[Slot, str] = field(default_factory=dict)  # slot -> the call's error
+    errors: dict[Slot, Reason] = field(default_factory=dict)  # slot -> the call's error
 
 
 # ----- the catalogue, built once per assignment ----------------------------------------------
@@ -159,7 +161,7 @@ def read(outcome: RunOutcome, case: Case, index: int) -> Any:
     check = case.checks[index]
     result = outcome.outcomes.get(check.call)
     if result is None or not result.ok:
-        return Failed(result.error or "" if result else "not run")
+        return Failed(result.error if result and result.error else NOT_RUN)
     try:
         return extract(outcome, check.call, check.path, check.label)
     except ExtractError as exc:

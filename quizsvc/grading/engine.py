@@ -8,15 +8,16 @@ import time
 
 from quizsvc.grading import registry, signatures
 from quizsvc.grading.assignment import Assignment, Mistake
-from quizsvc.grading.cases import Case, ExtractError, Verdict, localised
+from quizsvc.grading.cases import Case, ExtractError, Verdict
+from quizsvc.grading.catalog import render
 from quizsvc.grading.diagnosis import explain
 from quizsvc.grading.intake import Unreadable, python_source
 from quizsvc.grading.notebook import cell_lines
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.pruning import PARSE_AT_MOST, Locate, prune
 from quizsvc.grading.result import CaseResult, Diagnosis, GradeResult, hidden_message
 from quizsvc.grading.runner import Runner, RunOutcome, default_runner
 from quizsvc.grading.symptoms import describe_symptoms
+from quizsvc.sandbox.program import Program
 from quizsvc.text import Text
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def grade_source(
         notes.extend(pruned.notes)
         outcome = (runner or default_runner()).run(pruned.source, program, filename=filename)
         if outcome.load_error:
-            load_error = localised(outcome.load_error)
+            load_error = render(outcome.load_error)
         else:
             problems = _call_problems(assignment, program, outcome, pruned.tree, source,
                                       cells)
@@ -172,7 +173,7 @@ def _run_notes(outcome: RunOutcome, load_error: Text | None) -> list[Text]:
             trace = outcome.load_traceback.rstrip()
             notes.append(Text(en=trace, ko=trace))
     if outcome.aborted:
-        notes.append(localised(outcome.aborted))
+        notes.append(render(outcome.aborted))
     if outcome.stdout_chars > len(outcome.stdout):
         notes.append(Text(en=f"your code printed {outcome.stdout_chars} characters outside the "
                           "test calls; output is capped",

@@ -25,8 +25,9 @@ import numpy as np
 
 from quizsvc.grading.cases import ExtractError, PathItem, extract
 from quizsvc.grading.checks import size1_axes_only
-from quizsvc.grading.protocol import Number, ProgramBuilder
+from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner import RunOutcome
+from quizsvc.sandbox.records import Number
 from quizsvc.text import Text
 
 ArgsMaker = Callable[[dict[str, np.ndarray]], list[dict[str, Any]]]

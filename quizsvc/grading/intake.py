@@ -8,7 +8,6 @@ graded 0 and the student sees the error, as Python reports it, which is the feed
 
 from __future__ import annotations
 
-from quizsvc.grading.cases import localised
 from quizsvc.grading.notebook import NotebookError, extract_code
 from quizsvc.text import Text
 
@@ -28,7 +27,7 @@ def python_source(text: str, filename: str) -> tuple[str, list[Text]]:
         source, notes = extract_code(text)
     except NotebookError as exc:
         raise Unreadable(exc.text) from None
-    return source, [localised(note) for note in notes]
+    return source, notes
 
 
 def check_parses(source: str, filename: str = "solution.py") -> None:

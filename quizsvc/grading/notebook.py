@@ -54,7 +54,7 @@ def _load(notebook_text: str) -> list[object]:
     return cells
 
 
-def extract_code(notebook_text: str) -> tuple[str, list[str]]:
+def extract_code(notebook_text: str) -> tuple[str, list[Text]]:
     """Return (python source, notes) for an .ipynb document, or raise NotebookError."""
     lines: list[str] = []
     dropped = code_cells = 0
@@ -78,7 +78,8 @@ def extract_code(notebook_text: str) -> tuple[str, list[str]]:
     if not code_cells:
         raise NotebookError(Text(en="the notebook has no code cells",
                                  ko="노트북에 코드 셀이 없습니다"))
-    notes = [f"ignored {dropped} IPython magic/shell line(s) (% or !)"] if dropped else []
+    notes = [Text(en=f"ignored {dropped} IPython magic/shell line(s) (% or !)",
+                  ko=f"IPython 매직/셸 줄 {dropped}개를 무시했습니다 (% 또는 !)")] if dropped else []
     return "\n".join(lines) + "\n", notes
 
 

@@ -1,30 +1,13 @@
-"""Trusted side of the wire protocol: build call programs, decode what comes back.
-
-A :class:`Program` is what one submission is asked to run: a list of JSON call specs plus the
-input arrays they name (see ``runner/child.py`` for the format). Only inputs go in; expected
-outputs never leave the grader.
-"""
+"""Building the sandbox's call programs (:class:`quizsvc.sandbox.program.Program`) for test cases."""
 
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-
-@dataclass
-class Program:
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def extend(self, other: Program) -> None:
-        clash = {c["id"] for c in self.calls} & {c["id"] for c in other.calls}
-        if clash or self.arrays.keys() & other.arrays.keys():
-            raise ValueError(f"duplicate call ids or array names: {sorted(clash)[:3]}")
-        self.calls.extend(other.calls)
-        self.arrays.update(other.arrays)
+from quizsvc.sandbox.program import Program
 
 
 class ProgramBuilder:
@@ -91,118 +74,3 @@ class ProgramBuilder:
         if bind:
             spec["bind"] = self._name(bind)
         return spec
-
-
-# ----- decoded values ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Number:
-    """A Python or NumPy scalar returned by a call; ``type_name`` says which (int, float64...)."""
-
-    value: float | int | bool
-    type_name: str
-
-
-@dataclass(frozen=True)
-class Opaque:
-    """Something we did not ask to see (a cache); only its type name crosses the boundary."""
-
-    type_name: str
-
-
-@dataclass(frozen=True)
-class Unsupported:
-    """A value that cannot be sent back as plain data (an object, a string, an ndarray subclass)."""
-
-    description: str
-
-
-@dataclass
-class CallOutcome:
-    call_id: str
-    ok: bool
-    value: Any = None
-    state: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    kind: str | None = None  # "exception" | "timeout" | "not_run"
-    traceback: str = ""
-    stdout: str = ""
-    stdout_chars: int = 0
-    seconds: float = 0.0
-    # Argument paths ((0,) the first argument, (0, 1) its item 1, (2, "W1") a dict entry):
-    # those the call changed in place, and those its returned arrays share memory with.
-    modified: tuple[tuple[int | str, ...], ...] = ()
-    shared: tuple[tuple[int | str, ...], ...] = ()
-    modified_via: tuple[tuple[int | str, ...], ...] = ()  # (earlier call id, *path)
-
-
-MAX_PATHS = 32
-
-
-def decode_paths(enc: Any) -> tuple[tuple[int | str, ...], ...]:
-    """Argument paths reported by the child; anything malformed is dropped."""
-    if not isinstance(enc, list):
-        return ()
-    paths = []
-    for path in enc[:MAX_PATHS]:
-        if (isinstance(path, list) and 0 < len(path) <= 8
-                and all(isinstance(p, int | str) and not isinstance(p, bool) for p in path)):
-            paths.append(tuple(str(p)[:100] if isinstance(p, str) else p for p in path))
-    return tuple(paths)
-
-
-def decode_value(enc: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if not isinstance(enc, dict):
-        return Unsupported("malformed output")
-    if "array" in enc:
-        arr = arrays.get(str(enc["array"]))
-        return arr if arr is not None else Unsupported("array missing from the result channel")
-    if "number" in enc:
-        number = enc["number"]
-        if not isinstance(number, bool | int | float):
-            return Unsupported("malformed number")
-        return Number(number, str(enc.get("type", "")))
-    if "none" in enc:
-        return None
-    if "tuple" in enc or "list" in enc:
-        items = enc.get("tuple", enc.get("list"))
-        if not isinstance(items, list):
-            return Unsupported("malformed sequence")
-        decoded = [decode_value(v, arrays) for v in items]
-        return tuple(decoded) if "tuple" in enc else decoded
-    if "dict" in enc and isinstance(enc["dict"], dict):
-        return {str(k): decode_value(v, arrays) for k, v in enc["dict"].items()}
-    if "opaque" in enc:
-        return Opaque(str(enc["opaque"]))
-    return Unsupported(str(enc.get("unsupported", "unknown value"))[:200])
-
-
-def decode_record(record: dict[str, Any], arrays: dict[str, np.ndarray]) -> CallOutcome:
-    stdout = str(record.get("stdout", ""))
-    stdout_chars = int(record.get("stdout_chars", 0) or 0)
-    seconds = float(record.get("seconds", 0.0) or 0.0)
-    if record.get("ok"):
-        state = record.get("state") or {}
-        return CallOutcome(
-            call_id=str(record["id"]),
-            ok=True,
-            value=decode_value(record.get("value"), arrays),
-            state={str(k): decode_value(v, arrays) for k, v in state.items()},
-            modified=decode_paths(record.get("modified")),
-            shared=decode_paths(record.get("shared")),
-            modified_via=decode_paths(record.get("modified_via")),
-            stdout=stdout,
-            stdout_chars=stdout_chars,
-            seconds=seconds,
-        )
-    return CallOutcome(
-        call_id=str(record["id"]),
-        ok=False,
-        error=str(record.get("error", "error"))[:2000],
-        kind=str(record.get("kind", "exception")),
-        traceback=str(record.get("traceback", ""))[:2000],
-        stdout=stdout,
-        stdout_chars=stdout_chars,
-        seconds=seconds,
-    )

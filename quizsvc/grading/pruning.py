@@ -38,7 +38,7 @@ from quizsvc.text import Text
 
 log = logging.getLogger(__name__)
 # What a submission may import: what the sandbox's interpreter has. The grader's own packages
-# are blocked there (runner/child.py) and are not in this set either.
+# are blocked there (sandbox/inside/import_block.py) and are not in this set either.
 AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}
 _MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__spec__",
                            "__loader__", "__package__", "__annotations__"})

@@ -12,8 +12,8 @@ import ast
 import difflib
 
 from quizsvc.grading.assignment import FunctionSpec
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.pruning import Locate, main_only, module_bindings, place
+from quizsvc.sandbox.program import Program
 from quizsvc.text import Text
 
 

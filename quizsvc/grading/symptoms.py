@@ -20,7 +20,7 @@ from quizsvc.grading.assignment import Assignment
 from quizsvc.grading.cases import Case
 from quizsvc.grading.checks import Label
 from quizsvc.grading.diagnosis import VERDICT, Observation, Slot, Unreadable
-from quizsvc.grading.protocol import Number
+from quizsvc.sandbox.records import Number
 from quizsvc.text import Text
 
 SMALL = 1e-2  # a wrong output within 1% of the expected values is "close"

@@ -2,7 +2,8 @@
 
 Nothing of the project is mounted: only /usr (and the /lib, /bin links into it), the Python
 installation, the NumPy package, ld.so.cache and a private staging copy of the fork server's
-few standalone files. The environment is cleared. A tiny tmpfs is the only writable place.
+few standalone files (the ``inside`` package). The environment is cleared. A tiny tmpfs is the
+only writable place.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from functools import cache
 from pathlib import Path
 
 INSIDE = Path(__file__).with_name("inside")
-CHILD = Path(__file__).parents[1] / "grading" / "runner" / "child.py"
-SERVER_FILES = ("server.py", "confine.py", "seccomp_filter.py", "landlock_rules.py", "wire.py")
 LIB, SITE = "/opt/quizsvc/lib", "/opt/quizsvc/site"
 TMP = "/tmp"
 ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -42,7 +41,7 @@ class Layout:
     prefix: str  # its installation (stdlib, lib-dynload, libpython)
     numpy_dir: str
     numpy_libs: str | None  # the wheel's vendored OpenBLAS, found through $ORIGIN/../../
-    staging: str  # private copy of the server files: code only, never data
+    staging: str  # holds a private copy of the inside package: code only, never data
 
     @property
     def site_dir(self) -> str:
@@ -61,13 +60,14 @@ def layout() -> Layout:
 
 
 def _stage() -> str:
-    """Copy the server files once per process: the sandbox binds this, not the source tree."""
+    """Copy the inside package once per process: the sandbox binds this, not the source tree."""
     staging = tempfile.mkdtemp(prefix="quizsvc-sandbox-lib-")
-    for name in SERVER_FILES:
-        shutil.copy(INSIDE / name, os.path.join(staging, name))
-    shutil.copy(CHILD, os.path.join(staging, "child.py"))
-    for name in os.listdir(staging):
-        os.chmod(os.path.join(staging, name), 0o644)
+    package = os.path.join(staging, "inside")
+    os.mkdir(package)
+    for path in INSIDE.glob("*.py"):
+        shutil.copy(path, os.path.join(package, path.name))
+        os.chmod(os.path.join(package, path.name), 0o644)
+    os.chmod(package, 0o755)
     os.chmod(staging, 0o755)
     atexit.register(shutil.rmtree, staging, True)
     return staging
@@ -78,8 +78,13 @@ def _ancestors(path: str) -> list[str]:
     return [str(p) for p in reversed(parts) if str(p) != "/"]
 
 
+def _launch(lib: str) -> str:
+    """``python -c`` code that starts the fork server from the staged package in ``lib``."""
+    return f"import sys; sys.path.insert(0, {lib!r}); from inside.server import main; main()"
+
+
 def server_command(lay: Layout) -> list[str]:
-    return [lay.python, "-I", "-S", f"{LIB}/server.py"]
+    return [lay.python, "-I", "-S", "-c", _launch(LIB)]
 
 
 def bwrap_argv(bwrap: str, lay: Layout, tmp_bytes: int, command: list[str]) -> list[str]:
@@ -114,7 +119,7 @@ def bwrap_argv(bwrap: str, lay: Layout, tmp_bytes: int, command: list[str]) -> l
 
 
 def fallback_argv(lay: Layout) -> list[str]:
-    return [lay.python, "-I", "-S", os.path.join(lay.staging, "server.py")]
+    return [lay.python, "-I", "-S", "-c", _launch(lay.staging)]
 
 
 def landlock_paths(lay: Layout, in_bwrap: bool) -> dict[str, list[str]]:

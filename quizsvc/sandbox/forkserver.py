@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import itertools
 import json
 import os
@@ -17,15 +18,16 @@ import signal
 import subprocess
 import tempfile
 import time
+import weakref
 from typing import Any
 
-from quizsvc.grading.protocol import Program
-from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.child import encode_inputs
 from quizsvc.sandbox import bwrap, outcome, spawner
 from quizsvc.sandbox.capabilities import detect
 from quizsvc.sandbox.inside import wire
+from quizsvc.sandbox.inside.arrays import encode_inputs
 from quizsvc.sandbox.limits import Limits, MiB
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import RunOutcome
 from quizsvc.sandbox.status import SandboxStatus, enforce, expected_status, probed_status
 
 # Children never run as root, whatever the service runs as, and each fork server's children
@@ -49,22 +51,24 @@ class ServerBroken(Exception):
     pass
 
 
-_program_keys = itertools.count()
 MAX_PROGRAMS = 32  # programs a fork server keeps decoded (one per assignment and case set)
+# Each program's wire bytes, encoded once: every submission to an assignment runs the same
+# program object (it is shared, never mutated), so it sends the same bytes, or only the key
+# once the fork server holds the program. The entry goes with the program.
+_wire_bytes: weakref.WeakKeyDictionary[Program, tuple[int, bytes, bytes]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _encoded(program: Program) -> tuple[int, bytes, bytes]:
-    """A key for the program, its calls (JSON) and input arrays (one blob), encoded once per
-    program: every submission to an assignment sends the same bytes, or just the key once
-    the fork server holds the program."""
-    shape = (len(program.calls), len(program.arrays))
-    cached = getattr(program, "_wire_cache", None)
-    if cached is None or cached[0] != shape:
+    """The program's key (a digest of its bytes), calls (JSON) and input arrays (one blob)."""
+    cached = _wire_bytes.get(program)
+    if cached is None:
         manifest, blob = encode_inputs(program.arrays)
         spec = json.dumps({"calls": program.calls, "arrays": manifest}).encode()
-        cached = (shape, next(_program_keys), spec, blob)
-        program._wire_cache = cached  # type: ignore[attr-defined]
-    return cached[1], cached[2], cached[3]
+        digest = hashlib.blake2b(spec, digest_size=8)
+        digest.update(blob)
+        cached = _wire_bytes[program] = (int.from_bytes(digest.digest(), "big"), spec, blob)
+    return cached
 
 
 def read_answer(fd: int, lim: Limits, deadline: float) -> tuple[dict[str, Any], bytes, bytes]:
@@ -127,12 +131,12 @@ class ForkServer:
             assert caps.bwrap is not None
             argv = bwrap.bwrap_argv(caps.bwrap, lay, self.limits.tmp_bytes,
                                     bwrap.server_command(lay))
-            tmp, sys_path, preexec = bwrap.TMP, [bwrap.LIB, bwrap.SITE], None
+            tmp, sys_path, preexec = bwrap.TMP, [bwrap.SITE], None
         else:
             self._tmp = tempfile.mkdtemp(prefix="quizsvc-sandbox-tmp-")
             os.chmod(self._tmp, 0o711)  # children may enter their job dir, not list or write
             argv = bwrap.fallback_argv(lay)
-            tmp, sys_path, preexec = self._tmp, [lay.staging, lay.site_dir], _die_with_parent
+            tmp, sys_path, preexec = self._tmp, [lay.site_dir], _die_with_parent
         self.proc = spawner.popen(  # forked by a thread that outlives the server (PDEATHSIG)
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=None if self.debug else subprocess.DEVNULL, env=bwrap.thread_env(),

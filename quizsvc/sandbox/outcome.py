@@ -1,4 +1,5 @@
-"""Turn what a fork server sent back into a :class:`RunOutcome`, trusting none of it.
+"""Turn what a fork server sent back into a :class:`~quizsvc.sandbox.records.RunOutcome`,
+trusting none of it.
 
 Every byte came out of the sandbox: the result stream is parsed frame by frame within the
 frame caps the reader enforced, JSON records must be objects, arrays are ``.npy`` data read
@@ -14,11 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.protocol import CallOutcome, Program, decode_record
-from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.child import RESULT_FRAME, parse_npy
-
-KEY_LENGTH = struct.Struct(">H")
+from quizsvc.sandbox.inside import codes
+from quizsvc.sandbox.inside.arrays import parse_npy
+from quizsvc.sandbox.inside.wire import KEY_LENGTH, RESULT_FRAME
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import (
+    CallOutcome,
+    Reason,
+    RunOutcome,
+    decode_reason,
+    decode_record,
+)
 
 
 def parse_stream(data: bytes) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
@@ -77,7 +84,7 @@ def from_response(header: dict[str, Any], printed: bytes, results: bytes, progra
     stdout = printed.decode("utf-8", errors="replace")
     records, arrays = parse_stream(results)
     aborted = header.get("aborted")
-    outcome = RunOutcome(aborted=str(aborted) if aborted else None, seconds=seconds,
+    outcome = RunOutcome(aborted=decode_reason(aborted) if aborted else None, seconds=seconds,
                          stdout=stdout, stdout_chars=int(header.get("stdout_total", 0)))
     fill_outcome(outcome, records, arrays, program)
     return outcome
@@ -89,7 +96,7 @@ def fill_outcome(outcome: RunOutcome, records: list[dict[str, Any]],
     finished = False
     for record in records:
         if "load_error" in record:
-            outcome.load_error = str(record["load_error"])[:2000]
+            outcome.load_error = decode_reason(record["load_error"])
             outcome.load_traceback = str(record.get("traceback", ""))[:2000]
         if "load_error" in record or "loaded" in record:
             outcome.stdout = str(record.get("stdout", ""))[:4000] + outcome.stdout
@@ -100,20 +107,20 @@ def fill_outcome(outcome: RunOutcome, records: list[dict[str, Any]],
             outcome.outcomes[record["id"]] = decode_record(record, arrays)
     if not finished and not outcome.load_error and not outcome.aborted:
         # Exit status 0 without the final record: os._exit(0), SystemExit from a destructor...
-        outcome.aborted = "the submission's process ended before all calls had run"
+        outcome.aborted = Reason.of(codes.ENDED_EARLY)
     aborted = outcome.aborted
     first_missing = True
     for call in program.calls:
         if call["id"] in outcome.outcomes:
             continue
-        if outcome.load_error:
-            error = f"not run: the submission could not be loaded ({outcome.load_error})"
-        elif first_missing and aborted:
-            error = f"{aborted} during this call"
-        else:
-            error = "not run: the submission's process had already stopped"
         kind = "not_run"
-        if first_missing and aborted:
-            kind = "timeout" if "time limit" in aborted else "not_run"
+        if outcome.load_error:
+            error = Reason.of(codes.NOT_RUN_UNLOADED, reason=outcome.load_error)
+        elif first_missing and aborted:
+            error = Reason.of(codes.DURING_CALL, reason=aborted)
+            if aborted.code in codes.TIME_LIMITS:
+                kind = "timeout"
+        else:
+            error = Reason.of(codes.NOT_RUN_STOPPED)
         first_missing = False
         outcome.outcomes[call["id"]] = CallOutcome(call["id"], ok=False, error=error, kind=kind)

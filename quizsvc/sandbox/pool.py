@@ -14,10 +14,11 @@ import queue
 import threading
 import weakref
 
-from quizsvc.grading.protocol import Program
-from quizsvc.grading.runner import RunOutcome
 from quizsvc.sandbox.forkserver import ForkServer, ServerBroken, make_grader_nondumpable
+from quizsvc.sandbox.inside import codes
 from quizsvc.sandbox.limits import Limits
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import Reason, RunOutcome
 from quizsvc.sandbox.status import SandboxStatus, choose_tier, enforce, expected_status
 
 _live_pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
@@ -81,7 +82,7 @@ class WarmPool:
                 server.start(self.min_level)
             return server.run_job(source, program, filename)
         except ServerBroken as exc:
-            return RunOutcome(aborted=f"the submission's sandbox was stopped ({exc})")
+            return RunOutcome(aborted=Reason.of(codes.SANDBOX_STOPPED, detail=str(exc)))
         finally:
             self._free.put(server)
 

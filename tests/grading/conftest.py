@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from quizsvc.grading import grade_source, registry
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.result import GradeResult
 from quizsvc.grading.runner import RunOutcome, default_runner
 from quizsvc.grading.selfcheck import SelfcheckRow, judge, submissions
+from quizsvc.sandbox.program import Program
 
 
 class RunOnce:

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 
 from quizsvc.grading.checks import Tolerance, check_array, check_number, relative_error
-from quizsvc.grading.protocol import Number
 from quizsvc.grading.stats import binomial_interval
+from quizsvc.sandbox.records import Number
 
 TOL = Tolerance(rtol=1e-5, atol=1e-8)
 

@@ -10,9 +10,9 @@ import pytest
 
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.contract import Contract
-from quizsvc.grading.protocol import decode_record
 from quizsvc.grading.result import HIDDEN_MESSAGES, GradeResult
-from quizsvc.grading.runner.child import execute_calls
+from quizsvc.sandbox.inside.calls import execute_calls
+from quizsvc.sandbox.records import decode_record
 
 
 def _solution(slug: str, name: str) -> str:

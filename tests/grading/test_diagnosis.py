@@ -15,11 +15,11 @@ import pytest
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.assignment import composed
 from quizsvc.grading.diagnosis import VERDICT, Judged, Observation, catalogue
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.result import GradeResult
 from quizsvc.grading.runner import RunOutcome, default_runner
 from quizsvc.grading.selfcheck import SelfcheckRow, judge, pair_submissions
 from quizsvc.grading.symptoms import describe_symptoms
+from quizsvc.sandbox.program import Program
 
 ASSIGNMENTS = registry.all_assignments()
 BUGS = Path(__file__).parent / "student_bugs"

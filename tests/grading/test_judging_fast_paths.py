@@ -10,10 +10,10 @@ import pytest
 
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.checks import Tolerance, _all_close, _compare_numpy, _compare_small
-from quizsvc.grading.protocol import Program
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
 from quizsvc.grading.selfcheck import reference_source
+from quizsvc.sandbox.program import Program
 
 
 class TrustedRunner:
@@ -69,7 +69,7 @@ def test_small_arrays_compare_exactly_like_numpy(equal_nan: bool) -> None:
 def test_gradient_check_stays_quiet_on_nan_inf_and_complex_outputs() -> None:
     """A forward that returns NaN/inf or a complex gradient: no feedback, no warning (the
     suite turns warnings into errors), no NaN in the metrics."""
-    from quizsvc.grading.protocol import CallOutcome
+    from quizsvc.sandbox.records import CallOutcome
 
     assignment = registry.get("batchnorm")
     case = next(c for c in assignment.cases if c.gradcheck is not None)

@@ -8,11 +8,12 @@ import re
 import pytest
 
 from quizsvc.grading import grade_source, registry
-from quizsvc.grading.cases import localised
-from quizsvc.grading.protocol import CallOutcome, Program
+from quizsvc.grading.catalog import CATALOG, render
 from quizsvc.grading.result import HIDDEN_MESSAGES, CaseResult, GradeResult
-from quizsvc.grading.runner import RunOutcome
 from quizsvc.grading.selfcheck import SelfcheckRow, submissions
+from quizsvc.sandbox.inside import codes
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import CallOutcome, Reason, RunOutcome, decode_reason
 
 ASSIGNMENTS = registry.all_assignments()
 REFERENCES = [f"{slug}/reference" for slug in ASSIGNMENTS]
@@ -142,15 +143,15 @@ class _Fabricated:
 
         outcome = run_trusted(registry.get("layernorm").reference, program)
         ids = [c["id"] for c in program.calls]
-        outcome.outcomes[ids[0]] = CallOutcome(ids[0], False, error="time limit: the call ran "
-                                               "longer than 2 s", kind="timeout")
-        outcome.aborted = "the submission's process was killed by SIGSEGV"
-        outcome.outcomes[ids[1]] = CallOutcome(ids[1], False, error=f"{outcome.aborted} during "
-                                               "this call", kind="not_run")
+        outcome.outcomes[ids[0]] = CallOutcome(
+            ids[0], False, error=Reason.of(codes.CALL_TIMEOUT, seconds=2.0), kind="timeout")
+        outcome.aborted = Reason.of(codes.KILLED, signal="SIGSEGV")
+        outcome.outcomes[ids[1]] = CallOutcome(
+            ids[1], False, error=Reason.of(codes.DURING_CALL, reason=outcome.aborted),
+            kind="not_run")
         for call in ids[2:]:
             outcome.outcomes[call] = CallOutcome(
-                call, False, error="not run: the submission's process had already stopped",
-                kind="not_run")
+                call, False, error=Reason.of(codes.NOT_RUN_STOPPED), kind="not_run")
         outcome.stdout, outcome.stdout_chars = "x" * 10, 9000
         return outcome
 
@@ -179,16 +180,89 @@ def test_runner_and_sandbox_texts_in_korean() -> None:
             _hidden_in_korean(e, k)
 
 
-@pytest.mark.parametrize(("english", "korean"), [
-    ("memory limit exceeded (512 MiB)", "메모리 제한(512 MiB)을 넘었습니다"),
-    ("time limit exceeded (10 s wall clock): the submission was stopped after 10 s during this "
-     "call", "시간 제한 초과(실제 시간 10초): 제출물을 10초 후에 중단했습니다 (이 호출 중)"),
-    ("not run: the submission could not be loaded (time limit while loading the submission)",
-     "실행되지 않음: 제출물을 불러오지 못했습니다 (제출물을 불러오는 중에 시간 제한을 넘었습니다)"),
-    ("LookupError: function 'dropout_forward' is not defined in the submission",
+# One of each reason the sandbox reports, as the sandbox sends it: rendered in both languages.
+REASONS = [
+    ({"code": "exception", "text": "ZeroDivisionError: division by zero"},
+     "ZeroDivisionError: division by zero", "ZeroDivisionError: division by zero"),  # as it is
+    ({"code": "call_timeout", "seconds": 2.0}, "time limit: the call ran longer than 2 s",
+     "시간 제한: 호출이 2초 넘게 실행되었습니다"),
+    ({"code": "load_timeout", "seconds": 5.0}, "time limit while loading the submission",
+     "제출물을 불러오는 중에 시간 제한을 넘었습니다"),
+    ({"code": "memory_limit", "mib": 512}, "memory limit exceeded (512 MiB)",
+     "메모리 제한(512 MiB)을 넘었습니다"),
+    ({"code": "import_blocked", "module": "quizsvc.grading"},
+     "ImportError: importing 'quizsvc.grading' is not allowed in a submission",
+     "ImportError: 제출물에서는 'quizsvc.grading' 모듈을 import할 수 없습니다"),
+    ({"code": "missing_function", "name": "dropout_forward"},
+     "LookupError: function 'dropout_forward' is not defined in the submission",
      "LookupError: 제출물에 'dropout_forward' 함수가 정의되어 있지 않습니다"),
-    ("ignored 4 IPython magic/shell line(s) (% or !)", "IPython 매직/셸 줄 4개를 무시했습니다 (% 또는 !)"),
-    ("ZeroDivisionError: division by zero", "ZeroDivisionError: division by zero"),  # as it is
+    ({"code": "needs_failed_result", "call": "case/forward"},
+     "LookupError: this call needs the result of 'case/forward', which failed",
+     "LookupError: 이 호출에 필요한 'case/forward'의 결과가 없습니다 (그 호출이 실패했습니다)"),
+    ({"code": "not_run_stopped"}, "not run: the submission's process had already stopped",
+     "실행되지 않음: 제출물의 프로세스가 이미 멈췄습니다"),
+    ({"code": "wall_timeout", "seconds": 10.0},
+     "time limit exceeded (10 s wall clock): the submission was stopped after 10 s",
+     "시간 제한 초과(실제 시간 10초): 제출물을 10초 후에 중단했습니다"),
+    ({"code": "cpu_timeout", "seconds": 10.0}, "time limit exceeded (10.0 s CPU)",
+     "시간 제한 초과(CPU 시간 10.0초)"),
+    ({"code": "killed", "signal": "SIGSEGV"}, "the submission's process was killed by SIGSEGV",
+     "제출물의 프로세스가 SIGSEGV 신호로 종료되었습니다"),
+    ({"code": "exited", "exit_code": 3}, "the submission's process exited with code 3",
+     "제출물의 프로세스가 종료되었습니다 (종료 코드 3)"),
+    ({"code": "not_confined"}, "the sandbox could not confine the submission; it was not run",
+     "샌드박스가 제출물을 격리하지 못해 실행하지 않았습니다"),
+    ({"code": "ended_early"}, "the submission's process ended before all calls had run",
+     "모든 호출이 실행되기 전에 제출물의 프로세스가 끝났습니다"),
+    ({"code": "sandbox_stopped", "detail": "no answer in time"},
+     "the submission's sandbox was stopped (no answer in time)",
+     "제출물의 샌드박스가 중단되었습니다 (no answer in time)"),
+    ({"code": "not_run"}, "not run", "실행되지 않았습니다"),
+    ({"code": "not_run_unloaded", "reason": {"code": "load_timeout", "seconds": 5.0}},
+     "not run: the submission could not be loaded (time limit while loading the submission)",
+     "실행되지 않음: 제출물을 불러오지 못했습니다 (제출물을 불러오는 중에 시간 제한을 넘었습니다)"),
+    ({"code": "during_call", "reason": {"code": "wall_timeout", "seconds": 10}},
+     "time limit exceeded (10 s wall clock): the submission was stopped after 10 s during this "
+     "call", "시간 제한 초과(실제 시간 10초): 제출물을 10초 후에 중단했습니다 (이 호출 중)"),
+    ({"code": "array_subclass", "type": "MaskedArray"}, "MaskedArray (an ndarray subclass)",
+     "MaskedArray (ndarray의 하위 클래스)"),
+    ({"code": "array_dtype", "dtype": "<U1"}, "ndarray of dtype <U1", "dtype이 <U1인 ndarray"),
+    ({"code": "array_too_large", "bytes": 24000000}, "ndarray of 24000000 bytes (too large)",
+     "너무 큰 24000000바이트 ndarray"),
+    ({"code": "unsupported_type", "type": "dict"}, "dict", "dict"),  # a type name, as it is
+    ({"code": "malformed_value"}, "a malformed value", "형식이 잘못된 값"),
+]
+
+
+@pytest.mark.parametrize(("wire", "english", "korean"), REASONS, ids=[r[0]["code"] for r in REASONS])
+def test_each_sandbox_reason_in_both_languages(wire: dict, english: str, korean: str) -> None:
+    text = render(decode_reason(wire))
+    assert (text.en, text.ko) == (english, korean)
+    if wire["code"] not in (codes.EXCEPTION, codes.UNSUPPORTED_TYPE):
+        assert HANGUL.search(text.ko) and not ENGLISH.search(text.ko.replace("SIGSEGV", ""))
+
+
+def test_every_code_has_words() -> None:
+    assert set(CATALOG) == set(codes.ALL) == {wire["code"] for wire, _, _ in REASONS}
+
+
+@pytest.mark.parametrize(("body", "korean"), [
+    ("return np.ma.masked_array(W)", "MaskedArray (ndarray의 하위 클래스)입니다"),
+    ("return np.array(['a'])", "dtype이 <U1인 ndarray입니다"),
+    ("return np.zeros(3_000_000)", "너무 큰 24000000바이트 ndarray입니다"),
 ])
-def test_localised_runner_texts(english: str, korean: str) -> None:
-    assert localised(english).en == english and localised(english).ko == korean
+def test_returned_values_that_cannot_cross_are_described_in_korean(body: str,
+                                                                   korean: str) -> None:
+    source = f"import numpy as np\ndef weight_decay_update(W, dW, lr, lambd, m):\n    {body}\n"
+    result = grade_source("weight_decay", source, language="ko")
+    assert result.cases[0].message.endswith(f"ndarray여야 하는데 {korean}"), result.cases[0].message
+
+
+def test_malformed_reasons_are_shown_as_text() -> None:
+    """The sandbox's reasons are untrusted: anything else is shown as an exception's text."""
+    for wire in ({"code": "format_disk"}, "a string", {"no": "code"}, ["call_timeout"]):
+        reason = decode_reason(wire)
+        assert reason.code == codes.EXCEPTION and render(reason).en == str(wire)
+    deep = {"code": "during_call", "reason": {"code": "during_call", "reason": {
+        "code": "during_call", "reason": {"code": "ended_early"}}}}
+    assert render(decode_reason(deep)).en.count("during this call") == 3

@@ -28,7 +28,8 @@ def test_notebook_code_cells_are_extracted_and_magics_ignored() -> None:
     source, notes = extract_code(text)
     assert "def weight_decay_update" in source and "# Weight decay" not in source
     assert "%matplotlib" not in source.replace("ignored IPython line: %matplotlib", "")
-    assert notes == ["ignored 4 IPython magic/shell line(s) (% or !)"]
+    assert [(n.en, n.ko) for n in notes] == [("ignored 4 IPython magic/shell line(s) (% or !)",
+                                             "IPython 매직/셸 줄 4개를 무시했습니다 (% 또는 !)")]
     result = grade_source("weight_decay", text, filename="hw.ipynb")
     assert result.all_passed and result.notes[0].startswith("ignored 4")
 

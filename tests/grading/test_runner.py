@@ -10,6 +10,8 @@ import pytest
 from quizsvc.grading import grade_source
 from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner.subprocess_runner import Limits, SubprocessRunner
+from quizsvc.sandbox.inside import codes
+from quizsvc.sandbox.records import Reason
 
 FAST = SubprocessRunner(Limits(call_seconds=0.5, wall_seconds=8.0, load_seconds=1.0))
 GOOD_WD = "def weight_decay_update(W, dW, lr, lambd, m):\n    return (1 - lr * lambd / m) * W - lr * dW\n"
@@ -66,6 +68,27 @@ def test_infinite_loop_hits_the_per_call_time_limit_which_ends_the_run() -> None
     assert not small.passed and "time limit: the call ran longer than" in small.message
     later = next(c for c in result.cases if c.name == "non_square")
     assert not later.passed and "not run" in later.message
+
+
+def test_the_sandbox_reports_codes_that_the_grader_renders_in_both_languages() -> None:
+    b = ProgramBuilder("c")
+    w = b.array(np.ones((2, 2)))
+    b.call("weight_decay_update", w, w, b.value(0.1), b.value(1.0), b.value(4))
+    b.call("weight_decay_step", w)
+    blocked = "def weight_decay_update(*a):\n    import quizsvc.grading\n"
+    outcome = FAST.run(blocked, b.program)
+    assert outcome.outcomes["c/call0"].error == Reason.of(codes.IMPORT_BLOCKED, module="quizsvc")
+    assert outcome.outcomes["c/call1"].error == Reason.of(codes.MISSING_FUNCTION,
+                                                          name="weight_decay_step")
+    looping = "def weight_decay_update(*a):\n    while True:\n        pass\n"
+    outcome = FAST.run(looping, b.program)
+    assert outcome.outcomes["c/call0"].error == Reason.of(codes.CALL_TIMEOUT, seconds=0.5)
+    assert outcome.outcomes["c/call1"].error == Reason.of(codes.NOT_RUN_STOPPED)
+    assert "ImportError: 제출물에서는 'quizsvc' 모듈을 import할 수 없습니다" in messages(
+        grade(blocked, language="ko"))
+    korean = messages(grade(looping, language="ko"))
+    assert "시간 제한: 호출이 0.5초 넘게 실행되었습니다" in korean
+    assert "실행되지 않음: 제출물의 프로세스가 이미 멈췄습니다" in korean
 
 
 def test_wall_clock_kill_when_the_loop_swallows_the_alarm() -> None:

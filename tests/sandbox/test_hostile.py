@@ -367,7 +367,7 @@ def _busy(seconds: float) -> str:
 @pytest.mark.parametrize(("setup", "trap"), [
     ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nexcept BaseException:\n    "
      + _busy(0.2).replace("\n", "\n    ")),  # caught, computes a little more, answers
-    ("", "try:\n    time.sleep(5)\nexcept sys.modules['child'].CallTimeLimit:\n    pass"),
+    ("", "try:\n    time.sleep(5)\nexcept sys.modules['inside.time_limit'].CallTimeLimit:\n    pass"),
     ("", "try:\n    " + _busy(5).replace("\n", "\n    ") + "\nfinally:\n    return "
      + CORRECT),  # a return in `finally` swallows any exception
     ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)", _busy(1.3)),
@@ -547,7 +547,7 @@ def test_without_a_uid_of_its_own_the_services_files_keep_mode_times_and_length(
         fh.write(b"SQLite format 3\x00")
     os.chmod(target, 0o644)
     setup = (f"T = {target!r}\n"
-             "own = open(os.path.join(sys.path[0], 'child.py'))  # readable, the service's\n"
+             "own = open(os.path.join(sys.path[0], 'inside', 'child.py'))  # the service's\n"
              "for name, attempt in {'chmod': lambda: os.chmod(T, 0o644),\n"
              "                      'utime': lambda: os.utime(T),\n"
              "                      'truncate': lambda: os.truncate(T, 16),\n"

@@ -8,24 +8,15 @@ the baseline. ``QUIZSVC_RUNNER=cold`` (``Settings.runner``) makes the cold runne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from quizsvc.grading.protocol import CallOutcome, Program
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import RunOutcome
 
 if TYPE_CHECKING:
     from quizsvc.settings import Settings
 
-
-@dataclass
-class RunOutcome:
-    outcomes: dict[str, CallOutcome] = field(default_factory=dict)
-    load_error: str | None = None  # the submission could not even be loaded (syntax error, ...)
-    load_traceback: str = ""
-    stdout: str = ""  # capped output printed while loading, or straight to the file descriptors
-    stdout_chars: int = 0
-    aborted: str | None = None  # why the process ended early (time limit, crash), if it did
-    seconds: float = 0.0
+__all__ = ["RunOutcome", "Runner", "default_runner"]
 
 
 class Runner(Protocol):

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.protocol import Program, decode_record
-from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.child import execute_calls
+from quizsvc.sandbox.inside.calls import execute_calls
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import RunOutcome, decode_record
 
 
 def namespace_of(*modules: ModuleType) -> dict[str, Any]:

@@ -10,10 +10,11 @@ back ``.npy`` data and JSON records; nothing is unpickled and nothing is compare
 
 from __future__ import annotations
 
-from quizsvc.grading.protocol import Program
-from quizsvc.grading.runner import RunOutcome
 from quizsvc.sandbox.forkserver import ForkServer, ServerBroken, make_grader_nondumpable
+from quizsvc.sandbox.inside import codes
 from quizsvc.sandbox.limits import Limits, MiB
+from quizsvc.sandbox.program import Program
+from quizsvc.sandbox.records import Reason, RunOutcome
 from quizsvc.sandbox.status import SandboxStatus, choose_tier
 
 __all__ = ["Limits", "MiB", "SubprocessRunner"]
@@ -36,6 +37,6 @@ class SubprocessRunner:
             self.last_status = server.status
             return server.run_job(source, program, filename)
         except ServerBroken as exc:
-            return RunOutcome(aborted=f"the submission's sandbox was stopped ({exc})")
+            return RunOutcome(aborted=Reason.of(codes.SANDBOX_STOPPED, detail=str(exc)))
         finally:
             server.close()

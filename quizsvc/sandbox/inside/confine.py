@@ -13,8 +13,7 @@ import resource
 import signal
 from dataclasses import dataclass
 
-import landlock_rules  # flat import: see inside/__init__.py
-import seccomp_filter
+from . import landlock_rules, seccomp_filter
 
 PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 3, 4
 PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 38, 39

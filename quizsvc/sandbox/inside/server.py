@@ -1,6 +1,7 @@
 """The fork server: runs inside the sandbox and turns each job into one confined child.
 
-Started as ``python -I -S server.py`` with fd 0/1 as the channel to the grader (see wire.py).
+Started (``bwrap.server_command``) as :func:`main` of this package, staged as ``inside`` in
+the sandbox, with fd 0/1 as the channel to the grader (see wire.py).
 It reads one config frame, imports NumPy and exercises it once, compiles the seccomp filter and
 the Landlock rule set, checks with a probe child that every layer really holds, and answers
 ``hello``. Then, per job::
@@ -38,10 +39,8 @@ import time
 import traceback
 from typing import Any
 
-if __name__ == "__main__":  # run as a script under -I: its own folder is not on sys.path
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import wire  # noqa: E402 - flat import, see inside/__init__.py
+from . import confine, landlock_rules, seccomp_filter, wire
+from .codes import CPU_TIMEOUT, EXITED, KILLED, NOT_CONFINED, WALL_TIMEOUT
 
 CONFIG_CAP = 1 << 20
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
@@ -70,10 +69,6 @@ class Server:
         self.errors: list[str] = []
         self.programs: dict[int, tuple[list[Any], dict[str, Any]]] = {}
         self.devnull = os.open("/dev/null", os.O_RDWR)
-        import confine
-        import landlock_rules
-        import seccomp_filter
-
         self.confine = confine
         program = ruleset = None
         if config.get("seccomp"):
@@ -162,14 +157,14 @@ class Server:
     def _learn(self, key: int, size: int) -> None:
         """Decode a program (calls and input arrays: the grader's bytes, never a student's)
         once, so that every child forked from now on starts with it."""
-        import child
+        from .arrays import decode_inputs  # imported by main(), with NumPy
 
         lim = self.limits
         if size > CONFIG_CAP * 16 + lim["inputs_cap"] + 16:
             raise wire.WireError(f"program of {size} bytes")
-        spec_raw, blob = child.read_frames(self.proto_in, 2)
-        spec = json.loads(spec_raw)
-        self.programs[key] = (spec["calls"], child.decode_inputs(spec["arrays"], blob))
+        spec = json.loads(wire.read_frame(self.proto_in, CONFIG_CAP * 16))
+        blob = wire.read_frame(self.proto_in, lim["inputs_cap"])
+        self.programs[key] = (spec["calls"], decode_inputs(spec["arrays"], blob))
         gc.freeze()  # keep the collector from walking (and so copying) it in every child
 
     def _reap(self) -> None:
@@ -291,7 +286,7 @@ class Job:
 
     def _child(self, fds: dict[int, int]) -> None:
         """The submission's process: confine, wait for the job and run it, with
-        child.py's protocol on fds 3 (job in), 4 (results out) and 5 (done). Never returns."""
+        ``child``'s protocol on fds 3 (job in), 4 (results out) and 5 (done). Never returns."""
         code = SETUP_FAILED
         try:
             os.setsid()  # its own process group, so the kill reaches everything it starts
@@ -300,7 +295,7 @@ class Job:
             os.chdir(srv.jobdir)
             srv.confine.apply(srv.conf, srv.baseline_bytes)
             os.closerange(len(fds), MAXFD)  # the grader channel above all: no forged answers
-            import child
+            from . import child  # imported by main() before any fork
 
             code = SETUP_FAILED + 1
             code = child.main(3, 4, 5, srv.programs, srv.limits["rehearse_after_seconds"])
@@ -316,22 +311,21 @@ class Job:
                     pass
             os._exit(code)
 
-    def _verdict(self, status: int, cpu: float, timed_out: bool) -> str | None:
+    def _verdict(self, status: int, cpu: float, timed_out: bool) -> dict[str, Any] | None:
+        """Why the child ended before its stream was complete (a reason, see codes.py)."""
         lim = self.limits
         if timed_out:
-            wall = lim["wall_seconds"]
-            return (f"time limit exceeded ({wall:g} s wall clock): the submission was stopped "
-                    f"after {wall:g} s")
+            return {"code": WALL_TIMEOUT, "seconds": lim["wall_seconds"]}
         code = os.waitstatus_to_exitcode(status)
         if code < 0:
             sig = signal.Signals(-code) if -code in signal.Signals._value2member_map_ else None
             if sig in (signal.SIGXCPU, signal.SIGKILL) and cpu >= lim["cpu_seconds"] - 0.05:
-                return f"time limit exceeded ({lim['cpu_seconds']:.1f} s CPU)"
-            return f"the submission's process was killed by {sig.name if sig else -code}"
+                return {"code": CPU_TIMEOUT, "seconds": lim["cpu_seconds"]}
+            return {"code": KILLED, "signal": sig.name if sig else str(-code)}
         if code == SETUP_FAILED:
-            return "the sandbox could not confine the submission; it was not run"
+            return {"code": NOT_CONFINED}
         if code != 0:
-            return f"the submission's process exited with code {code}"
+            return {"code": EXITED, "exit_code": code}
         return None
 
     def _sweep(self) -> None:
@@ -483,10 +477,12 @@ def main() -> None:
     os.dup2(devnull, 1)
     _prctl(PR_SET_DUMPABLE, 0)
     config = wire.read_json(proto_in, CONFIG_CAP)
-    sys.path[:0] = config["sys_path"]
+    sys.path += config["sys_path"]  # NumPy's: after the standard library, which it cannot shadow
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    import child  # imported once, before any fork
     import numpy as np
+
+    from . import child  # imported once, with everything it uses, before any fork
+
 
     _warm_up(np)  # also in "once" mode: its imports are what children may not be able to do
     child.prepare_process()  # after the warm-up: nothing here draws from np.random again
@@ -497,6 +493,3 @@ def main() -> None:
     gc.freeze()
     server.serve()
 
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,11 @@
-"""Length-prefixed frames over pipes: the only channel between the grader and a fork server.
+"""The sandbox's wire format: the frames between the grader, a fork server and its children.
 
-A frame is an 8-byte big-endian length and that many bytes. Readers pass a cap, so a
-misbehaving peer cannot make the other side allocate without bound.
+Grader <-> fork server, and a job going into a child: a frame is an 8-byte big-endian length
+and that many bytes. Readers of a peer's frames pass a cap, so a misbehaving peer cannot make
+the other side allocate without bound.
+
+A child's results coming out: one stream of ``RESULT_FRAME`` s (kind, 4-byte length, payload):
+``R`` a JSON record, ``A`` an array (``KEY_LENGTH``, its key, then ``.npy`` bytes).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ HEADER = struct.Struct(">Q")
 # A job's answer is a run of chunks: kind (o: printed output, r: result stream, h: the header,
 # last), then an 8-byte length and that many bytes.
 CHUNK = struct.Struct(">cQ")
+RESULT_FRAME = struct.Struct(">cI")
+KEY_LENGTH = struct.Struct(">H")
 
 
 class WireError(Exception):
@@ -57,9 +63,11 @@ def read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, cap: int, deadline: float | None = None) -> bytes:
+def read_frame(fd: int, cap: int | None, deadline: float | None = None) -> bytes:
+    """A frame of at most ``cap`` bytes (None: a job's frame in a child, filled by the fork
+    server with the grader's bytes, which it has counted)."""
     (size,) = HEADER.unpack(read_exact(fd, HEADER.size, deadline))
-    if size > cap:
+    if cap is not None and size > cap:
         raise WireError(f"frame of {size} bytes exceeds the cap of {cap}")
     return read_exact(fd, size, deadline)
 
