@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.base import MAX_ANSWER_TEXT, AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.registry import question_type
 from quizsvc.quiz.types.choice import ChoiceType
 
 
+@question_type
 class SingleChoice(ChoiceType):
     name = "single_choice"
     label = loc("단일 선택", "Single choice")
+    menu_order = 10
+    starter = {"options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]}
+    answer_description = "single_choice: one option id"
+
+    def answer_schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": MAX_ANSWER_TEXT}
 
     def validate(self, spec: ItemSpec) -> list[str]:
         problems = self.validate_options(spec)
@@ -34,5 +45,3 @@ class SingleChoice(ChoiceType):
             message=loc("정답입니다.", "Correct.") if ok else loc("오답입니다.", "Incorrect."),
         )
 
-
-TYPE = SingleChoice()

@@ -12,11 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant, loc
+from quizsvc.quiz.base import (
+    MAX_ANSWER_ENTRIES,
+    MAX_ANSWER_TEXT,
+    AnswerError,
+    ItemSpec,
+    Score,
+    Variant,
+    loc,
+)
 from quizsvc.quiz.numbers import normalize_text, parse_number, within_tolerance
+from quizsvc.quiz.registry import question_type
 from quizsvc.quiz.types.computed import ComputedType
-
-MAX_ENTRIES = 400
 
 
 def _split_row(row: str) -> list[str]:
@@ -31,7 +38,7 @@ def parse_vector(raw: Any) -> list[Any]:
         text = normalize_text(raw).replace("，", ",")
         if not text:
             raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
-        if len(text) > 8000:
+        if len(text) > MAX_ANSWER_TEXT:
             raise AnswerError("입력이 너무 깁니다.", "That answer is too long.")
         # "[[1, 2], [3, 4]]", or the rows without the outer brackets: "[1, 2], [3, 4]"
         if text.startswith("[[") or re.search(r"\]\s*,?\s*\[", text):
@@ -49,7 +56,7 @@ def parse_vector(raw: Any) -> list[Any]:
     arr = np.asarray(value, dtype=float)
     if arr.size == 0:
         raise AnswerError("답이 비어 있습니다.", "The answer is empty.")
-    if arr.size > MAX_ENTRIES:
+    if arr.size > MAX_ANSWER_ENTRIES:
         raise AnswerError("항목이 너무 많습니다.", "Too many entries.")
     return value
 
@@ -67,9 +74,22 @@ def _numbers(rows: Any) -> list[Any]:
     return [parse_number(x) for x in rows]
 
 
+@question_type
 class Vector(ComputedType):
     name = "vector"
     label = loc("벡터/행렬", "Vector / matrix")
+    menu_order = 40
+    starter = {"compute": {"fn": "batch_normalize", "args": {"x": [10, 20, 30, 40]}},
+               "tolerance": {"atol": 0.001}, "partial_credit": True}
+    answer_description = "vector: a vector or matrix, as a list, a list of rows or text"
+
+    def answer_schema(self) -> dict[str, Any]:
+        number = [{"type": "string"}, {"type": "number"}]  # text ('3/4') or a JSON number
+        row = {"type": "array", "items": {"anyOf": number}}
+        return {"anyOf": [
+            {"type": "string", "maxLength": MAX_ANSWER_TEXT},
+            {"type": "array", "maxItems": MAX_ANSWER_ENTRIES, "items": {"anyOf": [*number, row]}},
+        ]}
 
     def validate(self, spec: ItemSpec) -> list[str]:
         return self.validate_computed(spec)
@@ -114,5 +134,3 @@ class Vector(ComputedType):
             details={"right": n_ok, "total": n},
         )
 
-
-TYPE = Vector()
