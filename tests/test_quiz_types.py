@@ -43,8 +43,8 @@ def numeric(tol: dict, **extra) -> ItemSpec:
 # --- registry ------------------------------------------------------------------------------
 
 
-def test_registry_has_the_four_types_and_rejects_unknown_ones():
-    assert set(all_types()) == {"single_choice", "multi_select", "numeric", "vector"}
+def test_registry_has_the_types_and_rejects_unknown_ones():
+    assert {"single_choice", "multi_select", "numeric", "vector"} <= set(all_types())
     for name, qtype in all_types().items():
         assert qtype.name == name and qtype.label["ko"] and qtype.label["en"]
     with pytest.raises(UnknownQuestionType):
