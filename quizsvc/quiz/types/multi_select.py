@@ -89,4 +89,3 @@ class MultiSelect(ChoiceType):
             message=message,
             details={"hits": hits, "wrong": wrong, "missed": missed},
         )
-

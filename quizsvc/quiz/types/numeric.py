@@ -46,4 +46,3 @@ class Numeric(ComputedType):
             ),
             details={"abs_error": abs(float(value) - key)},
         )
-

@@ -44,4 +44,3 @@ class SingleChoice(ChoiceType):
             correct=ok,
             message=loc("정답입니다.", "Correct.") if ok else loc("오답입니다.", "Incorrect."),
         )
-

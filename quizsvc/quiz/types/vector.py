@@ -133,4 +133,3 @@ class Vector(ComputedType):
             ),
             details={"right": n_ok, "total": n},
         )
-
