@@ -20,6 +20,7 @@ from quizsvc.cli import main as cli
 from quizsvc.db import get_engine, get_session
 from quizsvc.models import Item, Quiz
 from quizsvc.quiz.bank import check_dir
+from quizsvc.quiz.registry import all_types
 from quizsvc.services.bank import BankProblems, export_to_dir, import_bank
 from quizsvc.services.demo import DEMO_BANK
 
@@ -79,7 +80,7 @@ def test_shipped_bank_passes_check():
     assert f"ok: {len(shipped_files())} quizzes, {n_items} items" in result.stdout
     # every item type is represented, and so are parameterised items
     types = {it["type"] for p in shipped_files() for it in load(p)["items"]}
-    assert types == {"single_choice", "multi_select", "numeric", "vector"}
+    assert types == set(all_types())
     assert any("params" in it for p in shipped_files() for it in load(p)["items"])
 
 

@@ -261,3 +261,37 @@ def test_instructor_makes_a_reset_link_by_keyboard_on_a_phone(page: Any, demo: d
     page.keyboard.press("Enter")
     page.wait_for_url("**/login")
     assert "새 비밀번호를 설정했고" in page.inner_text(".flash-info")
+
+
+def test_student_orders_steps_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+    """The ordering item at 390 px, keyboard only: a position <select> per step, reached with
+    Tab and set by typing the number; saved and shown back; the item fits the screen."""
+    quiz = next(q for q in demo["course"].quizzes if any(i.type_name == "ordering" for i in q.items))
+    item = next(i for i in quiz.items if i.type_name == "ordering")
+    key = [o["id"] for o in item.config["options"]]
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "alice@example.com")
+    page.goto(f"/quizzes/{quiz.id}")
+    page.focus("#start-attempt")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/attempts/*")
+    selects = page.locator(f"#item-{item.id} select")
+    shown = [name.rsplit(f"item-{item.id}-", 1)[1] for name in
+             selects.evaluate_all("els => els.map(e => e.name)")]
+    assert sorted(shown) == sorted(key) and shown != key
+    selects.first.focus()
+    for i, step in enumerate(shown):
+        page.keyboard.press(str(key.index(step) + 1))
+        if i < len(shown) - 1:
+            page.keyboard.press("Tab")
+    # nothing of the item reaches past the screen's edge (other items' display math may: scrolled in place)
+    right = page.evaluate(f"Math.max(...[...document.querySelectorAll('#item-{item.id} *')]"
+                          ".map(e => e.getBoundingClientRect().right))")
+    assert right <= 390
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(f"#item-{item.id}").screenshot(path=str(SHOTS / "ordering-390.png"))
+    page.focus("button[value=save]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash-info")
+    values = selects.evaluate_all("els => els.map(e => e.value)")
+    assert values == [str(key.index(step) + 1) for step in shown]

@@ -244,3 +244,23 @@ def test_results_show_every_students_attempts(w, app):
 
         rows = quiz_results(s, s.get(User, w.ids["instructor"]), s.get(Quiz, quiz_id))
         assert {r.user.email: r.best for r in rows} == {"alice@example.com": total, "bob@example.com": 0}
+
+
+def test_the_editor_never_turns_an_item_into_another_type(w, app):
+    """An unknown ?type= used to open a single-choice form, and an item whose stored type is
+    gone was shown (and saved) as single choice."""
+    prof = logged_in(app, "instructor")
+    quiz_id = w.quiz_id("overfitting-and-norms")
+    assert prof.get(f"/staff/quizzes/{quiz_id}/items/new?type=essay").status_code == 404
+    item = next(i for i in w.items(quiz_id) if i["type"] == "numeric" and not i["params"])
+    with w.db() as s:
+        s.get(Item, item["id"]).type_name = "essay"
+        s.commit()
+    page = prof.get(f"/staff/items/{item['id']}/edit")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "unknown type &#39;essay&#39;" in body
+    assert '<option selected value="essay">essay</option>' in body
+    r = form_post(prof, f"/staff/items/{item['id']}/edit", item_form(item["key"], "essay", NUMERIC_CONFIG))
+    assert r.status_code == 422 and "unknown type &#39;essay&#39;" in r.get_data(as_text=True)
+    with w.db() as s:
+        assert s.get(Item, item["id"]).type_name == "essay"

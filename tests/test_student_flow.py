@@ -15,7 +15,7 @@ from world import (
     start_web_attempt,
 )
 
-from quizsvc.models import AttemptStatus, Enrollment, FeedbackPolicy, Quiz, utcnow
+from quizsvc.models import AttemptStatus, Enrollment, FeedbackPolicy, Item, Quiz, utcnow
 
 
 def option_order(page: str, item_id: int) -> list[str]:
@@ -256,3 +256,33 @@ def test_logout(w, app):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     r = client.get("/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_an_item_whose_type_is_gone_shows_an_error_and_scores_nothing(w, app):
+    """A stored type no module provides any more (a plugin removed): the quiz still opens and
+    submits; that item says why it cannot be shown and scores 0 with a reason. It used to be a
+    500 on the attempt page."""
+    quiz_id = w.quiz_id("overfitting-and-norms")
+    items = w.items(quiz_id)
+    gone, kept = items[0], items[1]
+    client = logged_in(app, "alice")
+    attempt_id = start_web_attempt(client, quiz_id)
+    right = w.answers(quiz_id, "alice")
+    r = form_post(client, f"/attempts/{attempt_id}", {**form_data(right), "action": "save"})
+    assert r.status_code == 302
+    with w.db() as s:
+        s.get(Item, gone["id"]).type_name = "essay"
+        s.commit()
+    page = client.get(f"/attempts/{attempt_id}")
+    assert page.status_code == 200
+    assert "이 문항을 보여 줄 수 없습니다. 문항 유형(essay)을 사용할 수 없습니다." in page.get_data(as_text=True)
+    del right[gone["id"]]
+    r = form_post(client, f"/attempts/{attempt_id}", {**form_data(right), "action": "submit"})
+    assert r.status_code == 302
+    [attempt] = w.attempts(quiz_id, "alice")
+    total = sum(i["points"] for i in items)
+    assert attempt.score == total - gone["points"] and attempt.max_score == total
+    responses = {r.item_id: r for r in attempt.responses}
+    assert responses[gone["id"]].score == 0 and responses[kept["id"]].correct
+    assert "essay" in responses[gone["id"]].feedback["message"]["en"]
+    assert client.get(f"/attempts/{attempt_id}/result").status_code == 200

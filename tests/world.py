@@ -100,6 +100,8 @@ def typed_answer(item: Item, key: Any, options: list[dict[str, Any]], right: boo
         return sorted(key) if right else [o["id"] for o in options if o["id"] not in key][:1] or []
     if item.type_name == "numeric":
         return repr(float(key)) if right else repr(float(key) * 3 + 7)
+    if item.type_name == "ordering":  # the API's list of steps; reversed, no pair is in order
+        return list(key) if right else list(reversed(key))
     return json.dumps(key) if right else json.dumps((np.asarray(key, dtype=float) + 7).tolist())
 
 

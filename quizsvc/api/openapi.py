@@ -11,24 +11,31 @@ from functools import lru_cache
 from typing import Any
 
 from quizsvc import __version__
+from quizsvc.quiz.registry import all_types
 
 LOC = {"type": "object", "properties": {"ko": {"type": "string"}, "en": {"type": "string"}},
        "additionalProperties": {"type": "string"}}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-ANSWER: dict[str, Any] = {
-    "description": "Option id, list of option ids, number (or text such as '3/4'), or a vector/matrix.",
-    "anyOf": [
-        {"type": "string", "maxLength": 8000}, {"type": "number"}, {"type": "null"},
-        {"type": "array", "maxItems": 400, "items": {"anyOf": [
-            {"type": "string"}, {"type": "number"},
-            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}]}},
-        ]}},
-    ],
-}
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+ANSWER = _ref("Answer")  # its schema comes from the question types, see below
+
+
+def _question_schemas() -> dict[str, Any]:
+    """The schemas the question types provide: their names, and the answer each one takes."""
+    types = all_types().values()
+    return {
+        "QuestionType": {"type": "string", "enum": [t.name for t in types]},
+        "Answer": {
+            "description": "Null (unanswered), or as the item's type says: "
+                           + "; ".join(t.answer_description for t in types) + ".",
+            "anyOf": [{"type": "null"}, *(t.answer_schema() for t in types)],
+        },
+    }
 
 
 SCHEMAS: dict[str, Any] = {
@@ -66,7 +73,7 @@ SCHEMAS: dict[str, Any] = {
         "items": {"type": "array", "items": _ref("Item")}}},
     "Item": {"type": "object", "required": ["id", "key", "type", "points", "prompt", "options"], "properties": {
         "id": {"type": "integer"}, "key": {"type": "string"},
-        "type": {"type": "string", "enum": ["single_choice", "multi_select", "numeric", "vector"]},
+        "type": _ref("QuestionType"),
         "points": {"type": "number"}, "prompt": LOC, "prompt_html": LOC,
         "options": {"type": "array", "items": {"type": "object", "required": ["id", "text"],
                                                 "properties": {"id": {"type": "string"}, "text": LOC}}},
@@ -187,7 +194,7 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "quizsvc API", "version": __version__,
                  "description": "Quizzes and autograding for a course on regularization and normalization."},
         "servers": [{"url": "/"}],
-        "components": {"schemas": SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **_question_schemas()},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
             "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",

@@ -1,15 +1,23 @@
 """What every question type provides, and the plain data that flows through it.
 
-A type is a stateless object registered under a name. It validates an item's config (for the
-editor and ``bank check``), prepares the variant a given student sees (shuffled options, drawn
-parameters, the key computed by ``reference/``), parses a raw answer into a value, and scores it.
+A type is a stateless object registered under a name (one module of ``quizsvc.quiz.types``,
+found by the registry). It owns everything about itself: the editor's starter config, validating
+a config (for the editor and ``bank check``), the variant a given student sees (shuffled options,
+drawn parameters, the key computed by ``reference/``), reading an answer from a web form or JSON,
+scoring it, the answer's JSON schema for the OpenAPI document, and the templates that show it.
 """
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
+
+    FormData = MultiDict[str, str]  # a submitted web form
 
 from quizsvc.text import Text
 
@@ -57,9 +65,20 @@ class Score:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+# Limits every answer schema keeps to (the API's request body is bounded by them too).
+MAX_ANSWER_TEXT = 8000
+MAX_ANSWER_ENTRIES = 400
+
+
 class QuestionType(ABC):
     name: str
     label: Text
+    menu_order: ClassVar[int] = 100  # place in the editor's menu and in the API's list of types
+    starter: ClassVar[dict[str, Any]] = {}  # the config a new item of this type starts from
+    answer_description: ClassVar[str] = ""  # for the OpenAPI document
+
+    def starter_config(self) -> dict[str, Any]:
+        return copy.deepcopy(self.starter)
 
     @abstractmethod
     def validate(self, spec: ItemSpec) -> list[str]:
@@ -77,5 +96,22 @@ class QuestionType(ABC):
     def score(self, value: Any, variant: Variant) -> Score:
         """Score a parsed answer against the variant's key."""
 
-    def template(self) -> str:
-        return f"items/{self.name}.html"
+    @abstractmethod
+    def answer_schema(self) -> dict[str, Any]:
+        """The JSON schema of an answer sent to the API (a superset of what ``parse`` accepts;
+        null, unanswered, is allowed for every type by the document)."""
+
+    def form_answer(self, form: FormData, name: str, options: list[dict[str, Any]]) -> Any:
+        """The raw answer in a submitted web form; ``name`` is the item's field name and
+        ``options`` what the student was shown. Blank (``""``, ``[]``) when left unanswered."""
+        return form.get(name, "")
+
+    @property
+    def answer_template(self) -> str:
+        """Renders the input (``view``, ``value``: raw or saved answer, ``disabled``)."""
+        return f"items/{self.name}/answer.html"
+
+    @property
+    def result_template(self) -> str:
+        """Shows the correct answer under a wrong one (``view``, ``fb``: the item's feedback)."""
+        return "items/key.html"

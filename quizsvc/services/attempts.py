@@ -22,7 +22,7 @@ from quizsvc.models import (
     utcnow,
 )
 from quizsvc.quiz.base import AnswerError, Localized, Variant
-from quizsvc.quiz.registry import get_type
+from quizsvc.quiz.registry import type_of
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import courses as course_svc
 from quizsvc.services.quizzes import require_visible, variant_for
@@ -205,7 +205,7 @@ def _parse_answers(attempt: Attempt, items: dict[int, Item], answers: dict[int, 
             continue
         variant = variant_for(item, attempt.user_id, attempt.quiz.shuffle_options)
         try:
-            parsed[item_id] = get_type(item.type_name).parse(raw, variant)
+            parsed[item_id] = type_of(item.type_name).parse(raw, variant)
         except AnswerError as exc:
             errors[str(item_id)] = exc.message.as_dict()
     if errors:
@@ -286,7 +286,7 @@ def submit_attempt(
             resp.score, resp.correct = 0.0, False
             resp.feedback = {"message": NOT_ANSWERED.as_dict()}
         else:
-            result = get_type(item.type_name).score(resp.answer["value"], variant)
+            result = type_of(item.type_name).score(resp.answer["value"], variant)
             resp.score = round(result.fraction * item.points, 6)
             resp.correct = result.correct
             resp.feedback = {"message": result.message.as_dict(), "details": result.details}

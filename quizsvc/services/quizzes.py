@@ -13,7 +13,7 @@ from quizsvc.errors import Conflict, Invalid, not_found
 from quizsvc.models import Course, FeedbackPolicy, Item, Quiz, Response, User, utcnow
 from quizsvc.quiz.base import ItemSpec, Variant
 from quizsvc.quiz.params import variant_seed
-from quizsvc.quiz.registry import UnknownQuestionType, get_type
+from quizsvc.quiz.registry import UnknownQuestionType, get_type, type_of
 from quizsvc.schemas import ItemInput, QuizInput, parse_input
 from quizsvc.services import courses as course_svc
 from quizsvc.text import Text
@@ -64,7 +64,7 @@ def spec_of(item: Item) -> ItemSpec:
 def variant_for(item: Item, user_id: int | str, shuffle: bool = True) -> Variant:
     """The variant a student sees: the seed comes from (student, item), so it never changes."""
     seed = variant_seed("item", item.id, "user", user_id)
-    return get_type(item.type_name).prepare(spec_of(item), seed, shuffle=shuffle)
+    return type_of(item.type_name).prepare(spec_of(item), seed, shuffle=shuffle)
 
 
 def preview_variants(session: Session, actor: User, item: Item, count: int = 3) -> list[Variant]:

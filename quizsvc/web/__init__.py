@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError
 from quizsvc.models import User
+from quizsvc.quiz.registry import all_types, type_of
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import accounts
 from quizsvc.text import Text
@@ -75,7 +76,8 @@ def init_web(app: Flask) -> None:
     for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp, assignments.bp):
         app.register_blueprint(bp)
 
-    app.jinja_env.globals.update(tr=tr, tr_other=tr_other, lang=lang)
+    all_types()  # discover the question types now: two with one name stop the start-up
+    app.jinja_env.globals.update(tr=tr, tr_other=tr_other, lang=lang, question_type=type_of)
     app.jinja_env.filters["md"] = markdown_to_html
     app.jinja_env.filters["md_inline"] = markdown_inline
     app.jinja_env.filters["tr"] = tr

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError, Invalid
 from quizsvc.models import AttemptStatus, utcnow
+from quizsvc.quiz.registry import type_of
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
@@ -102,14 +103,8 @@ def start(quiz_id: int) -> ResponseReturnValue:
 
 
 def _answers_from_form(items: list[attempt_svc.ItemView]) -> dict[int, Any]:
-    answers: dict[int, Any] = {}
-    for item in items:
-        name = f"item-{item.id}"
-        if item.type_name == "multi_select":
-            answers[item.id] = request.form.getlist(name)
-        else:
-            answers[item.id] = request.form.get(name, "")
-    return answers
+    return {item.id: type_of(item.type_name).form_answer(request.form, f"item-{item.id}", item.options)
+            for item in items}
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])

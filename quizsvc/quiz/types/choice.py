@@ -17,6 +17,10 @@ def _text_ok(text: Any) -> bool:
 
 
 class ChoiceType(QuestionType):
+    @property
+    def result_template(self) -> str:
+        return "items/choice/result.html"  # the right options, as the student saw them
+
     def validate_options(self, spec: ItemSpec) -> list[str]:
         options = spec.config.get("options")
         if not isinstance(options, list) or len(options) < 2:

@@ -7,18 +7,35 @@ floored at 0.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quizsvc.quiz.base import ItemSpec, Score, Variant
+from quizsvc.quiz.base import MAX_ANSWER_ENTRIES, ItemSpec, Score, Variant
+from quizsvc.quiz.registry import question_type
 from quizsvc.quiz.types.choice import ChoiceType
 from quizsvc.text import Text
+
+if TYPE_CHECKING:
+    from quizsvc.quiz.base import FormData
 
 SCORINGS = ("all_or_nothing", "partial")
 
 
+@question_type
 class MultiSelect(ChoiceType):
     name = "multi_select"
     label = Text(en="Multiple select", ko="다중 선택")
+    menu_order = 20
+    starter = {"scoring": "all_or_nothing", "options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]}
+    answer_description = "multi_select: the chosen option ids"
+
+    def answer_schema(self) -> dict[str, Any]:
+        return {"type": "array", "maxItems": MAX_ANSWER_ENTRIES, "items": {"type": "string"}}
+
+    def form_answer(self, form: FormData, name: str, options: list[dict[str, Any]]) -> Any:
+        return form.getlist(name)  # one checkbox per option
 
     def validate(self, spec: ItemSpec) -> list[str]:
         problems = self.validate_options(spec)
@@ -73,6 +90,3 @@ class MultiSelect(ChoiceType):
             message=message,
             details={"hits": hits, "wrong": wrong, "missed": missed},
         )
-
-
-TYPE = MultiSelect()

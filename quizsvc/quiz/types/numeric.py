@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import ItemSpec, Score, Variant
+from quizsvc.quiz.base import MAX_ANSWER_TEXT, ItemSpec, Score, Variant
 from quizsvc.quiz.numbers import format_number, parse_number, within_tolerance
+from quizsvc.quiz.registry import question_type
 from quizsvc.quiz.types.computed import ComputedType
 from quizsvc.text import Text
 
 
+@question_type
 class Numeric(ComputedType):
     name = "numeric"
     label = Text(en="Numeric", ko="수치")
+    menu_order = 30
+    starter = {"compute": {"fn": "l1_norm", "args": {"x": [2, 3, 4]}}, "tolerance": {"rtol": 0.01}}
+    answer_description = "numeric: a number (or text such as '3/4')"
+
+    def answer_schema(self) -> dict[str, Any]:
+        return {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": MAX_ANSWER_TEXT}]}
 
     def validate(self, spec: ItemSpec) -> list[str]:
         return self.validate_computed(spec)
@@ -39,6 +47,3 @@ class Numeric(ComputedType):
             ),
             details={"abs_error": abs(float(value) - key)},
         )
-
-
-TYPE = Numeric()

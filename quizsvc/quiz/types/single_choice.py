@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant
+from quizsvc.quiz.base import MAX_ANSWER_TEXT, AnswerError, ItemSpec, Score, Variant
+from quizsvc.quiz.registry import question_type
 from quizsvc.quiz.types.choice import ChoiceType
 from quizsvc.text import Text
 
 
+@question_type
 class SingleChoice(ChoiceType):
     name = "single_choice"
     label = Text(en="Single choice", ko="단일 선택")
+    menu_order = 10
+    starter = {"options": [
+        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
+        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
+    ]}
+    answer_description = "single_choice: one option id"
+
+    def answer_schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": MAX_ANSWER_TEXT}
 
     def validate(self, spec: ItemSpec) -> list[str]:
         problems = self.validate_options(spec)
@@ -34,6 +45,3 @@ class SingleChoice(ChoiceType):
             correct=ok,
             message=Text(en="Correct.", ko="정답입니다.") if ok else Text(en="Incorrect.", ko="오답입니다."),
         )
-
-
-TYPE = SingleChoice()

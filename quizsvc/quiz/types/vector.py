@@ -12,12 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.quiz.base import AnswerError, ItemSpec, Score, Variant
+from quizsvc.quiz.base import (
+    MAX_ANSWER_ENTRIES,
+    MAX_ANSWER_TEXT,
+    AnswerError,
+    ItemSpec,
+    Score,
+    Variant,
+)
 from quizsvc.quiz.numbers import normalize_text, parse_number, within_tolerance
+from quizsvc.quiz.registry import question_type
 from quizsvc.quiz.types.computed import ComputedType
 from quizsvc.text import Text
-
-MAX_ENTRIES = 400
 
 
 def _split_row(row: str) -> list[str]:
@@ -32,7 +38,7 @@ def parse_vector(raw: Any) -> list[Any]:
         text = normalize_text(raw).replace("，", ",")
         if not text:
             raise AnswerError(Text(en="The answer is empty.", ko="답이 비어 있습니다."))
-        if len(text) > 8000:
+        if len(text) > MAX_ANSWER_TEXT:
             raise AnswerError(Text(en="That answer is too long.", ko="입력이 너무 깁니다."))
         # "[[1, 2], [3, 4]]", or the rows without the outer brackets: "[1, 2], [3, 4]"
         if text.startswith("[[") or re.search(r"\]\s*,?\s*\[", text):
@@ -50,7 +56,7 @@ def parse_vector(raw: Any) -> list[Any]:
     arr = np.asarray(value, dtype=float)
     if arr.size == 0:
         raise AnswerError(Text(en="The answer is empty.", ko="답이 비어 있습니다."))
-    if arr.size > MAX_ENTRIES:
+    if arr.size > MAX_ANSWER_ENTRIES:
         raise AnswerError(Text(en="Too many entries.", ko="항목이 너무 많습니다."))
     return value
 
@@ -68,9 +74,22 @@ def _numbers(rows: Any) -> list[Any]:
     return [parse_number(x) for x in rows]
 
 
+@question_type
 class Vector(ComputedType):
     name = "vector"
     label = Text(en="Vector / matrix", ko="벡터/행렬")
+    menu_order = 40
+    starter = {"compute": {"fn": "batch_normalize", "args": {"x": [10, 20, 30, 40]}},
+               "tolerance": {"atol": 0.001}, "partial_credit": True}
+    answer_description = "vector: a vector or matrix, as a list, a list of rows or text"
+
+    def answer_schema(self) -> dict[str, Any]:
+        number = [{"type": "string"}, {"type": "number"}]  # text ('3/4') or a JSON number
+        row = {"type": "array", "items": {"anyOf": number}}
+        return {"anyOf": [
+            {"type": "string", "maxLength": MAX_ANSWER_TEXT},
+            {"type": "array", "maxItems": MAX_ANSWER_ENTRIES, "items": {"anyOf": [*number, row]}},
+        ]}
 
     def validate(self, spec: ItemSpec) -> list[str]:
         return self.validate_computed(spec)
@@ -114,6 +133,3 @@ class Vector(ComputedType):
             ),
             details={"right": n_ok, "total": n},
         )
-
-
-TYPE = Vector()

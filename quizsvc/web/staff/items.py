@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from quizsvc.db import get_session
-from quizsvc.errors import DomainError, Invalid
+from quizsvc.errors import DomainError, Invalid, not_found
 from quizsvc.models import Item, Quiz
 from quizsvc.quiz import bank as bank_fmt
 from quizsvc.quiz.registry import all_types
@@ -25,26 +25,15 @@ from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm, ItemForm
 from quizsvc.web.staff import bp
 
-CONFIG_TEMPLATES = {
-    "single_choice": {"options": [
-        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
-        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
-    ]},
-    "multi_select": {"scoring": "all_or_nothing", "options": [
-        {"id": "a", "text": {"ko": "", "en": ""}, "correct": True},
-        {"id": "b", "text": {"ko": "", "en": ""}, "correct": False},
-    ]},
-    "numeric": {"compute": {"fn": "l1_norm", "args": {"x": [2, 3, 4]}}, "tolerance": {"rtol": 0.01}},
-    "vector": {"compute": {"fn": "batch_normalize", "args": {"x": [10, 20, 30, 40]}},
-               "tolerance": {"atol": 0.001}, "partial_credit": True},
-}
-
 
 def _item_form(item: Item | None) -> ItemForm:
     form = ItemForm()
-    form.type_name.choices = [
-        SelectChoice(name, f"{t.label.en} / {t.label.ko}") for name, t in all_types().items()
-    ]
+    types = all_types()
+    form.type_name.choices = [SelectChoice(name, f"{t.label.en} / {t.label.ko}")
+                              for name, t in types.items()]
+    if item is not None and item.type_name not in types:
+        # shown as it is (and refused on saving), never silently turned into another type
+        form.type_name.choices.append(SelectChoice(item.type_name, item.type_name))
     if request.method == "GET":
         if item is not None:
             form.key.data, form.type_name.data = item.key, item.type_name
@@ -54,10 +43,11 @@ def _item_form(item: Item | None) -> ItemForm:
             form.explanation_en.data = item.explanation.get("en", "")
             form.config.data = bank_fmt.dump_yaml(bank_fmt.canonical(item.config))
         else:
-            kind = request.args.get("type", "single_choice")
-            kind = kind if kind in CONFIG_TEMPLATES else "single_choice"
+            kind = request.args.get("type", next(iter(types)))
+            if kind not in types:
+                raise not_found(Text(en="Question type", ko="문항 유형"))
             form.type_name.data = kind
-            form.config.data = bank_fmt.dump_yaml(CONFIG_TEMPLATES[kind])
+            form.config.data = bank_fmt.dump_yaml(types[kind].starter_config())
     return form
 
 
@@ -80,9 +70,11 @@ def _item_input(form: ItemForm) -> dict[str, Any]:
 
 
 def _render_item_form(form: ItemForm, quiz: Quiz, item: Item | None, errors: Any, status: int) -> ResponseReturnValue:
+    if not errors and item is not None and item.type_name not in all_types():
+        errors = {"type_name": f"unknown type {item.type_name!r}"}
     return render_template(
         "staff/item_form.html", form=form, quiz=quiz, item=item, errors=errors or {},
-        templates={k: bank_fmt.dump_yaml(v) for k, v in CONFIG_TEMPLATES.items()},
+        templates={name: bank_fmt.dump_yaml(t.starter_config()) for name, t in all_types().items()},
     ), status
 
 
