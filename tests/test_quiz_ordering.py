@@ -114,7 +114,7 @@ def test_the_api_list_and_the_web_positions_give_the_same_answer():
 def test_malformed_answers_are_refused_with_a_reason(raw, message):
     with pytest.raises(AnswerError) as exc:
         T.parse(raw, T.prepare(ordering(), 3))
-    assert exc.value.message["en"] == message and exc.value.message["ko"]
+    assert exc.value.message.en == message and exc.value.message.ko
 
 
 def test_the_web_form_gives_a_position_per_step_and_blank_when_untouched():
@@ -147,13 +147,13 @@ def score(answer: list[str], **config: Any) -> Any:
 def test_all_or_nothing_by_default_and_pairs_on_request():
     swapped = ["mean", "normalize", "variance", "scale-shift"]  # one step one place off
     right = score(STEPS)
-    assert (right.fraction, right.correct, right.message["en"]) == (1.0, True, "Correct.")
+    assert (right.fraction, right.correct, right.message.en) == (1.0, True, "Correct.")
     assert score(swapped).fraction == 0.0 and not score(swapped).correct
     assert score(swapped, scoring="pairs").fraction == pytest.approx(5 / 6)
     assert score(STEPS[::-1], scoring="pairs").fraction == 0.0
     last_first = score(STEPS[3:] + STEPS[:3], scoring="pairs")  # 3 pairs of 6 kept
     assert last_first.fraction == pytest.approx(3 / 6)
-    assert last_first.message["en"] == "0 of 4 steps are in the right place; 3 of 6 pairs are in the right order."
+    assert last_first.message.en == "0 of 4 steps are in the right place; 3 of 6 pairs are in the right order."
     assert last_first.details == {"placed": 0, "pairs_right": 3, "pairs": 6}
 
 
