@@ -25,7 +25,14 @@ from quizsvc.grading import registry
 
 BIN = Path(sys.executable).parent
 # Each takes a tenth of a second to load, so a burst leaves claimed batches behind.
-GOOD = "import time\ntime.sleep(0.1)\n" + registry.get("layernorm").solutions[0].source
+# Loading takes 0.1 s, so a burst leaves claims in flight when the server is killed. The sleep
+# sits in a default argument (run when the module loads): top-level statements that the graded
+# functions do not use are skipped before grading.
+_HEAD = "def layernorm_forward(x, gamma, beta, ln_param):\n"
+_SOURCE = registry.get("layernorm").solutions[0].source
+assert _HEAD in _SOURCE
+GOOD = "import time\n" + _SOURCE.replace(
+    _HEAD, "def layernorm_forward(x, gamma, beta, ln_param, _slow=time.sleep(0.1)):\n")
 BAD = GOOD + "\n\ndef layernorm_backward(dout, cache):\n    raise ValueError('todo')\n"
 
 
