@@ -4,6 +4,8 @@ gets full marks through the real sandbox, on both tiers."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sandbox_support import grade
 
@@ -187,3 +189,26 @@ def test_correct_solutions_in_other_styles_get_full_marks(pool: WarmPool, slug: 
     result = grade(pool, STYLES[slug], slug)
     assert result.all_passed and result.score == result.max_score, \
         result.to_table() + "\n" + "\n".join(result.notes)
+
+
+def _promised_modules() -> list[str]:
+    """The standard-library modules the statements promise (submission_rules.en.md)."""
+    from importlib.resources import files
+
+    text = files("quizsvc.grading.texts").joinpath("submission_rules.en.md").read_text("utf-8")
+    listed = text.split("these modules of **Python's standard library**:", 1)[1].split(".", 1)[0]
+    return re.findall(r"`([a-z_]+)`", listed)
+
+
+def test_every_standard_library_module_the_statement_promises_imports(pool: WarmPool) -> None:
+    """On the fallback tier the child cannot read a Python installed in a private home folder
+    (pyenv under /root): only what the fork server imported before forking is there. The
+    statement's list and the server's preloads must agree, on both tiers."""
+    modules = _promised_modules()
+    assert len(modules) >= 20 and "heapq" in modules
+    source = "".join(f"import {name}\n" for name in modules) + (
+        "\n\ndef weight_decay_update(W, dW, lr, lambd, m):\n"
+        f"    assert all(({', '.join(modules)},))\n"
+        "    return (1 - lr * lambd / m) * W - lr * dW\n")
+    result = grade(pool, source, slug="weight_decay")
+    assert result.score == result.max_score, [c.message for c in result.cases if not c.passed]
