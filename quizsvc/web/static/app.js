@@ -13,18 +13,6 @@ window.addEventListener("DOMContentLoaded", () => {
     // Tab indents; Esc then Tab (or Shift-Tab) leaves the editor, as CodeMirror documents, so
     // the editor is no keyboard trap (WCAG 2.1.2). The hint next to the editor says so.
     let leaving = false;
-    const tab = (text) => (cm) => {
-      if (leaving) {
-        leaving = false;
-        return window.CodeMirror.Pass;  // the browser moves the focus
-      }
-      if (text === null) {
-        cm.execCommand("indentLess");
-      } else {
-        cm.replaceSelection(text);
-      }
-      return undefined;
-    };
     const label = document.querySelector("label[for=code]");
     const editor = window.CodeMirror.fromTextArea(box, {
       mode: "python", lineNumbers: true, indentUnit: 4, viewportMargin: Infinity,
@@ -33,13 +21,16 @@ window.addEventListener("DOMContentLoaded", () => {
       inputStyle: "contenteditable",
       screenReaderLabel: label ? label.textContent.trim() : "",
       extraKeys: {
-        Tab: tab("    "),
-        "Shift-Tab": tab(null),
+        Tab: (cm) => cm.replaceSelection("    "),
+        "Shift-Tab": (cm) => cm.execCommand("indentLess"),
         Esc: () => { leaving = true; },
       },
     });
     editor.on("keydown", (cm, event) => {
-      if (event.key !== "Escape" && event.key !== "Tab" && event.key !== "Shift") {
+      if (event.key === "Tab" && leaving) {
+        event.codemirrorIgnore = true;  // CodeMirror stands aside: the browser moves the focus
+      }
+      if (event.key !== "Escape" && event.key !== "Shift") {
         leaving = false;
       }
     });
