@@ -174,3 +174,17 @@ def test_staff_read_a_choice_key_as_option_text(app, w, graded):
         assert f"<code>{key}</code>" not in html, path
         keys = html.split('class="key"')[1:]
         assert any(text.split("$")[0].strip()[:10] in k.split("</p>")[0] for k in keys), path
+
+
+def test_korean_titles_on_an_english_page_are_marked_as_korean(app, w, graded):
+    from markupsafe import escape
+    from world import form_post
+
+    with w.db() as s:
+        title = s.get(Course, w.course_id).title
+    alice = logged_in(app, "alice")
+    path = f"/courses/{w.course_id}/grades"
+    assert f'<span lang="ko">{escape(title)}</span>' not in alice.get(path).get_data(as_text=True)  # Korean page
+    form_post(alice, "/lang/en", {"next": path})
+    html = alice.get(path).get_data(as_text=True)
+    assert '<html lang="en">' in html and f'<span lang="ko">{escape(title)}</span>' in html
