@@ -5,6 +5,7 @@ Without Chromium they skip on a developer machine and fail under CI=true (CI ins
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -295,3 +296,181 @@ def test_student_orders_steps_by_keyboard_on_a_phone(page: Any, demo: dict[str, 
     page.wait_for_selector(".flash-info")
     values = selects.evaluate_all("els => els.map(e => e.value)")
     assert values == [str(key.index(step) + 1) for step in shown]
+
+
+# --- every page a student and an instructor reach, on a phone, with axe -------------------------
+
+PHONE = {"width": 390, "height": 844}
+# Links that change state or leave the HTML pages; everything else a page links to is visited.
+NOT_A_PAGE = re.compile(r"(logout|/lang|/static/|format=csv|/api/|/progress$|/status$)")
+# Korean text on an English page must sit inside lang="ko" (line breaking, voice). Left out: the
+# item type menu ("Numeric / 수치") and the YAML settings box, which hold both languages at once.
+UNMARKED_HANGUL = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!/[\\uac00-\\ud7a3]/.test(n.textContent) || n.parentElement.closest('select, textarea.code')) continue;
+    const holder = n.parentElement.closest('[lang]');
+    if (!holder || !holder.lang.startsWith('ko')) out.push(n.textContent.trim().slice(0, 40));
+  }
+  return out;
+}"""
+# h1 first, then no level skipped on the way down.
+HEADING_SKIPS = """() => {
+  const levels = [...document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6')]
+    .map((h) => Number(h.tagName[1]));
+  const bad = [];
+  levels.forEach((l, i) => { if (l > (i ? levels[i - 1] : 0) + 1) bad.push(levels.slice(0, i + 1).join('>')); });
+  return bad;
+}"""
+
+
+@pytest.fixture
+def seeded(app: Any, demo: dict[str, Any], session: Any) -> dict[str, Any]:
+    """Alice took a quiz, has one open attempt and a graded submission with a diagnosed mistake,
+    so the result, attempt and feedback pages have their content."""
+    from quizsvc.grading import registry
+    from quizsvc.models import User
+    from quizsvc.services.tokens import create_token
+
+    course = demo["course"]
+    assignment = _course_assignment(session, course, "groupnorm")
+    alice = session.query(User).filter_by(email="alice@example.com").one()
+    _, secret = create_token(session, alice, "seed", "read,answer,submit")
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {secret}"}
+    taken, open_quiz = [q for q in course.quizzes if q.published][:2]
+    attempt = api.post(f"/api/v1/quizzes/{taken.id}/attempts", headers=auth).get_json()
+    first = attempt["items"][0]
+    answer = first["options"][0]["id"] if first["options"] else "1"
+    r = api.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=auth,
+                 json={"answers": {str(first["id"]): answer}})
+    assert r.status_code == 200, r.get_json()
+    open_attempt = api.post(f"/api/v1/quizzes/{open_quiz.id}/attempts", headers=auth).get_json()
+    mistake = registry.get("groupnorm").mistakes[0]
+    r = api.post("/api/v1/assignments/groupnorm/submissions?wait=30", headers=auth,
+                 json={"code": mistake.source})
+    assert r.get_json()["status"] == "graded", r.get_json()
+    return {"course": course, "assignment": assignment, "attempt": attempt["id"],
+            "open_attempt": open_attempt["id"], "submission": r.get_json()["id"], "quiz": taken}
+
+
+def _walk(page: Any, start: list[str], limit: int = 60) -> list[str]:
+    """Follow same-origin links breadth first, one page per route shape (ids and all)."""
+    from urllib.parse import urlparse
+
+    seen: set[str] = set()
+    queue, visited = list(start), []
+    while queue and len(visited) < limit:
+        path = queue.pop(0)
+        shape = re.sub(r"\d+", "N", path)
+        if shape in seen or NOT_A_PAGE.search(path):
+            continue
+        seen.add(shape)
+        response = page.goto(path)
+        assert response is not None and response.status < 400, (path, response and response.status)
+        visited.append(path)
+        for href in page.eval_on_selector_all("a[href]", "els => els.map((e) => e.getAttribute('href'))"):
+            url = urlparse(href)
+            if not url.netloc and url.path.startswith("/"):
+                queue.append(url.path + (f"?{url.query}" if url.query else ""))
+    return visited
+
+
+def _check_pages(page: Any, start: list[str], *, english: bool) -> tuple[list[str], list[str]]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page.set_viewport_size(PHONE)
+    problems: list[str] = []
+    visited = _walk(page, start)
+    for path in visited:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems.append(f"{path}: {width}px wide")
+        for v in axe.run(page).response["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                problems.append(f"{path}: axe {v['id']} {[n['target'] for n in v['nodes']][:3]}")
+        problems += [f"{path}: heading skip {s}" for s in page.evaluate(HEADING_SKIPS)]
+        if english:
+            problems += [f"{path}: Korean without lang=ko: {t!r}" for t in page.evaluate(UNMARKED_HANGUL)]
+    return problems, visited
+
+
+def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
+        page: Any, seeded: dict[str, Any], session: Any) -> None:
+    """At 390 px: no page scrolls sideways (wide tables and formulas scroll in their own
+    box), axe finds nothing serious or critical, headings go in order; the instructor reads
+    English pages, where the Korean course content is marked lang="ko"."""
+    from quizsvc.models import User
+
+    course = seeded["course"]
+    _login(page, "alice@example.com")
+    student, s_pages = _check_pages(page, [
+        "/", f"/courses/{course.id}", f"/courses/{course.id}/grades", f"/attempts/{seeded['open_attempt']}",
+        f"/attempts/{seeded['attempt']}/result", f"/assignments/{seeded['assignment'].id}",
+        f"/submissions/{seeded['submission']}"], english=False)
+    page.click("form[action='/logout'] button")
+    prof = session.query(User).filter_by(email="prof@example.com").one()
+    prof.locale = "en"
+    session.commit()
+    _login(page, "prof@example.com")
+    staff, i_pages = _check_pages(page, [
+        "/", f"/staff/courses/{course.id}", f"/staff/courses/{course.id}/gradebook",
+        f"/staff/quizzes/{seeded['quiz'].id}/results", f"/staff/attempts/{seeded['attempt']}",
+        f"/submissions/{seeded['submission']}"], english=True)
+    assert student + staff == [], "\n".join(student + staff)
+    # The walk reached every kind of page people use (one per route shape).
+    shapes = {re.sub(r"\d+", "N", p) for p in s_pages + i_pages}
+    for shape in ("/courses/N/grades", "/attempts/N", "/attempts/N/result", "/assignments/N", "/submissions/N",
+                  "/staff/courses/N", "/staff/courses/N/gradebook", "/staff/quizzes/N", "/staff/attempts/N",
+                  "/staff/items/N/preview", "/staff/assignments/N", "/account/tokens"):
+        assert shape in shapes, shape
+
+
+def test_the_code_editor_is_no_keyboard_trap(page: Any, demo: dict[str, Any], session: Any) -> None:
+    """Tab indents inside the editor; Esc then Tab moves on to the file input; the hint next to
+    the editor says so, and the editor is labelled."""
+    assignment = _course_assignment(session, demo["course"], "groupnorm")
+    _login(page, "alice@example.com")
+    page.goto(f"/assignments/{assignment.id}")
+    hint = page.locator("#editor-hint")
+    assert hint.is_visible() and "Esc" in hint.inner_text()
+    field = page.locator(".CodeMirror [contenteditable=true]")
+    assert field.get_attribute("aria-label") == page.inner_text("label[for=code]").strip()
+    assert field.get_attribute("aria-describedby") == "editor-hint"
+    value = "document.querySelector('.CodeMirror').CodeMirror.getValue()"
+    before = page.evaluate(value)
+    field.focus()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Tab")
+    assert page.evaluate(value) == "    " + before  # indented, and the focus stayed
+    assert page.evaluate("document.activeElement.closest('.CodeMirror') !== null")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "code-file", page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+    assert page.evaluate(value) == "    " + before  # that Tab left, it did not indent
+    page.keyboard.press("Shift+Tab")  # and back in: Tab indents again
+    assert page.evaluate("document.activeElement.closest('.CodeMirror') !== null")
+    page.keyboard.press("Tab")
+    assert page.evaluate(value).startswith("        ")
+
+
+def test_my_grades_on_a_phone(page: Any, seeded: dict[str, Any]) -> None:
+    page.set_viewport_size(PHONE)
+    _login(page, "alice@example.com")
+    page.click(f"text={seeded['course'].title}")
+    page.click("#my-grades")
+    page.wait_for_url("**/grades")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    row = page.locator("#assignment-grades tr", has_text=seeded["assignment"].title)
+    score, top = row.locator("td").nth(1).inner_text().split(" / ")
+    assert top == "14" and float(score) < 14
+    taken = page.locator("#quiz-grades tr", has_text=seeded["quiz"].title)
+    assert taken.locator("td").nth(3).inner_text().startswith("1 /")
+    _shot(page, "my-grades-390")
+    row.locator("a", has_text="피드백").click()
+    page.wait_for_url(f"**/submissions/{seeded['submission']}")
+    assert page.locator("#cases tr.fail").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -139,12 +139,12 @@ def test_bilingual_display_follows_the_users_language(w, app):
     alice = logged_in(app, "alice")
     page = alice.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
     assert '<html lang="ko">' in page and "응시 시작" in page
-    assert '<details class="other-lang"><summary>English</summary>' in page
+    assert '<details class="other-lang" lang="en"><summary>English</summary>' in page  # marked as English
     r = form_post(alice, "/lang/en", {"next": f"/quizzes/{quiz_id}"})
     assert r.status_code == 302 and r.headers["Location"] == f"/quizzes/{quiz_id}"
     page = alice.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
     assert '<html lang="en">' in page and "Start attempt" in page
-    assert '<details class="other-lang"><summary>한국어</summary>' in page
+    assert '<details class="other-lang" lang="ko"><summary>한국어</summary>' in page  # marked as Korean
     from quizsvc.models import User
 
     with w.db() as s:

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from quizsvc.api import quiz_routes, submission_routes  # noqa: E402,F401  (routes attach to bp)
+from quizsvc.api import grades_routes, quiz_routes, submission_routes  # noqa: E402,F401  (routes attach to bp)

@@ -127,6 +127,27 @@ SCHEMAS: dict[str, Any] = {
         "then": {"properties": {"code": {
             "contentMediaType": "application/json",
             "contentSchema": {"type": "object", "required": ["cells"], "properties": {"cells": {"type": "array"}}}}}}},
+    "Grades": {"type": "object", "required": ["course_id", "total", "max_total", "quizzes", "assignments"],
+               "description": "The token user's own grades; scored as the course gradebook scores them.",
+               "properties": {
+        "course_id": {"type": "integer"}, "total": {"type": "number"}, "max_total": {"type": "number"},
+        "quizzes": {"type": "array", "items": {"type": "object", "required": [
+            "quiz_id", "title", "score", "max_score", "score_hidden", "attempts_used", "attempt_id"], "properties": {
+            "quiz_id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+            "title_en": {"type": "string"},
+            "score": {"type": ["number", "null"], "description": "The best attempt's score; null when not "
+                      "taken yet, or (score_hidden) until the quiz closes."},
+            "max_score": {"type": "number"}, "score_hidden": {"type": "boolean"}, "closes_at": NULLABLE_TIME,
+            "attempts_used": {"type": "integer"}, "max_attempts": {"type": ["integer", "null"]},
+            "attempt_id": {"type": ["integer", "null"]}, "feedback_url": {"type": ["string", "null"]}}}},
+        "assignments": {"type": "array", "items": {"type": "object", "required": [
+            "assignment_id", "title", "score", "max_score", "late_days", "submission_id"], "properties": {
+            "assignment_id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+            "title_en": {"type": "string"},
+            "score": {"type": ["number", "null"], "description": "By the assignment's score policy (best or "
+                      "last graded submission), after the late penalty; null before a graded submission."},
+            "max_score": {"type": "number"}, "due_at": NULLABLE_TIME, "late_days": {"type": "integer"},
+            "submission_id": {"type": ["integer", "null"]}, "feedback_url": {"type": ["string", "null"]}}}}}},
     "SubmissionUpload": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary"}}},
     "Submission": {"type": "object", "required": ["id", "assignment", "status"], "properties": {
@@ -211,6 +232,9 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object", "required": ["quizzes"],
                     "properties": {"quizzes": {"type": "array", "items": _ref("Quiz")}}}}}}},
                 *auth, params=["course_id"])},
+            "/api/v1/courses/{course_id}/grades": {"get": _op(
+                "myGrades", "The user's own grades in a course: every quiz and assignment", "read",
+                {"200": _resp("Grades", "Grades")}, *auth, params=["course_id"])},
             "/api/v1/quizzes/{quiz_id}": {"get": _op(
                 "getQuiz", "A quiz and the user's attempts", "read", {"200": _resp("Quiz", "Quiz")},
                 *auth, params=["quiz_id"])},

@@ -11,18 +11,14 @@ from sqlalchemy.orm import Session
 
 from quizsvc.models import (
     Assignment,
-    Attempt,
-    AttemptStatus,
     Course,
     CourseRole,
     Enrollment,
     Quiz,
-    Submission,
-    SubmissionStatus,
     User,
 )
 from quizsvc.services import courses as course_svc
-from quizsvc.services.submissions.results import kept_submission
+from quizsvc.services import grades
 
 
 @dataclass
@@ -64,7 +60,8 @@ def _text_cell(text: str) -> str:
 
 
 def gradebook(session: Session, actor: User, course: Course) -> Gradebook:
-    """Quizzes count a student's best attempt; assignments follow their best/last policy.
+    """Quizzes count a student's best attempt; assignments follow their best/last policy
+    (services/grades.py, which a student's own grades use as well).
 
     A fixed number of queries whatever the class size (no query per student or per cell).
     """
@@ -75,26 +72,18 @@ def gradebook(session: Session, actor: User, course: Course) -> Gradebook:
     students = list(session.scalars(
         select(User).join(Enrollment, Enrollment.user_id == User.id)
         .where(Enrollment.course_id == course.id, Enrollment.role == CourseRole.STUDENT).order_by(User.name)))
-    columns = [Column(f"q{q.id}", q.title, float(sum(i.points for i in q.items))) for q in quizzes]
-    columns += [Column(f"a{a.id}", a.title, 0.0) for a in assignments]
+    best, _ = grades.best_attempts(session, [q.id for q in quizzes])
+    kept, graded = grades.kept_submissions(session, assignments)
+    columns = [Column(f"q{q.id}", q.title, grades.quiz_max(q)) for q in quizzes]
+    columns += [Column(f"a{a.id}", a.title, grades.assignment_max(a, graded.get(a.id, []))) for a in assignments]
     book = Gradebook(columns)
-    best: dict[tuple[int, int], float] = {}
-    for a in session.scalars(select(Attempt).where(
-            Attempt.quiz_id.in_([q.id for q in quizzes]), Attempt.status == AttemptStatus.SUBMITTED)):
-        key = (a.user_id, a.quiz_id)
-        best[key] = max(best.get(key, 0.0), a.score or 0.0)
-    subs: dict[tuple[int, int], list[Submission]] = {}
-    for s in session.scalars(select(Submission).where(
-            Submission.assignment_id.in_([a.id for a in assignments]),
-            Submission.status == SubmissionStatus.GRADED)):
-        subs.setdefault((s.user_id, s.assignment_id), []).append(s)
-        col = next(c for c in columns if c.key == f"a{s.assignment_id}")
-        col.max_score = max(col.max_score, s.max_score or 0.0)
-    policy = {a.id: a.score_policy for a in assignments}
     for user in students:
-        scores: dict[str, float | None] = {f"q{q.id}": best.get((user.id, q.id)) for q in quizzes}
+        scores: dict[str, float | None] = {}
+        for q in quizzes:
+            attempt = best.get((user.id, q.id))
+            scores[f"q{q.id}"] = (attempt.score or 0.0) if attempt else None
         for assignment in assignments:
-            kept = kept_submission(subs.get((user.id, assignment.id), []), policy[assignment.id])
-            scores[f"a{assignment.id}"] = kept.score if kept else None
+            sub = kept.get((user.id, assignment.id))
+            scores[f"a{assignment.id}"] = sub.score if sub else None
         book.rows.append((user, scores))
     return book

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, flash, render_template, request
@@ -10,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from quizsvc.db import get_session
@@ -20,6 +22,8 @@ from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import accounts
 from quizsvc.text import Text
 from quizsvc.web.text_input import refuse_control_characters
+
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -68,12 +72,12 @@ def wants_json() -> bool:
 
 
 def init_web(app: Flask) -> None:
-    from quizsvc.web import account, assignments, auth, health, staff, student, throttle
+    from quizsvc.web import account, assignments, auth, grades, health, staff, student, throttle
 
     login_manager.init_app(app)
     app.before_request(refuse_control_characters)
     throttle.init_app(app)
-    for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp, assignments.bp):
+    for bp in (auth.bp, student.bp, staff.bp, account.bp, health.bp, assignments.bp, grades.bp):
         app.register_blueprint(bp)
 
     all_types()  # discover the question types now: two with one name stop the start-up
@@ -89,6 +93,15 @@ def init_web(app: Flask) -> None:
                   "error": _("error")}
         value = getattr(status, "value", status)
         return labels.get(value, value)
+
+    @app.template_filter("hangul")
+    def _hangul(value: Any) -> Markup:
+        """Korean text on a page in another language carries lang="ko", so that Korean line
+        breaking (keep-all) and a Korean voice apply to it."""
+        text = escape(value)
+        if lang() != "ko" and _HANGUL.search(str(value)):
+            return Markup('<span lang="ko">%s</span>') % text
+        return text
 
     @app.template_filter("dt")
     def _dt(value: Any) -> str:

@@ -10,12 +10,54 @@ document.addEventListener("click", (event) => {
 window.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("code");
   if (box && window.CodeMirror) {
+    // Tab indents; Esc then Tab (or Shift-Tab) leaves the editor, as CodeMirror documents, so
+    // the editor is no keyboard trap (WCAG 2.1.2). The hint next to the editor says so.
+    let leaving = false;
+    const label = document.querySelector("label[for=code]");
     const editor = window.CodeMirror.fromTextArea(box, {
       mode: "python", lineNumbers: true, indentUnit: 4, viewportMargin: Infinity,
-      extraKeys: { Tab: (cm) => cm.replaceSelection("    ") },
+      // The editable text lives inside the scrolled box (a screen reader reads it as text, and
+      // the scroll region has focusable content).
+      inputStyle: "contenteditable",
+      screenReaderLabel: label ? label.textContent.trim() : "",
+      extraKeys: {
+        Tab: (cm) => cm.replaceSelection("    "),
+        "Shift-Tab": (cm) => cm.execCommand("indentLess"),
+        Esc: () => { leaving = true; },
+      },
     });
+    editor.on("keydown", (cm, event) => {
+      if (event.key === "Tab" && leaving) {
+        event.codemirrorIgnore = true;  // CodeMirror stands aside: the browser moves the focus
+      }
+      if (event.key !== "Escape" && event.key !== "Shift") {
+        leaving = false;
+      }
+    });
+    const hint = box.getAttribute("aria-describedby");
+    if (hint) {
+      editor.getInputField().setAttribute("aria-describedby", hint);
+    }
     box.form.addEventListener("submit", () => editor.save());
   }
+
+  // A display formula wider than its column scrolls inside its block: keyboard users reach it.
+  const formula = document.documentElement.lang === "ko" ? "수식" : "formula";
+  const markScrollable = () => {
+    for (const block of document.querySelectorAll(".math.block")) {
+      if (block.scrollWidth > block.clientWidth) {
+        block.tabIndex = 0;
+        block.setAttribute("role", "region");
+        block.setAttribute("aria-label", formula);
+      } else {
+        block.removeAttribute("tabindex");
+        block.removeAttribute("role");
+        block.removeAttribute("aria-label");
+      }
+    }
+  };
+  markScrollable();
+  window.addEventListener("resize", markScrollable);
 
   // A submission being graded: poll its status, then reload to show the result.
   const pending = document.getElementById("pending");
