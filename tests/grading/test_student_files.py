@@ -272,9 +272,9 @@ def test_every_statement_says_what_a_file_may_import() -> None:
     for assignment in registry.all_assignments().values():
         statement = assignment.statement
         assert statement["en"].count("## What your file may contain") == 1
-        assert "**numpy** and of **Python's standard library**" in statement["en"]
+        assert "**numpy** and of these modules of **Python's standard library**" in statement["en"]
         assert statement["ko"].count("## 제출 파일에 들어갈 수 있는 것") == 1
-        assert "**numpy**와 **파이썬 표준 라이브러리**" in statement["ko"]
+        assert "**numpy**와 다음 **파이썬 표준 라이브러리**" in statement["ko"]
 
 
 def test_a_function_defined_only_under_main_is_said_to_be_so() -> None:
