@@ -8,6 +8,7 @@ import pytest
 from quizsvc.grading import grade_source, registry
 from quizsvc.grading.pruning import plain, prune
 from quizsvc.grading.result import GradeResult
+from quizsvc.grading.selfcheck import reference_source
 
 # A CS231n-style homework file: course helper imports, a plotting library, a constant and a
 # helper used by the graded functions, test code and a training loop at top level.
@@ -204,6 +205,22 @@ def test_plain_files_are_sent_as_they_are_without_parsing() -> None:
     assert not plain("import numpy as np; import os\n")
     assert not plain("@decorator\ndef f():\n    pass\n")
     assert plain('"""doc"""\nfrom numpy import (\n    zeros,\n)\ndef f(\n    x,\n):\n    return x\n')
+
+
+def test_strings_and_simple_constants_keep_a_file_plain() -> None:
+    """The references as graded (a docstring after ``from __future__``, ``AXES = (0, 2, 3)``,
+    ``Array = NDArray[np.floating]``) skip the analysis; anything that could run code does not."""
+    for assignment in registry.all_assignments().values():
+        assert plain(reference_source(assignment)), assignment.slug
+    head = "from __future__ import annotations\nimport numpy as np\nfrom numpy.typing import NDArray\n"
+    for ok in ('"""Doc\nmore doc."""', "EPS = 1e-5  # why", "AXES = (0, 2, 3)", "T = (1,)",
+               "Array = NDArray[np.floating]", "DTYPE = np.float64", "W: float = 0.5",
+               "NAME = 'x'", "DEBUG = False", "'''a\nstring'''"):
+        assert plain(head + ok + "\ndef f():\n    pass\n"), ok
+    for not_ok in ("DATA = np.load('x.npy')", "X = helper()", "A = B = 3", "x = [1, 2]",
+                   "T = (a, 2)", "Y = plt.figure", "Z = undefined.attr", '"""doc""" + f()',
+                   '"""never closed', "import numpy as np; print(1)"):
+        assert not plain(head + not_ok + "\ndef f():\n    pass\n"), not_ok
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
