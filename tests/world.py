@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from quizsvc.api.openapi import openapi_document
 from quizsvc.db import get_session
-from quizsvc.models import Attempt, CourseRole, Item, Quiz
+from quizsvc.models import Attempt, CourseRole, Item, Quiz, User
 from quizsvc.quiz.bank import check_dir
-from quizsvc.services import courses
+from quizsvc.services import courses, tokens
 from quizsvc.services.quizzes import variant_for
 
 API = "/api/v1"
@@ -177,6 +177,13 @@ def build_world(app: Any) -> World:
         w.ids = {"instructor": instructor.id, "ta": ta.id, "alice": alice.id, "bob": bob.id,
                  "outsider": outsider.id, "admin": admin.id}
     return w
+
+
+def make_token(w: World, who: str, scopes: str = "read,answer", days: int | None = None) -> str:
+    """A bearer token for one of the world's users (its secret)."""
+    with w.db() as s:
+        _, secret = tokens.create_token(s, s.get(User, w.ids[who]), f"{who}-token", scopes, days)
+    return secret
 
 
 def logged_in(app: Any, who: str) -> Any:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
 
 
 @pytest.fixture
