@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import backend, create_pg_database, drop_pg_database, make_user, require_pg
+from helpers import backend, create_pg_database, drop_pg_database, require_pg
 from sqlalchemy.orm import Session
 from world import World, build_world
 
 from quizsvc import migrate
 from quizsvc.app import create_app
 from quizsvc.db import get_engine, get_session, make_engine
-from quizsvc.models import Base, CourseRole
-from quizsvc.services import courses
+from quizsvc.models import Base
 from quizsvc.services.passwords import use_fast_hashing
 
 
@@ -70,25 +69,6 @@ def session(app: Any) -> Iterator[Session]:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
-
-
-@pytest.fixture
-def demo(app: Any, session: Session) -> dict[str, Any]:
-    """The shipped demo course with an instructor, a TA, two students and an outsider."""
-    from quizsvc.services.bank import import_bank
-    from quizsvc.services.demo import DEMO_BANK
-
-    instructor = make_user(session, "prof@example.com", instructor=True)
-    course = import_bank(session, instructor, DEMO_BANK)
-    ta = make_user(session, "ta@example.com")
-    courses.enroll(session, ta, course, CourseRole.TA)
-    alice = make_user(session, "alice@example.com")
-    bob = make_user(session, "bob@example.com")
-    for s in (alice, bob):
-        courses.enroll(session, s, course, CourseRole.STUDENT)
-    outsider = make_user(session, "eve@example.com")
-    return {"course": course, "instructor": instructor, "ta": ta, "alice": alice, "bob": bob,
-            "outsider": outsider}
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

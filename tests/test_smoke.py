@@ -8,8 +8,8 @@ def test_health(client):
     assert body["status"] == "ok" and body["database"]["up_to_date"] is True
 
 
-def test_student_dashboard(client, demo):
+def test_student_dashboard(client, w):
     r = login(client, "alice@example.com")
     assert r.status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert demo["course"].title in page
+    assert w.course().title in page

@@ -1,6 +1,6 @@
-"""Shared helpers for the web and API tests (imported by the test_* files of the quiz part).
+"""The one fixture world (fixture ``w``) and helpers for the tests of every part that needs the demo course.
 
-Why not the ``demo`` fixture of conftest: it keeps an app context pushed for the whole test, and
+Why no fixture that keeps an app context pushed for the whole test (there was one, ``demo``):
 Flask then runs every test-client request inside that same context. ``g`` (where Flask-Login
 caches the logged-in user) and the database session are then shared by all requests of a test,
 so a second user's request would be served as the first user, and stale objects hide bugs. The
@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from quizsvc.api.openapi import openapi_document
 from quizsvc.db import get_session
-from quizsvc.models import Attempt, CourseRole, Item, Quiz
+from quizsvc.models import Assignment, Attempt, Course, CourseRole, Item, Quiz, User
 from quizsvc.quiz.bank import check_dir
-from quizsvc.services import courses
+from quizsvc.services import courses, tokens
 from quizsvc.services.quizzes import variant_for
 
 API = "/api/v1"
@@ -51,6 +51,31 @@ class World:
         (the scoped session is per thread, so the inner context would close the outer one)."""
         with self.app.app_context():
             yield get_session()
+
+    def course(self) -> Course:
+        """The course with its quizzes and their items loaded, then detached: to read ids,
+        titles and configs outside any context (pass ids, not these objects, to services)."""
+        with self.db() as s:
+            course = s.get(Course, self.course_id)
+            assert course is not None
+            for q in course.quizzes:
+                _ = [i.config for i in q.items]  # load while attached
+            return course
+
+    def assignment(self, grader: str) -> Assignment:
+        """The course's assignment graded by ``grader`` (created as the course page would), detached."""
+        from quizsvc.services.assignments import ensure_course_assignments
+
+        with self.db() as s:
+            ensure_course_assignments(s, s.get(Course, self.course_id))
+            return s.scalars(select(Assignment).where(Assignment.course_id == self.course_id,
+                                                      Assignment.grader == grader)).one()
+
+    def user(self, s: Session, who: str) -> User:
+        """One of the world's users in session ``s`` (for tests that call services directly)."""
+        user = s.get(User, self.ids[who])
+        assert user is not None
+        return user
 
     def quiz_id(self, slug: str) -> int:
         with self.db() as s:
@@ -177,6 +202,13 @@ def build_world(app: Any) -> World:
         w.ids = {"instructor": instructor.id, "ta": ta.id, "alice": alice.id, "bob": bob.id,
                  "outsider": outsider.id, "admin": admin.id}
     return w
+
+
+def make_token(w: World, who: str, scopes: str = "read,answer", days: int | None = None) -> str:
+    """A bearer token for one of the world's users (its secret)."""
+    with w.db() as s:
+        _, secret = tokens.create_token(s, s.get(User, w.ids[who]), f"{who}-token", scopes, days)
+    return secret
 
 
 def logged_in(app: Any, who: str) -> Any:

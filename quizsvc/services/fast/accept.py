@@ -4,7 +4,7 @@ The plain way, ``session.add(Submission(...))`` and a commit, runs the ORM's uni
 one row; writing the row with a prebuilt Core statement and attaching the object to the session
 as loaded with exactly what was written takes much less CPU on the path every submission takes
 (figures: the README's "Where the time goes"). The held object equals a fresh read of the row
-(tests/test_submissions.py).
+(tests/services/test_submissions.py).
 
 A student's row is stored only if the database, at the moment it stores it, counts fewer than
 the limits: one ``INSERT ... SELECT ... WHERE (count) < limit``. A count read earlier and
@@ -13,7 +13,7 @@ holding its one write lock, which the statement takes before it reads. PostgreSQ
 COMMITTED) would let two such statements both count below the limit; so the student's row is
 locked first (``FOR NO KEY UPDATE``: it does not hold up rows that merely reference the
 student), the student's submissions take turns, and each statement's snapshot, taken after the
-lock, sees those committed before it (tests/test_concurrent_limits.py, on both databases).
+lock, sees those committed before it (tests/services/test_concurrent_limits.py, on both databases).
 """
 
 from __future__ import annotations

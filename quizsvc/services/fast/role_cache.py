@@ -4,7 +4,7 @@ A request asks for the actor's role more than once (finding an assignment, then 
 it). Within one transaction, with nothing written, the answer read first is kept; a role read
 along with something else (the assignment an API call names) is recorded too, so an accepted
 submission reads its role once. Anything written (an enrollment, perhaps) or a transaction
-ended: roles are read afresh (tests/test_submissions.py checks both, and the statements of an
+ended: roles are read afresh (tests/services/test_submissions.py checks both, and the statements of an
 accept).
 """
 

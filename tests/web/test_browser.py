@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from helpers import IN_CI, PASSWORD
 from werkzeug.serving import make_server
+from world import World, make_token
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
 
 
 @pytest.fixture
@@ -70,12 +71,12 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_student_takes_a_quiz_in_the_browser(page: Any, demo: dict[str, Any]) -> None:
+def test_student_takes_a_quiz_in_the_browser(page: Any, w: World) -> None:
     from quizsvc.models import Quiz
 
-    quiz = next(q for q in demo["course"].quizzes if q.feedback_policy.value == "immediate")
+    quiz = next(q for q in w.course().quizzes if q.feedback_policy.value == "immediate")
     _login(page, "alice@example.com")
-    page.click(f"text={demo['course'].title}")
+    page.click(f"text={w.course().title}")
     page.goto(f"/quizzes/{quiz.id}")
     page.click("#start-attempt")
     page.wait_for_url("**/attempts/*")
@@ -103,8 +104,8 @@ def test_student_takes_a_quiz_in_the_browser(page: Any, demo: dict[str, Any]) ->
     _shot(page, "student-result")
 
 
-def test_malformed_answer_is_shown_and_kept(page: Any, demo: dict[str, Any]) -> None:
-    quiz = next(q for q in demo["course"].quizzes if any(i.type_name == "numeric" for i in q.items))
+def test_malformed_answer_is_shown_and_kept(page: Any, w: World) -> None:
+    quiz = next(q for q in w.course().quizzes if any(i.type_name == "numeric" for i in q.items))
     _login(page, "bob@example.com")
     page.goto(f"/quizzes/{quiz.id}")
     page.click("#start-attempt")
@@ -117,9 +118,9 @@ def test_malformed_answer_is_shown_and_kept(page: Any, demo: dict[str, Any]) -> 
     assert "/result" not in page.url
 
 
-def test_instructor_creates_and_publishes_a_quiz(page: Any, demo: dict[str, Any]) -> None:
+def test_instructor_creates_and_publishes_a_quiz(page: Any, w: World) -> None:
     _login(page, "prof@example.com")
-    page.goto(f"/staff/courses/{demo['course'].id}")
+    page.goto(f"/staff/courses/{w.course_id}")
     page.click("#new-quiz")
     page.fill("#slug", "browser-quiz")
     page.fill("#title", "브라우저 퀴즈")
@@ -140,25 +141,16 @@ def test_instructor_creates_and_publishes_a_quiz(page: Any, demo: dict[str, Any]
     assert page.locator("#quiz-status").inner_text() == "open"
 
 
-def _course_assignment(session: Any, course: Any, grader: str) -> Any:
-    from quizsvc.models import Assignment
-    from quizsvc.services.assignments import ensure_course_assignments
-
-    ensure_course_assignments(session, course)
-    return next(a for a in session.query(Assignment).filter_by(course_id=course.id)
-                if a.grader == grader)
-
-
 def test_student_submits_code_in_the_editor_and_sees_the_grade_arrive(
-        page: Any, demo: dict[str, Any], session: Any, live_server: str) -> None:
+        page: Any, w: World, live_server: str) -> None:
     from quizsvc.grading import registry
 
     suite = registry.get("groupnorm")
-    assignment = _course_assignment(session, demo["course"], "groupnorm")
+    assignment = w.assignment("groupnorm")
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
     _login(page, "alice@example.com")
-    page.click(f"text={demo['course'].title}")
+    page.click(f"text={w.course().title}")
     page.click(f"text={assignment.title}")
     page.wait_for_url(f"**/assignments/{assignment.id}")
     # The statement (Markdown + math), the signatures and the starter code are on the page, and
@@ -188,14 +180,14 @@ def test_student_submits_code_in_the_editor_and_sees_the_grade_arrive(
 
 
 def test_uploaded_notebook_with_a_known_mistake_gets_a_korean_diagnosis(
-        page: Any, demo: dict[str, Any], session: Any, tmp_path: Path) -> None:
+        page: Any, w: World, tmp_path: Path) -> None:
     import json
 
     from quizsvc.grading import registry
 
     suite = registry.get("groupnorm")
     mistake = next(m for m in suite.mistakes if m.key == "instance_norm")
-    assignment = _course_assignment(session, demo["course"], "groupnorm")
+    assignment = w.assignment("groupnorm")
     notebook = tmp_path / "groupnorm.ipynb"
     notebook.write_text(json.dumps({
         "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# 그룹 정규화"]},
@@ -217,7 +209,7 @@ def test_uploaded_notebook_with_a_known_mistake_gets_a_korean_diagnosis(
     _shot(page, "student-notebook-diagnosis")
 
 
-def test_password_change_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+def test_password_change_by_keyboard_on_a_phone(page: Any, w: World) -> None:
     """390 px wide, no mouse: the nav link, the three fields and the button are reachable, the
     page does not scroll sideways, and the session goes on under the new password."""
     page.set_viewport_size({"width": 390, "height": 844})
@@ -239,10 +231,10 @@ def test_password_change_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any])
     assert page.locator("a[href='/account/password']").count() == 1
 
 
-def test_instructor_makes_a_reset_link_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+def test_instructor_makes_a_reset_link_by_keyboard_on_a_phone(page: Any, w: World) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     _login(page, "prof@example.com")
-    page.goto(f"/staff/courses/{demo['course'].id}")
+    page.goto(f"/staff/courses/{w.course_id}")
     row = page.locator("tr", has_text="alice@example.com")
     row.locator("button", has_text="비밀번호 재설정 링크").focus()
     page.keyboard.press("Enter")
@@ -264,10 +256,10 @@ def test_instructor_makes_a_reset_link_by_keyboard_on_a_phone(page: Any, demo: d
     assert "새 비밀번호를 설정했고" in page.inner_text(".flash-info")
 
 
-def test_student_orders_steps_by_keyboard_on_a_phone(page: Any, demo: dict[str, Any]) -> None:
+def test_student_orders_steps_by_keyboard_on_a_phone(page: Any, w: World) -> None:
     """The ordering item at 390 px, keyboard only: a position <select> per step, reached with
     Tab and set by typing the number; saved and shown back; the item fits the screen."""
-    quiz = next(q for q in demo["course"].quizzes if any(i.type_name == "ordering" for i in q.items))
+    quiz = next(q for q in w.course().quizzes if any(i.type_name == "ordering" for i in q.items))
     item = next(i for i in quiz.items if i.type_name == "ordering")
     key = [o["id"] for o in item.config["options"]]
     page.set_viewport_size({"width": 390, "height": 844})
@@ -326,17 +318,13 @@ HEADING_SKIPS = """() => {
 
 
 @pytest.fixture
-def seeded(app: Any, demo: dict[str, Any], session: Any) -> dict[str, Any]:
+def seeded(app: Any, w: World) -> dict[str, Any]:
     """Alice took a quiz, has one open attempt and a graded submission with a diagnosed mistake,
     so the result, attempt and feedback pages have their content."""
     from quizsvc.grading import registry
-    from quizsvc.models import User
-    from quizsvc.services.tokens import create_token
-
-    course = demo["course"]
-    assignment = _course_assignment(session, course, "groupnorm")
-    alice = session.query(User).filter_by(email="alice@example.com").one()
-    _, secret = create_token(session, alice, "seed", "read,answer,submit")
+    course = w.course()
+    assignment = w.assignment("groupnorm")
+    secret = make_token(w, "alice", "read,answer,submit")
     api = app.test_client()
     auth = {"Authorization": f"Bearer {secret}"}
     taken, open_quiz = [q for q in course.quizzes if q.published][:2]
@@ -399,7 +387,7 @@ def _check_pages(page: Any, start: list[str], *, english: bool) -> tuple[list[st
 
 
 def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
-        page: Any, seeded: dict[str, Any], session: Any) -> None:
+        page: Any, seeded: dict[str, Any], w: World) -> None:
     """At 390 px: no page scrolls sideways (wide tables and formulas scroll in their own
     box), axe finds nothing serious or critical, headings go in order; the instructor reads
     English pages, where the Korean course content is marked lang="ko"."""
@@ -412,9 +400,10 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
         f"/attempts/{seeded['attempt']}/result", f"/assignments/{seeded['assignment'].id}",
         f"/submissions/{seeded['submission']}"], english=False)
     page.click("form[action='/logout'] button")
-    prof = session.query(User).filter_by(email="prof@example.com").one()
-    prof.locale = "en"
-    session.commit()
+    with w.db() as session:
+        prof = session.query(User).filter_by(email="prof@example.com").one()
+        prof.locale = "en"
+        session.commit()
     _login(page, "prof@example.com")
     staff, i_pages = _check_pages(page, [
         "/", f"/staff/courses/{course.id}", f"/staff/courses/{course.id}/gradebook",
@@ -429,10 +418,10 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
         assert shape in shapes, shape
 
 
-def test_the_code_editor_is_no_keyboard_trap(page: Any, demo: dict[str, Any], session: Any) -> None:
+def test_the_code_editor_is_no_keyboard_trap(page: Any, w: World) -> None:
     """Tab indents inside the editor; Esc then Tab moves on to the file input; the hint next to
     the editor says so, and the editor is labelled."""
-    assignment = _course_assignment(session, demo["course"], "groupnorm")
+    assignment = w.assignment("groupnorm")
     _login(page, "alice@example.com")
     page.goto(f"/assignments/{assignment.id}")
     hint = page.locator("#editor-hint")

@@ -1,7 +1,7 @@
 """What every response says about caching and transport: pages, API answers and exports are
 not kept by browsers or proxies (Cache-Control: no-store), static assets are; HSTS once the
 service is behind HTTPS (QUIZSVC_SESSION_COOKIE_SECURE). The live server's headers (no
-``Server`` banner) are checked in test_concurrent_limits.py."""
+``Server`` banner) are checked in services/test_concurrent_limits.py."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from quizsvc import migrate
 from quizsvc.app import create_app
 from quizsvc.cli import main as cli
 from quizsvc.db import get_engine, get_session
-from quizsvc.models import Item, Quiz
+from quizsvc.models import Course, Item, Quiz
 from quizsvc.quiz.bank import check_dir
 from quizsvc.quiz.registry import all_types
 from quizsvc.services.bank import BankProblems, export_to_dir, import_bank
@@ -301,51 +301,53 @@ def test_export_uses_a_stable_key_order(app, session, tmp_path):
     assert any("\uac00" <= ch <= "\ud7a3" for ch in path.read_text(encoding="utf-8"))
 
 
-def test_reimport_updates_in_place_and_keeps_answers(app, session, tmp_path, demo):
-    course = demo["course"]
-    quiz = course.quizzes[0]
-    item_ids = {i.key: i.id for i in quiz.items}
-    edited = tmp_path / "edited"
-    export_to_dir(session, None, course, edited)
-    data = load(edited / f"{quiz.slug}.yaml")
-    data["title"]["en"] = "Renamed quiz"
-    data["items"][0]["points"] = 5
-    removed = data["items"].pop()["key"]
-    dump(edited / f"{quiz.slug}.yaml", data)
-    again = import_bank(session, demo["instructor"], edited)
-    assert again.id == course.id
-    session.expire_all()
-    q = session.get(Quiz, quiz.id)
-    assert q.title_en == "Renamed quiz"
-    assert {i.key: i.id for i in q.items} == {k: v for k, v in item_ids.items() if k != removed}
-    assert q.items[0].points == 5
+def test_reimport_updates_in_place_and_keeps_answers(tmp_path, w):
+    with w.db() as session:
+        course = session.get(Course, w.course_id)
+        quiz = course.quizzes[0]
+        item_ids = {i.key: i.id for i in quiz.items}
+        edited = tmp_path / "edited"
+        export_to_dir(session, None, course, edited)
+        data = load(edited / f"{quiz.slug}.yaml")
+        data["title"]["en"] = "Renamed quiz"
+        data["items"][0]["points"] = 5
+        removed = data["items"].pop()["key"]
+        dump(edited / f"{quiz.slug}.yaml", data)
+        again = import_bank(session, w.user(session, "instructor"), edited)
+        assert again.id == course.id
+        session.expire_all()
+        q = session.get(Quiz, quiz.id)
+        assert q.title_en == "Renamed quiz"
+        assert {i.key: i.id for i in q.items} == {k: v for k, v in item_ids.items() if k != removed}
+        assert q.items[0].points == 5
 
 
-def test_import_refuses_to_drop_answered_items(app, session, tmp_path, demo):
+def test_import_refuses_to_drop_answered_items(tmp_path, w):
     from quizsvc.services import attempts
 
-    course = demo["course"]
-    quiz = next(q for q in course.quizzes if q.published)
-    last = quiz.items[-1]
-    attempt = attempts.start_attempt(session, demo["alice"], quiz)
-    view = next(v for v in attempts.attempt_items(session, demo["alice"], attempt) if v.id == last.id)
-    answer = view.options[0]["id"] if view.options else "1"
-    if last.type_name == "vector":
-        answer = "[1, 2, 3]"
-    attempts.save_answers(session, demo["alice"], attempt, {last.id: answer})
-    edited = tmp_path / "edited"
-    export_to_dir(session, None, course, edited)
-    data = load(edited / f"{quiz.slug}.yaml")
-    data["items"].pop()
-    data["title"]["en"] = "Should not be saved"
-    dump(edited / f"{quiz.slug}.yaml", data)
-    with pytest.raises(BankProblems) as exc:
-        import_bank(session, demo["instructor"], edited)
-    assert exc.value.problems[0].where == last.key
-    assert "students answered this item" in exc.value.problems[0].message
-    session.expire_all()
-    assert session.get(Item, last.id) is not None
-    assert session.get(Quiz, quiz.id).title_en != "Should not be saved"
+    with w.db() as session:
+        course = session.get(Course, w.course_id)
+        quiz = next(q for q in course.quizzes if q.published)
+        last = quiz.items[-1]
+        attempt = attempts.start_attempt(session, w.user(session, "alice"), quiz)
+        view = next(v for v in attempts.attempt_items(session, w.user(session, "alice"), attempt) if v.id == last.id)
+        answer = view.options[0]["id"] if view.options else "1"
+        if last.type_name == "vector":
+            answer = "[1, 2, 3]"
+        attempts.save_answers(session, w.user(session, "alice"), attempt, {last.id: answer})
+        edited = tmp_path / "edited"
+        export_to_dir(session, None, course, edited)
+        data = load(edited / f"{quiz.slug}.yaml")
+        data["items"].pop()
+        data["title"]["en"] = "Should not be saved"
+        dump(edited / f"{quiz.slug}.yaml", data)
+        with pytest.raises(BankProblems) as exc:
+            import_bank(session, w.user(session, "instructor"), edited)
+        assert exc.value.problems[0].where == last.key
+        assert "students answered this item" in exc.value.problems[0].message
+        session.expire_all()
+        assert session.get(Item, last.id) is not None
+        assert session.get(Quiz, quiz.id).title_en != "Should not be saved"
 
 
 def test_import_of_a_broken_bank_changes_nothing(app, session, bank_copy):

@@ -12,17 +12,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
-from world import API, Api, World
+from world import API, Api, make_token
 
 from quizsvc.api.openapi import openapi_document
 from quizsvc.models import ApiToken, AttemptStatus, FeedbackPolicy, User, utcnow
 from quizsvc.services import tokens as token_svc
-
-
-def make_token(w: World, who: str, scopes: str = "read,answer", days: int | None = None) -> str:
-    with w.db() as s:
-        _, secret = token_svc.create_token(s, s.get(User, w.ids[who]), f"{who}-token", scopes, days)
-    return secret
 
 
 @pytest.fixture

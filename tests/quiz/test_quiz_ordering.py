@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
-from test_api import make_token
 from werkzeug.datastructures import MultiDict
-from world import Api, World, form_post, logged_in, start_web_attempt
+from world import Api, World, form_post, logged_in, make_token, start_web_attempt
 
 from quizsvc.api.openapi import openapi_document
 from quizsvc.models import AttemptStatus, FeedbackPolicy, Item
