@@ -1,0 +1,319 @@
+"""Insight for course staff: quiz and item statistics, and what a programming assignment's
+submissions show (score distribution, diagnosed mistakes, timing, attempts to full marks).
+
+Each function runs a fixed number of aggregate queries whatever the class size (no query per
+student, attempt or item) and computes with NumPy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from quizsvc.grading import registry
+from quizsvc.models import (
+    Assignment,
+    Attempt,
+    AttemptStatus,
+    Item,
+    Quiz,
+    Response,
+    ScorePolicy,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from quizsvc.quiz import params as P
+from quizsvc.quiz.registry import type_of
+from quizsvc.quiz.types.choice import ChoiceType
+from quizsvc.quiz.types.computed import ComputedType
+from quizsvc.services import courses as course_svc
+from quizsvc.services.gradebook import _text_cell
+
+Basis = Literal["first", "all"]
+HISTOGRAM_BINS = 10  # 0-10 %, ..., 90-100 % (100 % falls in the last bin)
+TOP_WRONG = 5  # the most common wrong answers listed per numeric or vector item
+MIN_VARIANT_N = 5  # a variant's facility counts towards the spread from this many answers
+
+
+@dataclass
+class Bin:
+    low: float  # percent
+    high: float
+    count: int
+
+
+@dataclass
+class ItemStats:
+    item: Item
+    n: int  # answers counted (unanswered items count as 0 points)
+    facility: float | None  # mean fraction of the item's points
+    discrimination: float | None  # corrected item-total correlation; None when undefined
+    options: list[tuple[dict[str, Any], bool, int]] = field(default_factory=list)  # text, correct, picks
+    wrong_answers: list[tuple[str, int]] = field(default_factory=list)
+    variants: int = 0  # distinct parameter draws answered (randomised items)
+    variant_spread: float | None = None  # std of per-variant facility (variants with >= MIN_VARIANT_N)
+    variant_range: tuple[float, float] | None = None
+
+    @property
+    def negative(self) -> bool:
+        return self.discrimination is not None and self.discrimination < 0
+
+
+@dataclass
+class QuizStats:
+    quiz: Quiz
+    basis: Basis
+    attempts: int
+    max_score: float
+    mean_percent: float | None
+    histogram: list[Bin]
+    items: list[ItemStats]
+
+
+def _histogram(percents: np.ndarray) -> list[Bin]:
+    counts, edges = np.histogram(np.clip(percents, 0, 100), bins=HISTOGRAM_BINS, range=(0, 100))
+    return [Bin(float(edges[i]), float(edges[i + 1]), int(c)) for i, c in enumerate(counts)]
+
+
+def _correlation(x: np.ndarray, y: np.ndarray) -> float | None:
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def quiz_statistics(session: Session, actor: User, quiz: Quiz, attempts: Basis = "first") -> QuizStats:
+    """Statistics of the submitted attempts: each student's first one, or all of them."""
+    course_svc.require_staff(session, actor, quiz.course)
+    items = list(quiz.items)
+    submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
+    chosen = select(Attempt.id, Attempt.user_id).where(submitted)
+    if attempts == "first":
+        first = (select(Attempt.user_id, func.min(Attempt.number).label("number"))
+                 .where(submitted).group_by(Attempt.user_id).subquery())
+        chosen = chosen.join(first, and_(first.c.user_id == Attempt.user_id, first.c.number == Attempt.number))
+    rows = session.execute(chosen.order_by(Attempt.id)).all()
+    row_of = {attempt_id: i for i, (attempt_id, _) in enumerate(rows)}
+    user_of = [user_id for _, user_id in rows]
+    col_of = {item.id: j for j, item in enumerate(items)}
+    points = np.array([item.points for item in items], dtype=float)
+    scores = np.zeros((len(rows), len(items)))
+    picks: dict[int, Counter[str]] = {i.id: Counter() for i in items}
+    wrong: dict[int, Counter[str]] = {i.id: Counter() for i in items}
+    answered: dict[int, list[tuple[int, float]]] = {i.id: [] for i in items}  # (row, fraction)
+    kinds = {i.id: type_of(i.type_name) for i in items}
+    chosen_sq = chosen.subquery()
+    response_rows = session.execute(
+        select(Response.attempt_id, Response.item_id, Response.score, Response.correct, Response.answer)
+        .join(chosen_sq, chosen_sq.c.id == Response.attempt_id))
+    for attempt_id, item_id, score, correct, answer in response_rows:
+        i, j = row_of.get(attempt_id), col_of.get(item_id)
+        if i is None or j is None:
+            continue
+        scores[i, j] = score or 0.0
+        kind = kinds[item_id]
+        value = (answer or {}).get("value")
+        if isinstance(kind, ChoiceType):
+            picks[item_id].update(value if isinstance(value, list) else [value] if value is not None else [])
+        elif isinstance(kind, ComputedType) and correct is False and value is not None:
+            wrong[item_id][P.format_value(value)] += 1
+        answered[item_id].append((i, (score or 0.0) / items[j].points if items[j].points else 0.0))
+    totals = scores.sum(axis=1)
+    max_score = float(points.sum())
+    fractions = scores / np.where(points > 0, points, 1.0)
+    out = []
+    for j, item in enumerate(items):
+        stats = ItemStats(item, len(rows), float(fractions[:, j].mean()) if len(rows) else None,
+                          _correlation(scores[:, j], totals - scores[:, j]))
+        if isinstance(kinds[item.id], ChoiceType):
+            stats.options = [(o["text"], bool(o.get("correct")), picks[item.id][o["id"]])
+                             for o in item.config.get("options", [])]
+        stats.wrong_answers = wrong[item.id].most_common(TOP_WRONG)
+        if item.config.get("params"):
+            _variant_spread(stats, item, answered[item.id], user_of)
+        out.append(stats)
+    percents = totals / max_score * 100 if max_score else np.zeros(len(rows))
+    return QuizStats(quiz, attempts, len(rows), max_score,
+                     float(percents.mean()) if len(rows) else None, _histogram(percents), out)
+
+
+def _variant_spread(stats: ItemStats, item: Item, answered: list[tuple[int, float]], user_of: list[int]) -> None:
+    """Group the answers by the parameter values each student drew (the variant they saw) and
+    report how much the facility differs between variants answered often enough to compare."""
+    by_variant: dict[str, list[float]] = {}
+    specs = item.config["params"]
+    for row, fraction in answered:
+        seed = P.variant_seed("item", item.id, "user", user_of[row])
+        key = repr(sorted(P.draw_params(specs, seed).items()))
+        by_variant.setdefault(key, []).append(fraction)
+    stats.variants = len(by_variant)
+    means = [float(np.mean(v)) for v in by_variant.values() if len(v) >= MIN_VARIANT_N]
+    if len(means) >= 2:
+        stats.variant_spread = float(np.std(means))
+        stats.variant_range = (min(means), max(means))
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{round(value, digits):g}"
+
+
+def quiz_csv(stats: QuizStats, table: Literal["items", "options", "histogram"], language: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if table == "histogram":
+        writer.writerow(["from_percent", "to_percent", "attempts"])
+        writer.writerows([[f"{b.low:g}", f"{b.high:g}", b.count] for b in stats.histogram])
+    elif table == "items":
+        writer.writerow(["position", "key", "type", "points", "answers", "facility", "discrimination",
+                         "variants", "variant_spread", "common_wrong_answers"])
+        for pos, s in enumerate(stats.items, 1):
+            writer.writerow([pos, _text_cell(s.item.key), s.item.type_name, f"{s.item.points:g}", s.n,
+                             _fmt(s.facility), _fmt(s.discrimination), s.variants or "",
+                             _fmt(s.variant_spread),
+                             _text_cell("; ".join(f"{a} ({n})" for a, n in s.wrong_answers))])
+    else:
+        writer.writerow(["item", "option", "correct", "picks"])
+        for s in stats.items:
+            for text, correct, count in s.options:
+                writer.writerow([_text_cell(s.item.key), _text_cell(_in(text, language)),
+                                 "yes" if correct else "no", count])
+    return out.getvalue()
+
+
+def _in(text: dict[str, Any], language: str) -> str:
+    other = "en" if language == "ko" else "ko"
+    return str(text.get(language) or text.get(other) or "")
+
+
+# ---- assignments -------------------------------------------------------------------------
+
+
+@dataclass
+class MistakeCount:
+    key: str
+    title: dict[str, str]
+    students: int  # distinct students with at least one graded submission showing it
+    submissions: int
+    still: int  # students whose counted submission still shows it
+    who: list[tuple[User, int]]  # each student with the latest submission showing it
+
+
+@dataclass
+class DayCount:
+    day: int  # days relative to the due date (0: the day of the due date, in UTC), or from the first
+    count: int
+
+
+@dataclass
+class AssignmentInsight:
+    assignment: Assignment
+    students: int  # students with a graded submission
+    submissions: int
+    histogram: list[Bin]
+    mistakes: list[MistakeCount]
+    timeline: list[DayCount]
+    timeline_from_due: bool
+    full_marks: int  # students who reached full marks
+    median_to_full: float | None  # median number of submissions up to the first with full marks
+
+
+def assignment_insight(session: Session, actor: User, assignment: Assignment) -> AssignmentInsight:
+    """Mistakes are counted over every graded submission (a student counts once per mistake);
+    ``still`` counts those whose counted submission (by the score policy) still shows it."""
+    course_svc.require_staff(session, actor, assignment.course)
+    rows = session.execute(
+        select(Submission.id, Submission.user_id, Submission.created_at, Submission.score,
+               Submission.raw_score, Submission.max_score, Submission.result["diagnoses"])
+        .where(Submission.assignment_id == assignment.id, Submission.status == SubmissionStatus.GRADED)
+        .order_by(Submission.user_id, Submission.created_at, Submission.id)).all()
+    by_user: dict[int, list[Any]] = {}
+    for row in rows:
+        by_user.setdefault(row[1], []).append(row)
+    kept_pct, to_full = [], []
+    mistake_users: dict[str, dict[int, int]] = {}  # key -> user -> latest submission id
+    mistake_subs: Counter[str] = Counter()
+    still: Counter[str] = Counter()
+    for user_id, subs in by_user.items():
+        kept = _kept(subs, assignment.score_policy)
+        if kept[5]:
+            kept_pct.append(100.0 * (kept[3] or 0.0) / kept[5])
+        for n, s in enumerate(subs, 1):
+            if s[5] and (s[4] or 0.0) >= s[5] - 1e-9:
+                to_full.append(n)
+                break
+        for s in subs:
+            for key in _mistakes(s[6]):
+                mistake_subs[key] += 1
+                mistake_users.setdefault(key, {})[user_id] = s[0]
+        still.update(set(_mistakes(kept[6])))
+    users = {u.id: u for u in session.scalars(select(User).where(
+        User.id.in_({u for m in mistake_users.values() for u in m})))} if mistake_users else {}
+    catalogue = _catalogue(assignment.grader)
+    mistakes = [MistakeCount(key, catalogue.get(key, {"en": key, "ko": key}), len(who), mistake_subs[key],
+                             still[key], sorted(((users[u], sid) for u, sid in who.items() if u in users),
+                                                key=lambda p: p[0].name))
+                for key, who in mistake_users.items()]
+    mistakes.sort(key=lambda m: (-m.students, m.key))
+    timeline, from_due = _timeline([r[2] for r in rows], assignment.due_at)
+    return AssignmentInsight(assignment, len(by_user), len(rows), _histogram(np.array(kept_pct)), mistakes,
+                             timeline, from_due, len(to_full),
+                             float(np.median(to_full)) if to_full else None)
+
+
+def _kept(subs: list[Any], policy: ScorePolicy) -> Any:
+    """The counted submission, as services.submissions.results.kept_submission picks it."""
+    if policy == ScorePolicy.LAST:
+        return max(subs, key=lambda s: (s[2], s[0]))
+    return max(subs, key=lambda s: (s[3] or 0.0, -s[0]))
+
+
+def _mistakes(diagnoses: Any) -> list[str]:
+    if not isinstance(diagnoses, list):
+        return []
+    return [d["key"] for d in diagnoses if isinstance(d, dict) and d.get("kind", "mistake") == "mistake"
+            and isinstance(d.get("key"), str)]
+
+
+def _catalogue(grader: str) -> dict[str, dict[str, str]]:
+    try:
+        return {m.key: m.title.as_dict() for m in registry.get(grader).mistakes}
+    except registry.UnknownAssignment:
+        return {}
+
+
+def _timeline(times: list[datetime], due: datetime | None) -> tuple[list[DayCount], bool]:
+    """Submissions per day: relative to the due date when there is one, else to the first day."""
+    if not times:
+        return [], due is not None
+    origin = (due or min(times)).date()
+    days = Counter((t.date() - origin).days for t in times)
+    lo, hi = min(days), max(days)
+    if due is not None:
+        lo, hi = min(lo, 0), max(hi, 0)
+    return [DayCount(d, days.get(d, 0)) for d in range(lo, hi + 1)], due is not None
+
+
+def assignment_csv(data: AssignmentInsight, table: Literal["mistakes", "histogram", "timeline"],
+                   language: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if table == "histogram":
+        writer.writerow(["from_percent", "to_percent", "students"])
+        writer.writerows([[f"{b.low:g}", f"{b.high:g}", b.count] for b in data.histogram])
+    elif table == "timeline":
+        writer.writerow(["days_from_due" if data.timeline_from_due else "day", "submissions"])
+        writer.writerows([[d.day, d.count] for d in data.timeline])
+    else:
+        writer.writerow(["key", "title", "students", "submissions", "still_in_counted_submission", "who"])
+        for m in data.mistakes:
+            writer.writerow([_text_cell(m.key), _text_cell(_in(m.title, language)), m.students, m.submissions,
+                             m.still, _text_cell("; ".join(u.name for u, _ in m.who))])
+    return out.getvalue()
