@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from quizsvc.grading import registry
@@ -84,76 +87,113 @@ def _histogram(percents: np.ndarray) -> list[Bin]:
     return [Bin(float(edges[i]), float(edges[i + 1]), int(c)) for i, c in enumerate(counts)]
 
 
-def _correlation(x: np.ndarray, y: np.ndarray) -> float | None:
-    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return None
-    return float(np.corrcoef(x, y)[0, 1])
-
-
 def quiz_statistics(session: Session, actor: User, quiz: Quiz, attempts: Basis = "first") -> QuizStats:
-    """Statistics of the submitted attempts: each student's first one, or all of them."""
+    """Statistics of the submitted attempts: each student's first one, or all of them.
+
+    Sums, counts and answer tallies come from the database (an unanswered item scores 0), so
+    the rows read are one per attempt plus one per distinct answer, not one per response."""
     course_svc.require_staff(session, actor, quiz.course)
     items = list(quiz.items)
     submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
-    chosen = select(Attempt.id, Attempt.user_id).where(submitted)
+    chosen_q = select(Attempt.id, Attempt.user_id).where(submitted)
     if attempts == "first":
         first = (select(Attempt.user_id, func.min(Attempt.number).label("number"))
                  .where(submitted).group_by(Attempt.user_id).subquery())
-        chosen = chosen.join(first, and_(first.c.user_id == Attempt.user_id, first.c.number == Attempt.number))
-    rows = session.execute(chosen.order_by(Attempt.id)).all()
-    row_of = {attempt_id: i for i, (attempt_id, _) in enumerate(rows)}
-    user_of = [user_id for _, user_id in rows]
-    col_of = {item.id: j for j, item in enumerate(items)}
-    points = np.array([item.points for item in items], dtype=float)
-    scores = np.zeros((len(rows), len(items)))
+        chosen_q = chosen_q.join(first, and_(first.c.user_id == Attempt.user_id,
+                                             first.c.number == Attempt.number))
+    chosen = chosen_q.subquery()
+    per_attempt = (select(chosen.c.id, chosen.c.user_id, func.coalesce(func.sum(Response.score), 0.0).label("total"))
+                   .select_from(chosen).outerjoin(Response, Response.attempt_id == chosen.c.id)
+                   .group_by(chosen.c.id, chosen.c.user_id).subquery())
+    totals = np.array(session.scalars(select(per_attempt.c.total)).all(), dtype=float)
+    n = len(totals)
+    moments = {item_id: (float(sx or 0), float(sxx or 0), float(sxt or 0)) for item_id, sx, sxx, sxt in session.execute(
+        select(Response.item_id, func.sum(Response.score), func.sum(Response.score * Response.score),
+               func.sum(Response.score * per_attempt.c.total))
+        .join(per_attempt, per_attempt.c.id == Response.attempt_id).group_by(Response.item_id))}
+    kinds = {i.id: type_of(i.type_name) for i in items}
+    tallied = [i.id for i in items if isinstance(kinds[i.id], ChoiceType | ComputedType)]
+    value = Response.answer["value"].as_string()
     picks: dict[int, Counter[str]] = {i.id: Counter() for i in items}
     wrong: dict[int, Counter[str]] = {i.id: Counter() for i in items}
-    answered: dict[int, list[tuple[int, float]]] = {i.id: [] for i in items}  # (row, fraction)
-    kinds = {i.id: type_of(i.type_name) for i in items}
-    chosen_sq = chosen.subquery()
-    response_rows = session.execute(
-        select(Response.attempt_id, Response.item_id, Response.score, Response.correct, Response.answer)
-        .join(chosen_sq, chosen_sq.c.id == Response.attempt_id))
-    for attempt_id, item_id, score, correct, answer in response_rows:
-        i, j = row_of.get(attempt_id), col_of.get(item_id)
-        if i is None or j is None:
-            continue
-        scores[i, j] = score or 0.0
-        kind = kinds[item_id]
-        value = (answer or {}).get("value")
-        if isinstance(kind, ChoiceType):
-            picks[item_id].update(value if isinstance(value, list) else [value] if value is not None else [])
-        elif isinstance(kind, ComputedType) and correct is False and value is not None:
-            wrong[item_id][P.format_value(value)] += 1
-        answered[item_id].append((i, (score or 0.0) / items[j].points if items[j].points else 0.0))
-    totals = scores.sum(axis=1)
-    max_score = float(points.sum())
-    fractions = scores / np.where(points > 0, points, 1.0)
+    for item_id, correct, raw, count in session.execute(
+            select(Response.item_id, Response.correct, value, func.count())
+            .join(chosen, chosen.c.id == Response.attempt_id).where(Response.item_id.in_(tallied))
+            .group_by(Response.item_id, Response.correct, value)) if tallied else ():
+        answer = _decoded(raw)
+        if isinstance(kinds[item_id], ChoiceType):
+            for option in answer if isinstance(answer, list) else [answer] if answer is not None else []:
+                picks[item_id][str(option)] += count
+        elif correct is False and answer is not None:
+            wrong[item_id][P.format_value(answer)] += count
+    randomised = {i.id: i for i in items if i.config.get("params")}
+    answered: dict[int, list[tuple[int, float]]] = {i: [] for i in randomised}  # (user, score)
+    if randomised and n:
+        for item_id, user_id, score in session.execute(
+                select(Response.item_id, chosen.c.user_id, Response.score)
+                .join(chosen, chosen.c.id == Response.attempt_id).where(Response.item_id.in_(randomised))):
+            answered[item_id].append((user_id, score or 0.0))
+    st, stt = float(totals.sum()), float((totals * totals).sum())
     out = []
-    for j, item in enumerate(items):
-        stats = ItemStats(item, len(rows), float(fractions[:, j].mean()) if len(rows) else None,
-                          _correlation(scores[:, j], totals - scores[:, j]))
+    for item in items:
+        sx, sxx, sxt = moments.get(item.id, (0.0, 0.0, 0.0))
+        stats = ItemStats(item, n, sx / n / item.points if n and item.points else None,
+                          _rest_correlation(n, sx, sxx, sxt, st, stt))
         if isinstance(kinds[item.id], ChoiceType):
             stats.options = [(o["text"], bool(o.get("correct")), picks[item.id][o["id"]])
                              for o in item.config.get("options", [])]
         stats.wrong_answers = wrong[item.id].most_common(TOP_WRONG)
-        if item.config.get("params"):
-            _variant_spread(stats, item, answered[item.id], user_of)
+        if item.id in randomised:
+            _variant_spread(stats, item, answered[item.id])
         out.append(stats)
-    percents = totals / max_score * 100 if max_score else np.zeros(len(rows))
-    return QuizStats(quiz, attempts, len(rows), max_score,
-                     float(percents.mean()) if len(rows) else None, _histogram(percents), out)
+    max_score = float(sum(i.points for i in items))
+    percents = totals / max_score * 100 if max_score else np.zeros(n)
+    return QuizStats(quiz, attempts, n, max_score, float(percents.mean()) if n else None,
+                     _histogram(percents), out)
 
 
-def _variant_spread(stats: ItemStats, item: Item, answered: list[tuple[int, float]], user_of: list[int]) -> None:
+def _decoded(text: Any) -> Any:
+    """An answer value as the database hands it out as text: JSON for lists, else the text."""
+    if not isinstance(text, str):
+        return text
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _rest_correlation(n: int, sx: float, sxx: float, sxt: float, st: float, stt: float) -> float | None:
+    """Pearson correlation of an item's score x with the rest of the total, r = T - x, from sums
+    over the n attempts; None when either side is constant or there are fewer than 2 attempts."""
+    if n < 2:
+        return None
+    sr, srr, sxr = st - sx, stt - 2 * sxt + sxx, sxt - sxx
+    var_x, var_r = sxx / n - (sx / n) ** 2, srr / n - (sr / n) ** 2
+    if var_x <= 1e-12 or var_r <= 1e-12:
+        return None
+    return (sxr / n - (sx / n) * (sr / n)) / math.sqrt(var_x * var_r)
+
+
+@lru_cache(maxsize=65536)
+def _variant_key(specs_json: str, item_id: int, user_id: int) -> str:
+    """The parameter values a student drew for an item (what quizzes.variant_for draws)."""
+    seed = P.variant_seed("item", item_id, "user", user_id)
+    return repr(sorted(P.draw_params(json.loads(specs_json), seed).items()))
+
+
+def _variant_spread(stats: ItemStats, item: Item, answered: list[tuple[int, float]]) -> None:
     """Group the answers by the parameter values each student drew (the variant they saw) and
     report how much the facility differs between variants answered often enough to compare."""
     by_variant: dict[str, list[float]] = {}
-    specs = item.config["params"]
-    for row, fraction in answered:
-        seed = P.variant_seed("item", item.id, "user", user_of[row])
-        key = repr(sorted(P.draw_params(specs, seed).items()))
-        by_variant.setdefault(key, []).append(fraction)
+    specs = json.dumps(item.config["params"], sort_keys=True)
+    for user_id, score in answered:
+        fraction = score / item.points if item.points else 0.0
+        by_variant.setdefault(_variant_key(specs, item.id, user_id), []).append(fraction)
     stats.variants = len(by_variant)
     means = [float(np.mean(v)) for v in by_variant.values() if len(v) >= MIN_VARIANT_N]
     if len(means) >= 2:
@@ -231,9 +271,13 @@ def assignment_insight(session: Session, actor: User, assignment: Assignment) ->
     course_svc.require_staff(session, actor, assignment.course)
     rows = session.execute(
         select(Submission.id, Submission.user_id, Submission.created_at, Submission.score,
-               Submission.raw_score, Submission.max_score, Submission.result["diagnoses"])
+               Submission.raw_score, Submission.max_score)
         .where(Submission.assignment_id == assignment.id, Submission.status == SubmissionStatus.GRADED)
         .order_by(Submission.user_id, Submission.created_at, Submission.id)).all()
+    named: dict[int, list[str]] = {}  # submission -> the mistakes its stored result names
+    for sub_id, key in session.execute(_MISTAKES[session.get_bind().dialect.name],
+                                       {"a": assignment.id, "graded": SubmissionStatus.GRADED.value}):
+        named.setdefault(sub_id, []).append(key)
     by_user: dict[int, list[Any]] = {}
     for row in rows:
         by_user.setdefault(row[1], []).append(row)
@@ -245,15 +289,15 @@ def assignment_insight(session: Session, actor: User, assignment: Assignment) ->
         kept = _kept(subs, assignment.score_policy)
         if kept[5]:
             kept_pct.append(100.0 * (kept[3] or 0.0) / kept[5])
-        for n, s in enumerate(subs, 1):
-            if s[5] and (s[4] or 0.0) >= s[5] - 1e-9:
+        for n, sub in enumerate(subs, 1):
+            if sub[5] and (sub[4] or 0.0) >= sub[5] - 1e-9:
                 to_full.append(n)
                 break
-        for s in subs:
-            for key in _mistakes(s[6]):
+        for sub in subs:
+            for key in named.get(sub[0], ()):
                 mistake_subs[key] += 1
-                mistake_users.setdefault(key, {})[user_id] = s[0]
-        still.update(set(_mistakes(kept[6])))
+                mistake_users.setdefault(key, {})[user_id] = sub[0]
+        still.update(set(named.get(kept[0], ())))
     users = {u.id: u for u in session.scalars(select(User).where(
         User.id.in_({u for m in mistake_users.values() for u in m})))} if mistake_users else {}
     catalogue = _catalogue(assignment.grader)
@@ -275,11 +319,22 @@ def _kept(subs: list[Any], policy: ScorePolicy) -> Any:
     return max(subs, key=lambda s: (s[3] or 0.0, -s[0]))
 
 
-def _mistakes(diagnoses: Any) -> list[str]:
-    if not isinstance(diagnoses, list):
-        return []
-    return [d["key"] for d in diagnoses if isinstance(d, dict) and d.get("kind", "mistake") == "mistake"
-            and isinstance(d.get("key"), str)]
+# The diagnosed mistakes of an assignment's graded submissions, one row per (submission, mistake),
+# unpacked by the database: decoding every stored result in Python took most of the page's time.
+_MISTAKES = {
+    "sqlite": text(
+        "SELECT s.id, json_extract(d.value, '$.key') FROM submissions AS s, "
+        "json_each(s.result, '$.diagnoses') AS d "
+        "WHERE s.assignment_id = :a AND s.status = :graded AND json_type(s.result, '$.diagnoses') = 'array' "
+        "AND coalesce(json_extract(d.value, '$.kind'), 'mistake') = 'mistake' "
+        "AND json_type(d.value, '$.key') = 'text'"),
+    "postgresql": text(
+        "SELECT s.id, d ->> 'key' FROM submissions AS s "
+        "CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.result -> 'diagnoses') = 'array' "
+        "THEN s.result -> 'diagnoses' ELSE '[]'::jsonb END) AS d "
+        "WHERE s.assignment_id = :a AND s.status = :graded "
+        "AND coalesce(d ->> 'kind', 'mistake') = 'mistake' AND jsonb_typeof(d -> 'key') = 'string'"),
+}
 
 
 def _catalogue(grader: str) -> dict[str, dict[str, str]]:
