@@ -191,3 +191,18 @@ def test_assignment_insight_page_csv_and_plots(w: World) -> None:
         r = staff.get(f"/staff/assignments/{a_id}/insight/{plot}.svg")
         assert r.status_code == 200 and ET.fromstring(r.get_data()).tag.endswith("svg")
     assert staff.get(f"/staff/assignments/{a_id}/insight/other.svg").status_code == 404
+
+
+def test_empty_quiz_and_assignment_show_empty_insight(w: World) -> None:
+    with w.db() as s:
+        quiz = Quiz(course_id=w.course_id, slug="empty", title="빈 퀴즈")
+        a = Assignment(course_id=w.course_id, slug="empty", grader="dropout", title="빈 과제")
+        s.add_all([quiz, a])
+        s.commit()
+        quiz_id, a_id = quiz.id, a.id
+    staff = logged_in(w.app, "instructor")
+    for path in (f"/staff/quizzes/{quiz_id}/insight", f"/staff/quizzes/{quiz_id}/insight/histogram.svg",
+                 f"/staff/assignments/{a_id}/insight", f"/staff/assignments/{a_id}/insight/timeline.svg",
+                 f"/staff/assignments/{a_id}/insight/mistakes.svg",
+                 f"/staff/assignments/{a_id}/insight?format=csv&table=timeline"):
+        assert staff.get(path).status_code == 200, path
