@@ -164,7 +164,7 @@ def test_assignment_insight_counts_mistakes_and_students(w: World) -> None:
     a_id = _make_assignment(w)
     with w.db() as s:
         data = insight.assignment_insight(s, s.get(User, w.ids["instructor"]), s.get(Assignment, a_id))
-        mistakes = {m.key: (m.students, m.submissions, m.still, sorted(u.name for u, _ in m.who))
+        mistakes = {m.key: (m.students, m.submissions, m.still, sorted(name for name, _ in m.who))
                     for m in data.mistakes}
         titles = {m.key: m.title["en"] for m in data.mistakes}
     assert mistakes == {"keep_drop_swapped": (2, 3, 1, ["bob", "ta"]), "no_scaling": (2, 2, 0, ["alice", "bob"])}

@@ -243,7 +243,7 @@ class MistakeCount:
     students: int  # distinct students with at least one graded submission showing it
     submissions: int
     still: int  # students whose counted submission still shows it
-    who: list[tuple[User, int]]  # each student with the latest submission showing it
+    who: list[tuple[str, int]]  # each student's name with the latest submission showing it
 
 
 @dataclass
@@ -276,7 +276,7 @@ def assignment_insight(session: Session, actor: User, assignment: Assignment) ->
         .order_by(Submission.user_id, Submission.created_at, Submission.id)).all()
     named: dict[int, list[str]] = {}  # submission -> the mistakes its stored result names
     for sub_id, key in session.execute(_MISTAKES[session.get_bind().dialect.name],
-                                       {"a": assignment.id, "graded": SubmissionStatus.GRADED.value}):
+                                       {"a": assignment.id, "graded": SubmissionStatus.GRADED.value}).all():
         named.setdefault(sub_id, []).append(key)
     by_user: dict[int, list[Any]] = {}
     for row in rows:
@@ -298,12 +298,12 @@ def assignment_insight(session: Session, actor: User, assignment: Assignment) ->
                 mistake_subs[key] += 1
                 mistake_users.setdefault(key, {})[user_id] = sub[0]
         still.update(set(named.get(kept[0], ())))
-    users = {u.id: u for u in session.scalars(select(User).where(
-        User.id.in_({u for m in mistake_users.values() for u in m})))} if mistake_users else {}
+    names: dict[int, str] = {user_id: name for user_id, name in session.execute(
+        select(User.id, User.name).where(User.id.in_(
+            select(Submission.user_id).where(Submission.assignment_id == assignment.id)))).all()}
     catalogue = _catalogue(assignment.grader)
     mistakes = [MistakeCount(key, catalogue.get(key, {"en": key, "ko": key}), len(who), mistake_subs[key],
-                             still[key], sorted(((users[u], sid) for u, sid in who.items() if u in users),
-                                                key=lambda p: p[0].name))
+                             still[key], sorted((names[u], sid) for u, sid in who.items() if u in names))
                 for key, who in mistake_users.items()]
     mistakes.sort(key=lambda m: (-m.students, m.key))
     timeline, from_due = _timeline([r[2] for r in rows], assignment.due_at)
@@ -370,5 +370,5 @@ def assignment_csv(data: AssignmentInsight, table: Literal["mistakes", "histogra
         writer.writerow(["key", "title", "students", "submissions", "still_in_counted_submission", "who"])
         for m in data.mistakes:
             writer.writerow([_text_cell(m.key), _text_cell(_in(m.title, language)), m.students, m.submissions,
-                             m.still, _text_cell("; ".join(u.name for u, _ in m.who))])
+                             m.still, _text_cell("; ".join(name for name, _ in m.who))])
     return out.getvalue()
