@@ -463,3 +463,33 @@ def test_my_grades_on_a_phone(page: Any, seeded: dict[str, Any]) -> None:
     page.wait_for_url(f"**/submissions/{seeded['submission']}")
     assert page.locator("#cases tr.fail").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_instructor_spots_the_negatively_discriminating_item_on_a_phone(
+        page: Any, demo: dict[str, Any], session: Any) -> None:
+    """The quiz statistics at 390 px: the item whose key is wrong is flagged in words, the
+    histogram (an SVG from the app) loads, nothing scrolls sideways, the basis switch works by
+    keyboard, and the headings go h1, h2, h3 without a skipped level."""
+    from insight_data import seed_stats_quiz
+
+    quiz_id = seed_stats_quiz(session, demo["course"], demo["alice"].id)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/quizzes/{quiz_id}")
+    page.focus("#quiz-insight")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/quizzes/{quiz_id}/insight")
+    flagged = page.locator("tr.flagged")
+    assert flagged.count() == 1
+    assert "neg" in flagged.inner_text() and "정답 키를 확인하세요" in flagged.inner_text()
+    page.wait_for_function("document.querySelector('figure.plot img').complete")
+    assert page.evaluate("document.querySelector('figure.plot img').naturalWidth") > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    levels = page.evaluate("[...document.querySelectorAll('main h1, main h2, main h3')].map(h => +h.tagName[1])")
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    _shot(page, "quiz-insight-390")
+    page.focus("#basis-all")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/insight?attempts=all")
+    assert page.get_attribute("#basis-all", "aria-current") == "page"
+    assert page.locator("tr.flagged").count() == 1

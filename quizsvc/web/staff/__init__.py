@@ -9,4 +9,4 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Imported for their side effect of adding routes to ``bp``.
-from quizsvc.web.staff import assignments, courses, items, quizzes, results  # noqa: E402, F401
+from quizsvc.web.staff import assignments, courses, insight, items, quizzes, results  # noqa: E402, F401
