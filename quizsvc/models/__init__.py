@@ -5,6 +5,7 @@ from quizsvc.models.auth import PasswordReset, RateLimitCounter
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
 from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
+from quizsvc.models.regrades import ItemRegrade
 from quizsvc.models.tokens import ApiToken, TokenScope
 from quizsvc.models.users import User
 
@@ -19,6 +20,7 @@ __all__ = [
     "Enrollment",
     "FeedbackPolicy",
     "Item",
+    "ItemRegrade",
     "PasswordReset",
     "Quiz",
     "RateLimitCounter",

@@ -14,6 +14,7 @@ from quizsvc.db import get_session
 from quizsvc.models import Quiz
 from quizsvc.quiz.registry import all_types
 from quizsvc.services import courses as course_svc
+from quizsvc.services import item_regrade
 from quizsvc.services import quizzes as quiz_svc
 from quizsvc.web.forms import ActionForm, QuizForm
 from quizsvc.web.staff import bp
@@ -84,6 +85,7 @@ def quiz(quiz_id: int) -> ResponseReturnValue:
     return render_template(
         "staff/quiz.html", quiz=q, status=quiz_svc.status_of(q), form=ActionForm(),
         can_edit=course_svc.can_edit(session, current_user, q.course), types=all_types(),
+        regrades=item_regrade.history(session, current_user, q),
     )
 
 

@@ -1,0 +1,47 @@
+"""item_regrades: the record of each quiz item regrade
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-06 03:00:00.000000
+"""
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+import quizsvc.models.base
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+_JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+
+
+def upgrade() -> None:
+    op.create_table('item_regrades',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('quiz_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', quizsvc.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('points', sa.Double(), nullable=False),
+    sa.Column('config', _JSON, nullable=False),
+    sa.Column('attempts_changed', sa.Integer(), nullable=False),
+    sa.Column('total_change', sa.Double(), nullable=False),
+    sa.Column('changes', _JSON, nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_item_regrades_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_regrades_item_id_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_item_regrades_quiz_id_quizzes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_item_regrades'))
+    )
+    with op.batch_alter_table('item_regrades', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_item_regrades_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_item_regrades_quiz_id'), ['quiz_id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('item_regrades', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_item_regrades_quiz_id'))
+        batch_op.drop_index(batch_op.f('ix_item_regrades_item_id'))
+    op.drop_table('item_regrades')
