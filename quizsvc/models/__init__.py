@@ -4,6 +4,7 @@ from quizsvc.models.assignments import Assignment, ScorePolicy, Submission, Subm
 from quizsvc.models.auth import PasswordReset, RateLimitCounter
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
+from quizsvc.models.overrides import ScoreOverride
 from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
 from quizsvc.models.regrades import ItemRegrade
 from quizsvc.models.tokens import ApiToken, TokenScope
@@ -25,6 +26,7 @@ __all__ = [
     "Quiz",
     "RateLimitCounter",
     "Response",
+    "ScoreOverride",
     "ScorePolicy",
     "Submission",
     "SubmissionStatus",

@@ -25,6 +25,7 @@ from quizsvc.quiz.base import AnswerError, Localized, Variant
 from quizsvc.quiz.registry import type_of
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import courses as course_svc
+from quizsvc.services import overrides
 from quizsvc.services.quizzes import require_visible, variant_for
 from quizsvc.text import Text
 
@@ -57,6 +58,7 @@ class ItemFeedback:
     key_display: str | None = None
     explanation_html: Localized | None = None
     answer: Any = None
+    staff_comment: str | None = None  # why staff set this score by hand, as they wrote it
 
 
 @dataclass
@@ -328,6 +330,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
     if not visible:
         return result
     responses = {r.item_id: r for r in attempt.responses}
+    overridden = overrides.for_attempt(session, attempt)
     for item in _items(session, quiz):
         resp = responses.get(item.id)
         variant = variant_for(item, attempt.user_id, quiz.shuffle_options)
@@ -341,6 +344,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
             key_display=variant.key_display,
             explanation_html=_html(item.explanation) if item.explanation else None,
             answer=resp.answer.get("value") if resp else None,
+            staff_comment=overridden[item.id].comment if item.id in overridden else None,
         ))
     return result
 

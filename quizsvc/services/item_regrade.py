@@ -2,7 +2,7 @@
 
 Editing an item changes future scoring only; this rescored every submitted answer to it with the
 item as it is now (the question type's ``score()`` on the stored answer and the student's own
-variant). ``preview`` shows who gains and who loses; ``apply`` writes the new scores and attempt
+variant), except answers whose score staff set by hand (services.overrides). ``preview`` shows who gains and who loses; ``apply`` writes the new scores and attempt
 totals and a record of the change, in one transaction.
 """
 
@@ -11,11 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from quizsvc.errors import Conflict
-from quizsvc.models import Attempt, AttemptStatus, Item, ItemRegrade, Quiz, Response, User
+from quizsvc.models import (
+    Attempt,
+    AttemptStatus,
+    Item,
+    ItemRegrade,
+    Quiz,
+    Response,
+    ScoreOverride,
+    User,
+)
 from quizsvc.quiz.registry import type_of
 from quizsvc.services import courses as course_svc
 from quizsvc.services.attempts import NOT_ANSWERED
@@ -65,7 +74,8 @@ class RegradePreview:
 def _rescore(session: Session, item: Item) -> RegradePreview:
     responses = session.scalars(
         select(Response).join(Attempt, Attempt.id == Response.attempt_id)
-        .where(Response.item_id == item.id, Attempt.status == AttemptStatus.SUBMITTED)
+        .where(Response.item_id == item.id, Attempt.status == AttemptStatus.SUBMITTED,
+               ~exists().where(ScoreOverride.response_id == Response.id))  # staff's score stands
         .options(joinedload(Response.attempt).joinedload(Attempt.user))
         .order_by(Attempt.user_id, Attempt.number)
         .execution_options(populate_existing=True)

@@ -16,7 +16,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-' only."))
 
@@ -98,3 +106,10 @@ class TokenForm(FlaskForm):
         validators=[DataRequired()],
     )
     expires_in_days = IntegerField(_l("Expires after (days, empty: never)"), validators=[Optional(), NumberRange(1, 3650)])
+
+
+class OverrideForm(FlaskForm):
+    """A score set by hand; the range is checked by the service, which knows the maximum."""
+
+    score = FloatField(_l("New score"), validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment the student sees"), validators=[DataRequired(), Length(max=2000)])

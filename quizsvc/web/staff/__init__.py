@@ -10,4 +10,12 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Imported for their side effect of adding routes to ``bp``.
-from quizsvc.web.staff import assignments, courses, items, quizzes, regrades, results  # noqa: E402, F401
+from quizsvc.web.staff import (  # noqa: E402, F401
+    assignments,
+    courses,
+    items,
+    overrides,
+    quizzes,
+    regrades,
+    results,
+)

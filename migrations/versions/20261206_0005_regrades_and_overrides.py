@@ -1,4 +1,4 @@
-"""item_regrades: the record of each quiz item regrade
+"""item_regrades: the record of each quiz item regrade; score_overrides: staff's manual scores
 
 Revision ID: 0005
 Revises: 0004
@@ -39,8 +39,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_item_regrades_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_regrades_quiz_id'), ['quiz_id'], unique=False)
 
+    op.create_table('score_overrides',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=True),
+    sa.Column('submission_id', sa.Integer(), nullable=True),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', quizsvc.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('old_score', sa.Double(), nullable=True),
+    sa.Column('new_score', sa.Double(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.CheckConstraint('(response_id IS NULL) <> (submission_id IS NULL)', name=op.f('ck_score_overrides_one_target')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_score_overrides_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_score_overrides_response_id_responses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_score_overrides_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_score_overrides'))
+    )
+    with op.batch_alter_table('score_overrides', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_score_overrides_response_id'), ['response_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_score_overrides_submission_id'), ['submission_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('score_overrides', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_score_overrides_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_score_overrides_response_id'))
+    op.drop_table('score_overrides')
     with op.batch_alter_table('item_regrades', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_regrades_quiz_id'))
         batch_op.drop_index(batch_op.f('ix_item_regrades_item_id'))
