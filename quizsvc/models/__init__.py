@@ -4,6 +4,7 @@ from quizsvc.models.assignments import Assignment, ScorePolicy, Submission, Subm
 from quizsvc.models.auth import PasswordReset, RateLimitCounter
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
+from quizsvc.models.exceptions import StudentException
 from quizsvc.models.overrides import ScoreOverride
 from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
 from quizsvc.models.regrades import ItemRegrade
@@ -28,6 +29,7 @@ __all__ = [
     "Response",
     "ScoreOverride",
     "ScorePolicy",
+    "StudentException",
     "Submission",
     "SubmissionStatus",
     "TokenScope",

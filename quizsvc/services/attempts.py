@@ -18,6 +18,7 @@ from quizsvc.models import (
     Item,
     Quiz,
     Response,
+    StudentException,
     User,
     utcnow,
 )
@@ -25,7 +26,7 @@ from quizsvc.quiz.base import AnswerError, Localized, Variant
 from quizsvc.quiz.registry import type_of
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import courses as course_svc
-from quizsvc.services import overrides
+from quizsvc.services import exceptions, overrides
 from quizsvc.services.quizzes import require_visible, variant_for
 from quizsvc.text import Text
 
@@ -121,27 +122,34 @@ def attempts_of(session: Session, actor: User, quiz: Quiz) -> list[Attempt]:
     ))
 
 
-def _require_open(quiz: Quiz, now: datetime) -> None:
+def _require_open(quiz: Quiz, now: datetime, exc: StudentException | None) -> None:
+    """Open for this student: their own close date (a per-student exception) if they have one."""
     if quiz.opens_at and now < quiz.opens_at:
         raise Forbidden(Text(en="This quiz has not opened yet.", ko="아직 열리지 않은 퀴즈입니다."),
                         opens_at=quiz.opens_at.isoformat())
-    if quiz.has_closed(now):
+    closes = exceptions.closes_at(quiz.closes_at, exc)
+    if closes is not None and now >= closes:
         raise Forbidden(Text(en="This quiz has closed.", ko="마감된 퀴즈입니다."))
 
 
 def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
     """Resume the open attempt, or start the next one if attempts remain."""
     staff = require_visible(session, actor, quiz)
+    now = utcnow()
+    # the student's own dates and attempts, read only when a limit is in play
+    exc = (exceptions.for_quiz(session, quiz, actor)
+           if not staff and (quiz.max_attempts is not None or quiz.has_closed(now)) else None)
     if not staff:
-        _require_open(quiz, utcnow())
+        _require_open(quiz, now, exc)
     existing = open_attempt(session, quiz, actor)
     if existing is not None:
         return existing
     used = submitted_count(session, quiz, actor)
-    if quiz.max_attempts is not None and used >= quiz.max_attempts and not staff:
+    allowed = None if quiz.max_attempts is None else quiz.max_attempts + exceptions.extra(exc)
+    if allowed is not None and used >= allowed and not staff:
         raise Forbidden(
-            Text(en=f"You have used all {quiz.max_attempts} attempts.",
-                 ko=f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다."),
+            Text(en=f"You have used all {allowed} attempts.",
+                 ko=f"응시 가능 횟수({allowed}회)를 모두 사용했습니다."),
         )
     attempt = Attempt(quiz_id=quiz.id, user_id=actor.id, number=used + 1)
     session.add(attempt)
@@ -185,7 +193,8 @@ def _require_own_open(session: Session, actor: User, attempt: Attempt) -> None:
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict(Text(en="This attempt has been submitted already.", ko="이미 제출한 응시입니다."))
     if not course_svc.is_staff(session, actor, attempt.quiz.course):
-        _require_open(attempt.quiz, utcnow())
+        quiz, now = attempt.quiz, utcnow()
+        _require_open(quiz, now, exceptions.for_quiz(session, quiz, actor) if quiz.has_closed(now) else None)
 
 
 def _is_blank(raw: Any) -> bool:

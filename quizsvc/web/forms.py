@@ -113,3 +113,15 @@ class OverrideForm(FlaskForm):
 
     score = FloatField(_l("New score"), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment the student sees"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ExceptionForm(FlaskForm):
+    """One student's own dates and extra tries for one quiz or assignment (choices set by the view)."""
+
+    user_id = SelectField(_l("Student"), coerce=int, validate_choice=False, validators=[InputRequired()])
+    target = SelectField(_l("Quiz or assignment"), validate_choice=False)
+    closes_at = DateTimeLocalField(_l("Own close date (UTC, empty: the usual one)"), validators=[Optional()],
+                                   format="%Y-%m-%dT%H:%M")
+    due_at = DateTimeLocalField(_l("Own due date for late days (UTC, assignments only)"), validators=[Optional()],
+                                format="%Y-%m-%dT%H:%M")
+    extra = IntegerField(_l("Extra attempts or submissions"), default=0, validators=[Optional(), NumberRange(0, 100)])

@@ -13,6 +13,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from quizsvc.web.staff import (  # noqa: E402, F401
     assignments,
     courses,
+    exceptions,
     items,
     overrides,
     quizzes,

@@ -1,4 +1,5 @@
-"""item_regrades: the record of each quiz item regrade; score_overrides: staff's manual scores
+"""item_regrades: the record of each quiz item regrade; score_overrides: staff's manual scores;
+student_exceptions: one student's own close/due dates and extra tries
 
 Revision ID: 0005
 Revises: 0004
@@ -59,7 +60,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_score_overrides_submission_id'), ['submission_id'], unique=False)
 
 
+    op.create_table('student_exceptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('quiz_id', sa.Integer(), nullable=True),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', quizsvc.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closes_at', quizsvc.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('extra', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', quizsvc.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(quiz_id IS NULL) <> (assignment_id IS NULL)', name=op.f('ck_student_exceptions_one_target')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_student_exceptions_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_student_exceptions_assignment_id_assignments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_student_exceptions_quiz_id_quizzes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_student_exceptions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_student_exceptions')),
+    sa.UniqueConstraint('assignment_id', 'user_id', name=op.f('uq_student_exceptions_assignment_id')),
+    sa.UniqueConstraint('quiz_id', 'user_id', name=op.f('uq_student_exceptions_quiz_id'))
+    )
+    with op.batch_alter_table('student_exceptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_student_exceptions_user_id'), ['user_id'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('student_exceptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_student_exceptions_user_id'))
+    op.drop_table('student_exceptions')
     with op.batch_alter_table('score_overrides', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_score_overrides_submission_id'))
         batch_op.drop_index(batch_op.f('ix_score_overrides_response_id'))
