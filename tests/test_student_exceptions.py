@@ -71,6 +71,11 @@ def test_a_quiz_exception_gives_one_student_another_attempt_and_time(w, app):
     w.update_quiz(quiz_id, max_attempts=None, closes_at=utcnow() - timedelta(hours=1))
     later = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     assert _set(app, w, user_id=str(w.ids["bob"]), target=f"q-{quiz_id}", closes_at=later).status_code == 302
+    # the quiz page offers bob (only) a new attempt and shows his own date
+    bob_page = logged_in(app, "bob").get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+    alice_page = logged_in(app, "alice").get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+    assert 'id="start-attempt"' in bob_page and 'id="own-exception"' in bob_page
+    assert 'id="start-attempt"' not in alice_page and 'id="own-exception"' not in alice_page
     _start(w, quiz_id, "bob")
     assert _refused(_start, w, quiz_id, "alice") == 403
     page = logged_in(app, "instructor").get(f"/staff/courses/{w.course_id}/exceptions").get_data(as_text=True)
@@ -89,6 +94,9 @@ def test_an_assignment_exception_gives_one_student_a_submission_a_close_and_a_du
     own_due = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     r = _set(app, w, user_id=str(w.ids["bob"]), target=f"a-{aid}", extra="1", due_at=own_due)
     assert r.status_code == 302
+    page = logged_in(app, "bob").get(f"/assignments/{aid}").get_data(as_text=True)
+    assert 'id="own-exception"' in page and "1 / 2" in page
+    assert 'id="own-exception"' not in logged_in(app, "alice").get(f"/assignments/{aid}").get_data(as_text=True)
     bob_second = _submit(w, aid, "bob")
     assert _refused(_submit, w, aid, "bob") == 403
     assert _refused(_submit, w, aid, "alice") == 403

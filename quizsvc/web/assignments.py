@@ -24,7 +24,7 @@ from quizsvc.models import SubmissionStatus
 from quizsvc.queue import get_dispatcher
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
-from quizsvc.services import overrides
+from quizsvc.services import exceptions, overrides
 from quizsvc.services.submissions import acceptance, formatting, results
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm
@@ -43,6 +43,7 @@ def show(assignment_id: int) -> ResponseReturnValue:
     return render_template(
         "assignments/show.html", assignment=a, suite=registry.get(a.grader), submissions=subs, kept=kept,
         form=ActionForm(), staff=staff, code=request.args.get("code", ""),
+        own=None if staff else exceptions.for_assignment(session, a, current_user),
     )
 
 
