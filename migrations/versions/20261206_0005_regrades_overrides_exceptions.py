@@ -1,5 +1,5 @@
 """item_regrades: the record of each quiz item regrade; score_overrides: staff's manual scores;
-student_exceptions: one student's own close/due dates and extra tries
+student_exceptions: one student's own close/due dates and extra tries; courses.timezone
 
 Revision ID: 0005
 Revises: 0004
@@ -83,7 +83,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_student_exceptions_user_id'), ['user_id'], unique=False)
 
 
+    with op.batch_alter_table('courses', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('timezone', sa.String(length=64), server_default='Asia/Seoul', nullable=False))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('courses', schema=None) as batch_op:
+        batch_op.drop_column('timezone')
     with op.batch_alter_table('student_exceptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_student_exceptions_user_id'))
     op.drop_table('student_exceptions')

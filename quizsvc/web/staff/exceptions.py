@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from quizsvc import timezones
 from quizsvc.db import get_session
 from quizsvc.models import CourseRole
 from quizsvc.services import assignments as assignment_svc
@@ -19,10 +18,6 @@ from quizsvc.services import quizzes as quiz_svc
 from quizsvc.web.forms import ExceptionForm
 from quizsvc.web.staff import bp
 from quizsvc.web.staff.flow import form_page
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
 
 
 @bp.route("/courses/<int:course_id>/exceptions", methods=["GET", "POST"])
@@ -43,7 +38,8 @@ def course_exceptions(course_id: int) -> ResponseReturnValue:
     def save() -> object:
         return exceptions.set_exception(session, current_user, c, exceptions.ExceptionInput(
             user_id=form.user_id.data or 0, target=form.target.data or "",
-            closes_at=_aware(form.closes_at.data), due_at=_aware(form.due_at.data), extra=form.extra.data or 0))
+            closes_at=timezones.from_local(form.closes_at.data, c.timezone),
+            due_at=timezones.from_local(form.due_at.data, c.timezone), extra=form.extra.data or 0))
 
     return form_page(
         form, save, saved=_("Exception saved."),
