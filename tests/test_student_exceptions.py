@@ -13,7 +13,16 @@ from world import form_post, logged_in
 
 from quizsvc.errors import DomainError
 from quizsvc.grading import registry
-from quizsvc.models import Assignment, Quiz, StudentException, Submission, User, utcnow
+from quizsvc.models import (
+    Assignment,
+    Attempt,
+    FeedbackPolicy,
+    Quiz,
+    StudentException,
+    Submission,
+    User,
+    utcnow,
+)
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services.fast import claims
 from quizsvc.services.submissions import acceptance
@@ -136,3 +145,22 @@ def test_bad_exceptions_are_refused_with_a_4xx(w, app):
     assert _set(app, w, user_id=bob, target=f"q-{quiz_id}", extra="").status_code == 302
     with w.db() as s:
         assert s.scalars(select(StudentException)).all() == []
+
+
+def test_an_after_close_quiz_keeps_its_keys_until_every_extension_has_passed(w, app):
+    quiz_id = w.quiz_id("dropout")
+    w.update_quiz(quiz_id, feedback_policy=FeedbackPolicy.AFTER_CLOSE)
+    _start(w, quiz_id, "alice")
+    w.update_quiz(quiz_id, closes_at=utcnow() - timedelta(hours=1))
+    attempt_id = w.attempts(quiz_id, "alice")[0].id
+
+    def alice_sees_keys() -> bool:
+        with w.db() as s:
+            a = s.get(Attempt, attempt_id)
+            return attempt_svc.attempt_result(s, s.get(User, w.ids["alice"]), a).feedback_visible
+
+    assert alice_sees_keys()
+    later = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert _set(app, w, user_id=str(w.ids["bob"]), target=f"q-{quiz_id}", closes_at=later).status_code == 302
+    assert not alice_sees_keys()  # bob is still answering
+    _start(w, quiz_id, "bob")

@@ -311,16 +311,26 @@ def submit_attempt(
     return attempt_result(session, actor, attempt)
 
 
-def feedback_visible(quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
+def feedback_opens_at(session: Session, quiz: Quiz) -> datetime | None:
+    """When an after-close quiz shows its keys: once every student's own close date has passed
+    too (one student's extension must not let the others read the keys to them)."""
+    if quiz.closes_at is None:
+        return None
+    latest = session.scalar(select(func.max(StudentException.closes_at)).where(StudentException.quiz_id == quiz.id))
+    return max(quiz.closes_at, latest) if latest is not None else quiz.closes_at
+
+
+def feedback_visible(session: Session, quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
     """Whether scores, keys and explanations may be shown (to staff always)."""
     if staff or quiz.feedback_policy == FeedbackPolicy.IMMEDIATE:
         return True
-    return quiz.has_closed(now or utcnow())
+    opens = feedback_opens_at(session, quiz)
+    return opens is not None and (now or utcnow()) >= opens
 
 
 def scores_visible(session: Session, actor: User, quiz: Quiz) -> bool:
     """Whether ``actor`` may see the scores of the quiz's attempts now."""
-    return feedback_visible(quiz, course_svc.is_staff(session, actor, quiz.course))
+    return feedback_visible(session, quiz, course_svc.is_staff(session, actor, quiz.course))
 
 
 def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptResult:
@@ -328,13 +338,13 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
     staff = course_svc.is_staff(session, actor, quiz.course)
     if attempt.status != AttemptStatus.SUBMITTED:
         raise Conflict(Text(en="This attempt has not been submitted yet.", ko="아직 제출하지 않은 응시입니다."))
-    visible = feedback_visible(quiz, staff)
+    visible = feedback_visible(session, quiz, staff)
     result = AttemptResult(
         attempt=attempt,
         score=attempt.score if visible else None,
         max_score=attempt.max_score or 0.0,
         feedback_visible=visible,
-        feedback_available_at=None if visible else quiz.closes_at,
+        feedback_available_at=None if visible else feedback_opens_at(session, quiz),
     )
     if not visible:
         return result
