@@ -95,7 +95,9 @@ SCHEMAS: dict[str, Any] = {
                   "properties": {
             "item_id": {"type": "integer"}, "score": {"type": "number"}, "max_score": {"type": "number"},
             "correct": {"type": "boolean"}, "message": LOC, "key": {"type": ["string", "null"]},
-            "explanation_html": LOC, "answer": ANSWER}}}}},
+            "explanation_html": LOC, "answer": ANSWER,
+            "staff_comment": {"type": ["string", "null"],
+                              "description": "Why staff set this item's score by hand, as they wrote it."}}}}}},
     "QuizResults": {"type": "object", "required": ["quiz_id", "students"], "properties": {
         "quiz_id": {"type": "integer"},
         "students": {"type": "array", "items": {"type": "object", "properties": {

@@ -59,7 +59,7 @@ def result_json(result: AttemptResult) -> dict[str, Any]:
         "items": [
             {"item_id": f.item_id, "score": f.score, "max_score": f.max_score, "correct": f.correct,
              "message": f.message, "key": f.key_display, "explanation_html": f.explanation_html or {},
-             "answer": f.answer}
+             "answer": f.answer, "staff_comment": f.staff_comment}
             for f in result.items
         ],
     }

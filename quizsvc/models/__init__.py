@@ -4,7 +4,10 @@ from quizsvc.models.assignments import Assignment, ScorePolicy, Submission, Subm
 from quizsvc.models.auth import PasswordReset, RateLimitCounter
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
+from quizsvc.models.exceptions import StudentException
+from quizsvc.models.overrides import ScoreOverride
 from quizsvc.models.quizzes import Attempt, AttemptStatus, FeedbackPolicy, Item, Quiz, Response
+from quizsvc.models.regrades import ItemRegrade
 from quizsvc.models.tokens import ApiToken, TokenScope
 from quizsvc.models.users import User
 
@@ -19,11 +22,14 @@ __all__ = [
     "Enrollment",
     "FeedbackPolicy",
     "Item",
+    "ItemRegrade",
     "PasswordReset",
     "Quiz",
     "RateLimitCounter",
     "Response",
+    "ScoreOverride",
     "ScorePolicy",
+    "StudentException",
     "Submission",
     "SubmissionStatus",
     "TokenScope",

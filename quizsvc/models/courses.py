@@ -8,6 +8,7 @@ from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizsvc.models.base import Base, utcnow
+from quizsvc.timezones import DEFAULT_TZ
 
 if TYPE_CHECKING:
     from quizsvc.models.quizzes import Quiz
@@ -32,6 +33,8 @@ class Course(Base):
     title: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200), default="")
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    # every date of the course is shown and entered in this zone (an IANA name)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TZ, server_default=DEFAULT_TZ)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     enrollments: Mapped[list[Enrollment]] = relationship(

@@ -18,6 +18,7 @@ from quizsvc.models import (
     Item,
     Quiz,
     Response,
+    StudentException,
     User,
     utcnow,
 )
@@ -25,6 +26,7 @@ from quizsvc.quiz.base import AnswerError, Localized, Variant
 from quizsvc.quiz.registry import type_of
 from quizsvc.rendering import markdown_inline, markdown_to_html
 from quizsvc.services import courses as course_svc
+from quizsvc.services import exceptions, overrides
 from quizsvc.services.quizzes import require_visible, variant_for
 from quizsvc.text import Text
 
@@ -57,6 +59,7 @@ class ItemFeedback:
     key_display: str | None = None
     explanation_html: Localized | None = None
     answer: Any = None
+    staff_comment: str | None = None  # why staff set this score by hand, as they wrote it
 
 
 @dataclass
@@ -119,27 +122,34 @@ def attempts_of(session: Session, actor: User, quiz: Quiz) -> list[Attempt]:
     ))
 
 
-def _require_open(quiz: Quiz, now: datetime) -> None:
+def _require_open(quiz: Quiz, now: datetime, exc: StudentException | None) -> None:
+    """Open for this student: their own close date (a per-student exception) if they have one."""
     if quiz.opens_at and now < quiz.opens_at:
         raise Forbidden(Text(en="This quiz has not opened yet.", ko="아직 열리지 않은 퀴즈입니다."),
                         opens_at=quiz.opens_at.isoformat())
-    if quiz.has_closed(now):
+    closes = exceptions.closes_at(quiz.closes_at, exc)
+    if closes is not None and now >= closes:
         raise Forbidden(Text(en="This quiz has closed.", ko="마감된 퀴즈입니다."))
 
 
 def start_attempt(session: Session, actor: User, quiz: Quiz) -> Attempt:
     """Resume the open attempt, or start the next one if attempts remain."""
     staff = require_visible(session, actor, quiz)
+    now = utcnow()
+    # the student's own dates and attempts, read only when a limit is in play
+    exc = (exceptions.for_quiz(session, quiz, actor)
+           if not staff and (quiz.max_attempts is not None or quiz.has_closed(now)) else None)
     if not staff:
-        _require_open(quiz, utcnow())
+        _require_open(quiz, now, exc)
     existing = open_attempt(session, quiz, actor)
     if existing is not None:
         return existing
     used = submitted_count(session, quiz, actor)
-    if quiz.max_attempts is not None and used >= quiz.max_attempts and not staff:
+    allowed = None if quiz.max_attempts is None else quiz.max_attempts + exceptions.extra(exc)
+    if allowed is not None and used >= allowed and not staff:
         raise Forbidden(
-            Text(en=f"You have used all {quiz.max_attempts} attempts.",
-                 ko=f"응시 가능 횟수({quiz.max_attempts}회)를 모두 사용했습니다."),
+            Text(en=f"You have used all {allowed} attempts.",
+                 ko=f"응시 가능 횟수({allowed}회)를 모두 사용했습니다."),
         )
     attempt = Attempt(quiz_id=quiz.id, user_id=actor.id, number=used + 1)
     session.add(attempt)
@@ -183,7 +193,8 @@ def _require_own_open(session: Session, actor: User, attempt: Attempt) -> None:
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict(Text(en="This attempt has been submitted already.", ko="이미 제출한 응시입니다."))
     if not course_svc.is_staff(session, actor, attempt.quiz.course):
-        _require_open(attempt.quiz, utcnow())
+        quiz, now = attempt.quiz, utcnow()
+        _require_open(quiz, now, exceptions.for_quiz(session, quiz, actor) if quiz.has_closed(now) else None)
 
 
 def _is_blank(raw: Any) -> bool:
@@ -300,16 +311,26 @@ def submit_attempt(
     return attempt_result(session, actor, attempt)
 
 
-def feedback_visible(quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
+def feedback_opens_at(session: Session, quiz: Quiz) -> datetime | None:
+    """When an after-close quiz shows its keys: once every student's own close date has passed
+    too (one student's extension must not let the others read the keys to them)."""
+    if quiz.closes_at is None:
+        return None
+    latest = session.scalar(select(func.max(StudentException.closes_at)).where(StudentException.quiz_id == quiz.id))
+    return max(quiz.closes_at, latest) if latest is not None else quiz.closes_at
+
+
+def feedback_visible(session: Session, quiz: Quiz, staff: bool, now: datetime | None = None) -> bool:
     """Whether scores, keys and explanations may be shown (to staff always)."""
     if staff or quiz.feedback_policy == FeedbackPolicy.IMMEDIATE:
         return True
-    return quiz.has_closed(now or utcnow())
+    opens = feedback_opens_at(session, quiz)
+    return opens is not None and (now or utcnow()) >= opens
 
 
 def scores_visible(session: Session, actor: User, quiz: Quiz) -> bool:
     """Whether ``actor`` may see the scores of the quiz's attempts now."""
-    return feedback_visible(quiz, course_svc.is_staff(session, actor, quiz.course))
+    return feedback_visible(session, quiz, course_svc.is_staff(session, actor, quiz.course))
 
 
 def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptResult:
@@ -317,17 +338,18 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
     staff = course_svc.is_staff(session, actor, quiz.course)
     if attempt.status != AttemptStatus.SUBMITTED:
         raise Conflict(Text(en="This attempt has not been submitted yet.", ko="아직 제출하지 않은 응시입니다."))
-    visible = feedback_visible(quiz, staff)
+    visible = feedback_visible(session, quiz, staff)
     result = AttemptResult(
         attempt=attempt,
         score=attempt.score if visible else None,
         max_score=attempt.max_score or 0.0,
         feedback_visible=visible,
-        feedback_available_at=None if visible else quiz.closes_at,
+        feedback_available_at=None if visible else feedback_opens_at(session, quiz),
     )
     if not visible:
         return result
     responses = {r.item_id: r for r in attempt.responses}
+    overridden = overrides.for_attempt(session, attempt)
     for item in _items(session, quiz):
         resp = responses.get(item.id)
         variant = variant_for(item, attempt.user_id, quiz.shuffle_options)
@@ -341,6 +363,7 @@ def attempt_result(session: Session, actor: User, attempt: Attempt) -> AttemptRe
             key_display=variant.key_display,
             explanation_html=_html(item.explanation) if item.explanation else None,
             answer=resp.answer.get("value") if resp else None,
+            staff_comment=overridden[item.id].comment if item.id in overridden else None,
         ))
     return result
 

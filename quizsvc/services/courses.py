@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quizsvc import timezones
 from quizsvc.errors import Conflict, Forbidden, Invalid, not_found
 from quizsvc.models import Course, CourseRole, Enrollment, User
 from quizsvc.services.fast import role_cache
 from quizsvc.text import Text
+from quizsvc.timezones import DEFAULT_TZ
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
@@ -100,15 +102,19 @@ def courses_of(session: Session, user: User) -> list[tuple[Course, CourseRole]]:
 
 
 def create_course(
-    session: Session, actor: User, slug: str, title: str, title_en: str = ""
+    session: Session, actor: User, slug: str, title: str, title_en: str = "", timezone: str = DEFAULT_TZ
 ) -> Course:
     if not (actor.is_admin or actor.can_create_courses):
         raise Forbidden(Text(en="You may not create courses.", ko="강좌를 만들 권한이 없습니다."))
     title = title.strip()
     if not title or len(title) > 200:
         raise Invalid(Text(en="A course title needs 1 to 200 characters.", ko="강좌 이름은 1~200자여야 합니다."))
+    if timezone not in timezones.names():
+        raise Invalid(Text(en="Choose a time zone by its IANA name, such as Asia/Seoul.",
+                           ko="Asia/Seoul처럼 IANA 이름으로 시간대를 고르세요."), errors={"timezone": "unknown"})
     course = Course(
-        slug=validate_slug(slug), title=title, title_en=title_en.strip()[:200], join_code=new_join_code()
+        slug=validate_slug(slug), title=title, title_en=title_en.strip()[:200], join_code=new_join_code(),
+        timezone=timezone,
     )
     course.enrollments.append(Enrollment(user=actor, role=CourseRole.INSTRUCTOR))
     session.add(course)

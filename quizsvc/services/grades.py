@@ -127,7 +127,7 @@ def student_grades(session: Session, actor: User, course: Course) -> StudentGrad
     quiz_rows = []
     for q in quizzes:
         attempt = best.get((actor.id, q.id))
-        shown = feedback_visible(q, staff)
+        shown = feedback_visible(session, q, staff)
         quiz_rows.append(QuizGrade(
             quiz=q, score=(attempt.score or 0.0) if attempt and shown else None, max_score=quiz_max(q),
             closes_at=q.closes_at, attempts_used=used.get((actor.id, q.id), 0), max_attempts=q.max_attempts,

@@ -11,9 +11,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+from quizsvc import timezones
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError
 from quizsvc.models import User
@@ -104,8 +107,16 @@ def init_web(app: Flask) -> None:
         return text
 
     @app.template_filter("dt")
-    def _dt(value: Any) -> str:
-        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    @pass_context
+    def _dt(ctx: Context, value: Any) -> str:
+        """In the time zone of the page's course (of its ``course``, ``quiz`` or ``assignment``)."""
+        if not value:
+            return "—"
+        course = ctx.get("course") or getattr(ctx.get("quiz"), "course", None) \
+            or getattr(ctx.get("assignment"), "course", None)
+        if course is None:
+            return str(value.strftime("%Y-%m-%d %H:%M UTC"))
+        return timezones.show(value, course.timezone)
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError) -> ResponseReturnValue:

@@ -24,6 +24,7 @@ from quizsvc.models import SubmissionStatus
 from quizsvc.queue import get_dispatcher
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
+from quizsvc.services import exceptions, overrides
 from quizsvc.services.submissions import acceptance, formatting, results
 from quizsvc.web import flash_error
 from quizsvc.web.forms import ActionForm
@@ -42,6 +43,7 @@ def show(assignment_id: int) -> ResponseReturnValue:
     return render_template(
         "assignments/show.html", assignment=a, suite=registry.get(a.grader), submissions=subs, kept=kept,
         form=ActionForm(), staff=staff, code=request.args.get("code", ""),
+        own=None if staff else exceptions.for_assignment(session, a, current_user),
     )
 
 
@@ -86,6 +88,7 @@ def submission(submission_id: int) -> ResponseReturnValue:
     staff = course_svc.is_staff(session, current_user, sub.assignment.course)
     return render_template("assignments/submission.html", sub=sub, assignment=sub.assignment,
                            result=formatting.public_result(sub, staff=staff), staff=staff,
+                           override=overrides.for_submission(session, sub),
                            done=sub.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR))
 
 

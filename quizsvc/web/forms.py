@@ -16,7 +16,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-' only."))
 
@@ -57,6 +65,8 @@ class CourseForm(FlaskForm):
     slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=63), SLUG])
     title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    timezone = StringField(_l("Time zone (every date of the course is shown and entered in it)"), default="Asia/Seoul",
+                           validators=[DataRequired(), Length(max=64)])
 
 
 class QuizForm(FlaskForm):
@@ -65,8 +75,8 @@ class QuizForm(FlaskForm):
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     description_ko = TextAreaField(_l("Description (Korean, Markdown)"), validators=[Optional(), Length(max=20000)])
     description_en = TextAreaField(_l("Description (English, Markdown)"), validators=[Optional(), Length(max=20000)])
-    opens_at = DateTimeLocalField(_l("Opens at (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    closes_at = DateTimeLocalField(_l("Closes at (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    opens_at = DateTimeLocalField(_l("Opens at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[Optional(), NumberRange(1, 1000)])
     feedback_policy = SelectField(
         _l("Feedback"),
@@ -98,3 +108,22 @@ class TokenForm(FlaskForm):
         validators=[DataRequired()],
     )
     expires_in_days = IntegerField(_l("Expires after (days, empty: never)"), validators=[Optional(), NumberRange(1, 3650)])
+
+
+class OverrideForm(FlaskForm):
+    """A score set by hand; the range is checked by the service, which knows the maximum."""
+
+    score = FloatField(_l("New score"), validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment the student sees"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ExceptionForm(FlaskForm):
+    """One student's own dates and extra tries for one quiz or assignment (choices set by the view)."""
+
+    user_id = SelectField(_l("Student"), coerce=int, validate_choice=False, validators=[InputRequired()])
+    target = SelectField(_l("Quiz or assignment"), validate_choice=False)
+    closes_at = DateTimeLocalField(_l("Own close date (course time zone; empty: the usual one)"), validators=[Optional()],
+                                   format="%Y-%m-%dT%H:%M")
+    due_at = DateTimeLocalField(_l("Own due date for late days (course time zone; assignments only)"), validators=[Optional()],
+                                format="%Y-%m-%dT%H:%M")
+    extra = IntegerField(_l("Extra attempts or submissions"), default=0, validators=[Optional(), NumberRange(0, 100)])

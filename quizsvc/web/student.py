@@ -15,6 +15,7 @@ from quizsvc.models import AttemptStatus, utcnow
 from quizsvc.quiz.registry import type_of
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
+from quizsvc.services import exceptions
 from quizsvc.services import quizzes as quiz_svc
 from quizsvc.web import flash_error, tr
 from quizsvc.web.forms import ActionForm, JoinForm
@@ -78,16 +79,25 @@ def quiz(quiz_id: int) -> ResponseReturnValue:
     q = quiz_svc.get_quiz(session, quiz_id)
     attempts = attempt_svc.attempts_of(session, current_user, q)
     used = sum(1 for a in attempts if a.status == AttemptStatus.SUBMITTED)
+    now = utcnow()
+    own = exceptions.for_quiz(session, q, current_user)  # the student's own close date and attempts
+    closes = exceptions.closes_at(q.closes_at, own)
+    status = quiz_svc.status_of(q, now)
+    if status == "closed" and closes is not None and now < closes:
+        status = "open"
     return render_template(
         "student/quiz.html",
         quiz=q,
         attempts=attempts,
         used=used,
-        status=quiz_svc.status_of(q),
+        closes_at=closes,
+        allowed=None if q.max_attempts is None else q.max_attempts + exceptions.extra(own),
+        own=own,
+        status=status,
         staff=course_svc.is_staff(session, current_user, q.course),
         scores_visible=attempt_svc.scores_visible(session, current_user, q),
         form=ActionForm(),
-        now=utcnow(),
+        now=now,
     )
 
 

@@ -43,6 +43,7 @@ from quizsvc.models import (
     CourseRole,
     Quiz,
     Response,
+    StudentException,
     Submission,
     utcnow,
 )
@@ -53,7 +54,7 @@ BIN = Path(sys.executable).parent
 RATE = 30  # submissions per student per minute on the live server
 CAP = 3  # max_submissions of the capped assignment
 CODE = registry.get("layernorm").solutions[0].source
-STUDENTS = ("capped", "rapid", "starter", "submitter", "late")
+STUDENTS = ("capped", "rapid", "starter", "submitter", "late", "extended")
 
 
 @dataclass
@@ -186,6 +187,22 @@ def test_max_submissions_holds_under_30_concurrent_submissions(live: Live) -> No
         stored = s.scalar(select(func.count()).select_from(Submission).where(
             Submission.user_id == live.ids["capped"]))
     assert stored == CAP
+
+
+def test_a_students_extra_submissions_hold_under_30_concurrent_submissions(live: Live) -> None:
+    """The allowance is read inside the accepting statement, so it is as atomic as the limit."""
+    with live.db() as s:
+        assignment_id = s.scalar(select(Assignment.id).where(Assignment.slug == "layernorm"))
+        s.add(StudentException(user_id=live.ids["extended"], assignment_id=assignment_id, extra=2))
+        s.commit()
+    results = at_once(30, lambda _: _submit(live, "extended", "layernorm"))
+    assert Counter(status for status, _, _ in results) == {202: CAP + 2, 403: 30 - CAP - 2}
+    refused = next(body for status, body, _ in results if status == 403)["error"]
+    assert f"all {CAP + 2} submissions" in refused["message"]
+    with live.db() as s:
+        stored = s.scalar(select(func.count()).select_from(Submission).where(
+            Submission.user_id == live.ids["extended"]))
+    assert stored == CAP + 2
 
 
 def test_per_minute_rate_limit_holds_under_100_concurrent_submissions(live: Live) -> None:

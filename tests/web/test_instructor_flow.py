@@ -80,7 +80,7 @@ def test_instructor_builds_and_publishes_a_quiz(w, app):
         q = s.get(Quiz, quiz_id)
         assert (q.slug, q.max_attempts, q.feedback_policy, q.published) == (
             "norms", 2, FeedbackPolicy.AFTER_CLOSE, False)
-        assert q.closes_at.isoformat() == "2099-01-31T12:00:00+00:00"
+        assert q.closes_at.isoformat() == "2099-01-31T03:00:00+00:00"  # entered in Seoul time
         assert q.description == {"ko": "**놈**을 계산합니다.", "en": "Compute *norms*."}
     # publishing an empty quiz is refused, by the button and by the settings form
     form_post(prof, f"/staff/quizzes/{quiz_id}/publish", {"published": "1"})

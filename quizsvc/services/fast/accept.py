@@ -7,7 +7,8 @@ as loaded with exactly what was written takes much less CPU on the path every su
 (tests/services/test_submissions.py).
 
 A student's row is stored only if the database, at the moment it stores it, counts fewer than
-the limits: one ``INSERT ... SELECT ... WHERE (count) < limit``. A count read earlier and
+the limits: one ``INSERT ... SELECT ... WHERE (count) < limit``, the limit including the student's
+own extra submissions (read in the same statement). A count read earlier and
 checked in Python let concurrent requests through together. SQLite runs a writing statement
 holding its one write lock, which the statement takes before it reads. PostgreSQL (READ
 COMMITTED) would let two such statements both count below the limit; so the student's row is
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from quizsvc.models import Submission, SubmissionStatus, User
+from quizsvc.models import StudentException, Submission, SubmissionStatus, User
 
 # A new row's columns besides what the caller sets: the model's defaults, written out.
 _NEW_ROW = {"status": SubmissionStatus.QUEUED, "started_at": None, "finished_at": None,
@@ -38,6 +39,8 @@ _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _LOCK_STUDENT = select(User.id).where(User.id == bindparam("p_user")).with_for_update(key_share=True)
 _COUNT_OWN = select(func.count()).select_from(Submission).where(
     Submission.assignment_id == bindparam("p_assignment"), Submission.user_id == bindparam("p_user"))
+_EXTRA = select(StudentException.extra).where(  # uq_student_exceptions_assignment_id
+    StudentException.assignment_id == bindparam("p_assignment"), StudentException.user_id == bindparam("p_user"))
 _COUNT_RECENT = select(func.count()).select_from(Submission).where(  # ix_submissions_user_created
     Submission.user_id == bindparam("p_user"), Submission.created_at > bindparam("p_since"))
 
@@ -45,8 +48,8 @@ _COUNT_RECENT = select(func.count()).select_from(Submission).where(  # ix_submis
 def _guarded_insert(*, with_max: bool) -> Any:
     columns = [c.name for c in _TABLE.c if c.name != "id"]
     fits = _COUNT_RECENT.scalar_subquery() < bindparam("p_per_minute")
-    if with_max:
-        fits = fits & (_COUNT_OWN.scalar_subquery() < bindparam("p_max"))
+    if with_max:  # the limit plus the student's own extra submissions (a per-student exception)
+        fits = fits & (_COUNT_OWN.scalar_subquery() < bindparam("p_max") + func.coalesce(_EXTRA.scalar_subquery(), 0))
     values = select(*[bindparam(c, type_=_TABLE.c[c].type) for c in columns]).where(fits)
     return insert(_TABLE).from_select(columns, values).returning(_TABLE.c.id)
 
@@ -56,13 +59,15 @@ _INSERT_IF_FITS = {with_max: _guarded_insert(with_max=with_max) for with_max in 
 
 @dataclass(frozen=True)
 class Refused:
-    """Nothing was stored: the student is at ``max_submissions`` (``used`` of them), or else
+    """Nothing was stored: the student is at their limit (``used`` of ``allowed``), or else
     over the per-minute rate."""
 
     used: int | None
+    allowed: int | None
 
-    def over_max(self, max_submissions: int | None) -> bool:
-        return max_submissions is not None and (self.used or 0) >= max_submissions
+    @property
+    def over_max(self) -> bool:
+        return self.allowed is not None and (self.used or 0) >= self.allowed
 
 
 def store(session: Session, values: dict[str, Any]) -> Submission:
@@ -87,9 +92,12 @@ def store_within_limits(session: Session, values: dict[str, Any], max_submission
         conn.execute(_LOCK_STUDENT, params)
     new_id = conn.execute(_INSERT_IF_FITS[max_submissions is not None], params).scalar()
     if new_id is None:
-        used = conn.execute(_COUNT_OWN, params).scalar() if max_submissions is not None else None
+        used = allowed = None
+        if max_submissions is not None:
+            used = conn.execute(_COUNT_OWN, params).scalar()
+            allowed = max_submissions + (conn.execute(_EXTRA, params).scalar() or 0)
         session.rollback()
-        return Refused(used)
+        return Refused(used, allowed)
     row["id"] = new_id
     return _committed(session, row)
 

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from quizsvc.grading.result import GradeResult
-from quizsvc.models import Assignment, Submission, SubmissionStatus, User, utcnow
+from quizsvc.models import Assignment, StudentException, Submission, SubmissionStatus, User, utcnow
 
 # queued -> running, or take over a running claim whose lease expired.
 _CLAIMABLE = or_(Submission.status == SubmissionStatus.QUEUED,
@@ -39,6 +39,10 @@ _CLAIM_MANY = (
 # Read after the claim, so an instructor's change to the late policy counts.
 _POLICIES = select(Assignment.id, Assignment.grader, Assignment.due_at, Assignment.late_penalty_per_day).where(
     Assignment.id.in_(bindparam("p_ids", expanding=True)))
+# Students' own due dates (per-student exceptions): late days count from those.
+_OWN_DUE = select(StudentException.assignment_id, StudentException.user_id, StudentException.due_at).where(
+    StudentException.assignment_id.in_(bindparam("p_assignments", expanding=True)),
+    StudentException.user_id.in_(bindparam("p_users", expanding=True)), StudentException.due_at.is_not(None))
 _LOCALES = select(User.id, User.locale).where(User.id.in_(bindparam("p_ids", expanding=True)))
 # Only while the claim is still ours.
 _FINISH = (
@@ -122,14 +126,19 @@ def take(session: Session, submission_ids: list[int], lease_seconds: int) -> lis
         session.commit()
         return []
     policies = {r.id: r for r in conn.execute(_POLICIES, {"p_ids": sorted({r.assignment_id for r in rows})})}
-    locales = {r.id: r.locale for r in conn.execute(_LOCALES, {"p_ids": sorted({r.user_id for r in rows})})}
+    users = sorted({r.user_id for r in rows})
+    locales = {r.id: r.locale for r in conn.execute(_LOCALES, {"p_ids": users})}
+    dated = sorted(a for a, p in policies.items() if p.due_at is not None)
+    own_due = {(r.assignment_id, r.user_id): r.due_at
+               for r in conn.execute(_OWN_DUE, {"p_assignments": dated, "p_users": users})} if dated else {}
     session.commit()
     jobs = []
     for row in rows:
         _expire_copy(session, row.id)
         policy, locale = policies[row.assignment_id], locales.get(row.user_id)
         jobs.append(Job(row.id, str(params["p_claim"]), row.source, row.filename, row.created_at,
-                        row.deliveries, policy.grader, policy.due_at, policy.late_penalty_per_day,
+                        row.deliveries, policy.grader,
+                        own_due.get((row.assignment_id, row.user_id), policy.due_at), policy.late_penalty_per_day,
                         locale if locale in ("ko", "en") else "ko"))
     return jobs
 

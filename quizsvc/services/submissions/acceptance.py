@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from quizsvc.errors import Forbidden, Invalid, TooMany
 from quizsvc.grading.intake import Unreadable, read_submission
 from quizsvc.models import Assignment, Submission, User, utcnow
+from quizsvc.services import exceptions
 from quizsvc.services.assignments import require_visible
 from quizsvc.services.fast import accept
 from quizsvc.text import Text
@@ -64,16 +65,18 @@ def submit(
     else:
         if assignment.opens_at and now < assignment.opens_at:
             raise Forbidden(Text(en="This assignment is not open yet.", ko="아직 제출할 수 없는 과제입니다."))
-        if assignment.closes_at and now >= assignment.closes_at:
-            raise Forbidden(Text(en="Submissions for this assignment have closed.", ko="제출이 마감되었습니다."))
+        if assignment.closes_at and now >= assignment.closes_at:  # unless the student's own date is later
+            closes = exceptions.closes_at(assignment.closes_at, exceptions.for_assignment(session, assignment, actor))
+            if closes is not None and now >= closes:
+                raise Forbidden(Text(en="Submissions for this assignment have closed.", ko="제출이 마감되었습니다."))
         # The database decides the limits as it stores the row (they hold under concurrency).
         max_submissions = assignment.max_submissions
         per_minute = (limits or Limits()).per_minute
         stored = accept.store_within_limits(session, row, max_submissions, per_minute)
         if isinstance(stored, accept.Refused):
-            if stored.over_max(max_submissions):
-                raise Forbidden(Text(en=f"You have used all {max_submissions} submissions.",
-                                     ko=f"제출 가능 횟수({max_submissions}회)를 모두 사용했습니다."))
+            if stored.over_max:
+                raise Forbidden(Text(en=f"You have used all {stored.allowed} submissions.",
+                                     ko=f"제출 가능 횟수({stored.allowed}회)를 모두 사용했습니다."))
             raise TooMany(Text(en=f"At most {per_minute} submissions a minute; try again shortly.",
                                ko=f"1분에 {per_minute}번까지 제출할 수 있습니다. 잠시 뒤 다시 시도하세요."), retry_after=60)
         sub = stored

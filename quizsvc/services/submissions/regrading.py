@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from quizsvc.models import Assignment, Submission, SubmissionStatus, User
+from quizsvc.models import Assignment, ScoreOverride, Submission, SubmissionStatus, User
 from quizsvc.services import courses as course_svc
 from quizsvc.services.submissions.acceptance import Dispatcher
 
 
 def regrade(session: Session, actor: User, assignment: Assignment, dispatcher: Dispatcher | None) -> int:
-    """Queue every finished submission of an assignment again (after its tests changed)."""
+    """Queue every finished submission of an assignment again (after its tests changed), but
+    those whose score staff set by hand (services.overrides): the staff's score stands."""
     course_svc.require_editor(session, actor, assignment.course)
     ids = list(session.scalars(select(Submission.id).where(
         Submission.assignment_id == assignment.id,
-        Submission.status.in_([SubmissionStatus.GRADED, SubmissionStatus.ERROR]))))
+        Submission.status.in_([SubmissionStatus.GRADED, SubmissionStatus.ERROR]),
+        ~exists().where(ScoreOverride.submission_id == Submission.id))))
     if ids:
         session.execute(update(Submission).where(Submission.id.in_(ids)).values(
             status=SubmissionStatus.QUEUED, claim=None, lease_until=None, deliveries=0, grade_count=0))

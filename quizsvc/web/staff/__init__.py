@@ -1,5 +1,6 @@
 """What course staff do in the browser, one module per flow: courses and their members,
-quizzes, the item editor, programming assignments (regrading), results and the gradebook.
+quizzes, the item editor and quiz item regrades, programming assignments (regrading), results and
+the gradebook.
 :mod:`.flow` holds the pattern the editors share."""
 
 from __future__ import annotations
@@ -9,4 +10,14 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # Imported for their side effect of adding routes to ``bp``.
-from quizsvc.web.staff import assignments, courses, insight, items, quizzes, results  # noqa: E402, F401
+from quizsvc.web.staff import (  # noqa: E402, F401
+    assignments,
+    courses,
+    exceptions,
+    insight,
+    items,
+    overrides,
+    quizzes,
+    regrades,
+    results,
+)

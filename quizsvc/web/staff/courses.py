@@ -25,7 +25,8 @@ def new_course() -> ResponseReturnValue:
     return form_page(
         form,
         lambda: course_svc.create_course(get_session(), current_user, form.slug.data or "",
-                                         form.title.data or "", form.title_en.data or ""),
+                                         form.title.data or "", form.title_en.data or "",
+                                         (form.timezone.data or "").strip()),
         saved=_("Course created. Share the join code with your students."),
         then=lambda course: url_for("staff.course", course_id=course.id),
         page=lambda: render_template("staff/course_form.html", form=form))

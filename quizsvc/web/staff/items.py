@@ -18,6 +18,7 @@ from quizsvc.models import Item, Quiz
 from quizsvc.quiz import bank as bank_fmt
 from quizsvc.quiz.registry import all_types
 from quizsvc.services import courses as course_svc
+from quizsvc.services import item_regrade
 from quizsvc.services import quizzes as quiz_svc
 from quizsvc.services.attempts import item_view
 from quizsvc.text import Text
@@ -107,6 +108,9 @@ def edit_item(item_id: int) -> ResponseReturnValue:
         try:
             quiz_svc.update_item(session, current_user, item, _item_input(form))
             flash(_("Item saved."), "info")
+            if item_regrade.preview(session, current_user, item).changes:
+                # submitted answers would now score differently: show who gains and who loses
+                return redirect(url_for("staff.regrade_item", item_id=item.id))
             return redirect(url_for("staff.preview_item", item_id=item.id))
         except DomainError as exc:
             session.rollback()

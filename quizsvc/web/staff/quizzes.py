@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -10,29 +9,25 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from quizsvc import timezones
 from quizsvc.db import get_session
-from quizsvc.models import Quiz
+from quizsvc.models import Course, Quiz
 from quizsvc.quiz.registry import all_types
 from quizsvc.services import courses as course_svc
+from quizsvc.services import item_regrade
 from quizsvc.services import quizzes as quiz_svc
 from quizsvc.web.forms import ActionForm, QuizForm
 from quizsvc.web.staff import bp
 from quizsvc.web.staff.flow import button, form_page
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-
-def _quiz_input(form: QuizForm) -> dict[str, Any]:
+def _quiz_input(form: QuizForm, course: Course) -> dict[str, Any]:
+    """The form's values; its date-times are in the course's time zone."""
     return {
         "slug": form.slug.data, "title": form.title.data, "title_en": form.title_en.data or "",
         "description": {"ko": form.description_ko.data or "", "en": form.description_en.data or ""},
-        "opens_at": _aware(form.opens_at.data), "closes_at": _aware(form.closes_at.data),
+        "opens_at": timezones.from_local(form.opens_at.data, course.timezone),
+        "closes_at": timezones.from_local(form.closes_at.data, course.timezone),
         "max_attempts": form.max_attempts.data, "feedback_policy": form.feedback_policy.data,
         "shuffle_options": form.shuffle_options.data, "published": form.published.data,
     }
@@ -47,8 +42,8 @@ def _quiz_obj(q: Quiz) -> Any:
         setattr(o, name, getattr(q, name))
     o.description_ko = q.description.get("ko", "")  # type: ignore[attr-defined]
     o.description_en = q.description.get("en", "")  # type: ignore[attr-defined]
-    o.opens_at = _naive(q.opens_at)  # type: ignore[attr-defined]
-    o.closes_at = _naive(q.closes_at)  # type: ignore[attr-defined]
+    o.opens_at = timezones.to_local(q.opens_at, q.course.timezone)  # type: ignore[attr-defined]
+    o.closes_at = timezones.to_local(q.closes_at, q.course.timezone)  # type: ignore[attr-defined]
     o.feedback_policy = q.feedback_policy.value  # type: ignore[attr-defined]
     return o
 
@@ -69,7 +64,7 @@ def new_quiz(course_id: int) -> ResponseReturnValue:
     form = QuizForm()
     # A new quiz has no items yet: it starts unpublished.
     return form_page(
-        form, lambda: quiz_svc.create_quiz(session, current_user, c, {**_quiz_input(form), "published": False}),
+        form, lambda: quiz_svc.create_quiz(session, current_user, c, {**_quiz_input(form, c), "published": False}),
         saved=_("Quiz created. Add items, then publish it."),
         then=lambda quiz: url_for("staff.quiz", quiz_id=quiz.id),
         page=lambda: render_template("staff/quiz_form.html", form=form, course=c, quiz=None))
@@ -84,6 +79,7 @@ def quiz(quiz_id: int) -> ResponseReturnValue:
     return render_template(
         "staff/quiz.html", quiz=q, status=quiz_svc.status_of(q), form=ActionForm(),
         can_edit=course_svc.can_edit(session, current_user, q.course), types=all_types(),
+        regrades=item_regrade.history(session, current_user, q),
     )
 
 
@@ -93,7 +89,7 @@ def edit_quiz(quiz_id: int) -> ResponseReturnValue:
     q = _editable_quiz(quiz_id)
     form = QuizForm(obj=None if request.method == "POST" else _quiz_obj(q))
     return form_page(
-        form, lambda: quiz_svc.update_quiz(get_session(), current_user, q, _quiz_input(form)),
+        form, lambda: quiz_svc.update_quiz(get_session(), current_user, q, _quiz_input(form, q.course)),
         saved=_("Quiz saved."), then=lambda _saved: url_for("staff.quiz", quiz_id=q.id),
         page=lambda: render_template("staff/quiz_form.html", form=form, course=q.course, quiz=q))
 

@@ -31,7 +31,8 @@ def attempt_detail(attempt_id: int) -> ResponseReturnValue:
     course_svc.require_staff(session, current_user, a.quiz.course)
     items = {v.id: v for v in attempt_svc.attempt_items(session, current_user, a)}
     res = attempt_svc.attempt_result(session, current_user, a) if a.status.value == "submitted" else None
-    return render_template("staff/attempt.html", attempt=a, quiz=a.quiz, items=items, result=res)
+    return render_template("staff/attempt.html", attempt=a, quiz=a.quiz, items=items, result=res,
+                           responses={r.item_id: r.id for r in a.responses})
 
 
 @bp.get("/courses/<int:course_id>/gradebook")
