@@ -17,6 +17,8 @@ from helpers import IN_CI, PASSWORD
 from werkzeug.serving import make_server
 from world import World, make_token
 
+from quizsvc.models import Course
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -466,13 +468,15 @@ def test_my_grades_on_a_phone(page: Any, seeded: dict[str, Any]) -> None:
 
 
 def test_instructor_spots_the_negatively_discriminating_item_on_a_phone(
-        page: Any, demo: dict[str, Any], session: Any) -> None:
+        page: Any, w: World) -> None:
     """The quiz statistics at 390 px: the item whose key is wrong is flagged in words, the
     histogram (an SVG from the app) loads, nothing scrolls sideways, the basis switch works by
     keyboard, and the headings go h1, h2, h3 without a skipped level."""
     from insight_data import seed_stats_quiz
 
-    quiz_id = seed_stats_quiz(session, demo["course"], demo["alice"].id)
+    with w.db() as session:
+        course = session.get(Course, w.course_id)
+        quiz_id = seed_stats_quiz(session, course, w.ids["alice"])
     page.set_viewport_size({"width": 390, "height": 844})
     _login(page, "prof@example.com")
     page.goto(f"/staff/quizzes/{quiz_id}")
