@@ -54,6 +54,12 @@ class Settings(BaseModel):
     sandbox_force_fallback: bool = Field(default=False, description="use the fallback tier even where bubblewrap works (tests)")
     sandbox_debug: bool = Field(default=False, description="let the fork servers' stderr through (debugging the sandbox)")
 
+    @field_validator("instance_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        # Flask takes only an absolute instance path; a relative one means the working directory's.
+        return os.path.abspath(value) if value else value
+
     @field_validator("runner", "sandbox_min_level", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:

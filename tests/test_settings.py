@@ -97,3 +97,16 @@ def test_nothing_else_reads_the_environment() -> None:
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if reads.search(line)]
     assert offenders == []
+
+
+def test_a_relative_instance_path_is_taken_from_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``QUIZSVC_INSTANCE_PATH=instance quizsvc token create ...`` ended in Flask's ValueError
+    traceback ("must be absolute")."""
+    monkeypatch.chdir(tmp_path)
+    settings = from_environment({}, {"QUIZSVC_INSTANCE_PATH": "inst"})
+    assert settings.instance_path == str(tmp_path / "inst")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k"},
+                     settings=settings)
+    assert app.instance_path == str(tmp_path / "inst")
+    get_engine(app).dispose()
