@@ -367,7 +367,8 @@ def _label_wire(label: Label) -> Any:
 
 def encode_cases(specs: list[CaseSpec]) -> tuple[bytes, list[np.ndarray]]:
     """What the sandbox sends back: one JSON document and the arrays it names, in order."""
-    documents, arrays = [], []
+    documents: list[dict[str, Any]] = []
+    arrays: list[np.ndarray] = []
     for spec in specs:
         if not isinstance(spec, CaseSpec):
             raise TypeError(f"cases() must return CaseSpec objects, got {type(spec).__name__}")
