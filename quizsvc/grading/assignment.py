@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from typing import Any
 
 from quizsvc.grading.cases import Case, Verdict
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.contract import Contract, ShapePolicy
 from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
 from quizsvc.sandbox.program import Program
 from quizsvc.text import Text
 
@@ -72,48 +70,30 @@ def patched(base: str, *patches: tuple[str, str]) -> str:
     return base
 
 
-def read_text(package: str, name: str) -> str:
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
-
-
-def load_solutions(slug: str) -> list[Solution]:
-    folder = resources.files(f"quizsvc.grading.solutions.{slug}")
-    names = sorted(p.name for p in folder.iterdir()
-                   if p.name.endswith(".py") and not p.name.startswith("_"))
-    return [Solution(n[:-3], folder.joinpath(n).read_text(encoding="utf-8")) for n in names]
-
-
 @dataclass(eq=False)
 class Assignment:
+    """A gradable version of an assignment package (``quizsvc.grading.package`` builds it):
+    its cases, and the outputs of its reference and known mistakes, computed in the sandbox."""
+
     slug: str
     title: Text
     functions: list[FunctionSpec]
     build_cases: Callable[[], list[Case]]
-    reference: dict[str, Any]  # the trusted implementation's namespace
     mistakes: list[Mistake]
     tolerance: Tolerance
+    expected: RunOutcome  # the reference's outputs on every case
+    variants: dict[str, RunOutcome]  # each mistake's outputs
+    pairs: dict[tuple[str, str], RunOutcome]  # two mistakes made together (diagnosis)
+    statement: dict[str, str]  # language -> Markdown, the submission rules appended
+    starter_code: str
+    solutions: list[Solution]
     order: int = 0
+    version: str = ""  # the package's content hash
+    reference_source: str = ""  # the package's reference.py (the selfcheck grades it)
     # The contract beyond the values (see contract.py); each statement says the same.
     mutable: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fn -> params it may change
     new_arrays: tuple[str, ...] = ()  # functions whose returned arrays must not share memory
     shape_policy: ShapePolicy = "lenient"  # an output's size-1 axes: a note, or a failure
-
-    @cached_property
-    def statement(self) -> dict[str, str]:
-        """The assignment's own statement, then what every submission may contain (one text
-        for every assignment, as the grader applies it to every submission)."""
-        package = f"quizsvc.grading.texts.{self.slug}"
-        return {lang: read_text(package, f"statement.{lang}.md").rstrip("\n") + "\n\n"
-                + read_text("quizsvc.grading.texts", f"submission_rules.{lang}.md")
-                for lang in LANGUAGES}
-
-    @cached_property
-    def starter_code(self) -> str:
-        return read_text(f"quizsvc.grading.texts.{self.slug}", "starter.py")
-
-    @cached_property
-    def solutions(self) -> list[Solution]:
-        return load_solutions(self.slug)
 
     @property
     def function_names(self) -> list[str]:
@@ -153,25 +133,11 @@ class Assignment:
             self._programs[key] = program
         return program
 
-    @cached_property
-    def expected(self) -> RunOutcome:
-        """The reference's outputs on every case, computed once per process."""
-        outcome = run_trusted(self.reference, self.program(self.cases))
-        failed = [k for k, v in outcome.outcomes.items() if not v.ok]
-        if failed:
-            raise RuntimeError(f"{self.slug}: the reference failed on {failed[:3]}")
-        return outcome
-
-    @cached_property
-    def _variant_outcomes(self) -> dict[str, RunOutcome]:
-        return {}
-
     def variant_outcome(self, key: str) -> RunOutcome:
-        if key not in self._variant_outcomes:
-            mistake = next(m for m in self.mistakes if m.key == key)
-            namespace = namespace_from_source(mistake.source, f"<mistake {key}>")
-            self._variant_outcomes[key] = run_trusted(namespace, self.program(self.cases))
-        return self._variant_outcomes[key]
+        return self.variants[key]
+
+    def pair_outcome(self, first: str, second: str) -> RunOutcome | None:
+        return self.pairs.get((first, second))
 
     @cached_property
     def _variant_verdicts(self) -> dict[str, dict[str, Verdict]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from quizsvc.grading.assignment import Assignment, Mistake, composed
+from quizsvc.grading.assignment import Assignment, Mistake
 from quizsvc.grading.cases import (
     NOT_RUN,
     Case,
@@ -36,7 +36,6 @@ from quizsvc.grading.cases import (
 )
 from quizsvc.grading.checks import Tolerance
 from quizsvc.grading.runner import RunOutcome
-from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
 from quizsvc.sandbox.records import Reason
 
 # A slot is one judged thing of one case: (case name, check index), or (case name, VERDICT) for
@@ -230,11 +229,9 @@ def catalogue(assignment: Assignment) -> Catalogue:
     by_key = {c.mistakes[0].key: c for c in singles}
     pairs = []
     for first, second in itertools.combinations(assignment.mistakes, 2):
-        source = composed(first, second)
-        if source is None:
+        outcome = assignment.pair_outcome(first.key, second.key)
+        if outcome is None:  # not composable (built with the package, in the sandbox)
             continue
-        namespace = namespace_from_source(source, f"<mistakes {first.key} + {second.key}>")
-        outcome = run_trusted(namespace, assignment.program(assignment.cases))
         verdicts = {c.name: _quick_verdict(c, outcome, assignment.expected)
                     for c in assignment.cases}
         pair = _candidate(assignment, (first, second), outcome, verdicts)

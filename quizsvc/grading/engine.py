@@ -25,7 +25,7 @@ STDOUT_SHOWN = 500  # characters of a visible case's printed output echoed back
 
 
 def grade_source(
-    slug: str,
+    slug: str | Assignment,
     source: str,
     *,
     filename: str = "solution.py",
@@ -39,7 +39,8 @@ def grade_source(
     said in the notes. Every student-facing text is in ``language``, "en" or "ko"
     (instructor-only ``private`` fields stay English)."""
     started = time.perf_counter()
-    assignment = registry.get(slug)
+    assignment = slug if isinstance(slug, Assignment) else registry.get(slug)
+    slug = assignment.slug
     cases = [c for c in assignment.cases if include_hidden or c.visible]
     program = assignment.program(cases)
     outcome, load_error, problems = RunOutcome(), None, {}

@@ -4,7 +4,6 @@ itself. Used by ``quizsvc selfcheck`` and the tests."""
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 from quizsvc.grading import registry
@@ -26,21 +25,10 @@ class SelfcheckRow:
     result: GradeResult
 
 
-def reference_source(assignment: Assignment) -> str:
-    """The reference functions as one self-contained submission."""
-    parts = ["from __future__ import annotations"]
-    for name in assignment.function_names:
-        module = inspect.getmodule(assignment.reference[name])
-        assert module is not None
-        body = inspect.getsource(module).replace("from __future__ import annotations\n", "")
-        parts.append(body)
-    return "\n".join(dict.fromkeys(parts))
-
-
 def submissions(assignment: Assignment) -> list[tuple[str, str, str, str | None]]:
     """(label, kind, source, expected mistake key) for every submission to validate."""
     items: list[tuple[str, str, str, str | None]] = [
-        (f"{assignment.slug}/reference", "reference", reference_source(assignment), None)]
+        (f"{assignment.slug}/reference", "reference", assignment.reference_source, None)]
     items += [(f"{assignment.slug}/solution:{s.name}", "solution", s.source, None)
               for s in assignment.solutions]
     items += [(f"{assignment.slug}/mistake:{m.key}", "mistake", m.source, m.key)
@@ -79,15 +67,21 @@ def judge(label: str, kind: str, result: GradeResult, expected: str | tuple[str,
 
 def run_selfcheck(slugs: list[str] | None = None, runner: Runner | None = None, *,
                   pairs: bool = True) -> list[SelfcheckRow]:
+    """The demo course's assignments (``slugs`` of them if given)."""
     runner = runner or default_runner()
     rows = []
     for slug, assignment in registry.all_assignments().items():
-        if slugs and slug not in slugs:
-            continue
-        for label, kind, source, key in submissions(assignment):
-            rows.append(judge(label, kind, grade_source(slug, source, runner=runner), key))
-        if pairs:
-            for label, source, keys in pair_submissions(assignment):
-                rows.append(judge(label, "pair", grade_source(slug, source, runner=runner),
-                                  keys))
+        if not slugs or slug in slugs:
+            rows += check_assignment(assignment, runner, pairs=pairs)
+    return rows
+
+
+def check_assignment(assignment: Assignment, runner: Runner, *, pairs: bool = True
+                     ) -> list[SelfcheckRow]:
+    """Every submission of one assignment's version, judged both ways."""
+    rows = [judge(label, kind, grade_source(assignment, source, runner=runner), key)
+            for label, kind, source, key in submissions(assignment)]
+    if pairs:
+        rows += [judge(label, "pair", grade_source(assignment, source, runner=runner), keys)
+                 for label, source, keys in pair_submissions(assignment)]
     return rows
