@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from quizsvc.grading.cases import Case, Verdict
 from quizsvc.grading.checks import Tolerance

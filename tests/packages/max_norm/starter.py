@@ -1,4 +1,3 @@
-import numpy as np
 
 
 def max_norm(W, c):

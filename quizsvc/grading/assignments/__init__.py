@@ -1,1 +1,0 @@
-"""One module per assignment; each defines ``ASSIGNMENT`` (see :mod:`quizsvc.grading.registry`)."""
