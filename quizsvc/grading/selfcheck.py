@@ -25,6 +25,11 @@ class SelfcheckRow:
     result: GradeResult
 
 
+def reference_source(assignment: Assignment) -> str:
+    """The reference functions as one self-contained submission (the package's reference.py)."""
+    return assignment.reference_source
+
+
 def submissions(assignment: Assignment) -> list[tuple[str, str, str, str | None]]:
     """(label, kind, source, expected mistake key) for every submission to validate."""
     items: list[tuple[str, str, str, str | None]] = [

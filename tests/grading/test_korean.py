@@ -139,9 +139,9 @@ class _Fabricated:
     run, and too much printed: what only a sandbox produces, without one."""
 
     def run(self, source: str, program: Program, *, filename: str = "solution.py") -> RunOutcome:
-        from quizsvc.grading.runner.inprocess import run_trusted
+        from quizsvc.grading.runner.inprocess import namespace_from_source, run_trusted
 
-        outcome = run_trusted(registry.get("layernorm").reference, program)
+        outcome = run_trusted(namespace_from_source(registry.get("layernorm").reference_source, "reference.py"), program)
         ids = [c["id"] for c in program.calls]
         outcome.outcomes[ids[0]] = CallOutcome(
             ids[0], False, error=Reason.of(codes.CALL_TIMEOUT, seconds=2.0), kind="timeout")
