@@ -6,9 +6,14 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
 
 from quizsvc.cli import main
+
+if TYPE_CHECKING:
+    from quizsvc.grading.package import Package
 
 
 @main.group("assignment")
@@ -17,7 +22,8 @@ def assignment_group() -> None:
     (docs/assignment-format.md)."""
 
 
-def read_package(path: Path):  # noqa: ANN201 - click helper; returns a Package
+def read_package(path: Path) -> Package:
+    """The package at ``path``, or exit 1 with its problems."""
     from quizsvc.grading.package import PackageError, load_dir, load_zip
 
     try:
