@@ -46,7 +46,7 @@ def demo_packages() -> dict[str, Package]:
         if package.slug in found:
             raise ValueError(f"duplicate assignment slug {package.slug!r}")
         found[package.slug] = package
-    return found
+    return dict(sorted(found.items(), key=lambda item: (item[1].manifest.order, item[0])))
 
 
 def package(key: str) -> Package:

@@ -224,8 +224,7 @@ def test_keepdims_batch_norm_gets_full_marks_with_a_note_by_default() -> None:
 def test_keepdims_batch_norm_fails_with_the_reason_under_a_strict_policy(
         monkeypatch: pytest.MonkeyPatch) -> None:
     strict = dataclasses.replace(registry.get("batchnorm"), shape_policy="strict")
-    monkeypatch.setitem(registry.all_assignments(), "batchnorm", strict)
-    result = grade_source("batchnorm", CS231N_KEEPDIMS)
+    result = grade_source(strict, CS231N_KEEPDIMS)
     assert not result.all_passed
     assert _failing(result) == {c.name for c in strict.cases
                                 if c.name != "test_mode_small_variance"}  # (D,) stats given
@@ -238,7 +237,7 @@ def test_keepdims_batch_norm_fails_with_the_reason_under_a_strict_policy(
     assert {d.key for d in result.diagnoses} == {"symptom:running_mean", "symptom:running_var",
                                                  "symptom:dgamma", "symptom:dbeta"}
     assert all("only size-1 axes of its shape differ" in d.hint for d in result.diagnoses)
-    korean = grade_source("batchnorm", CS231N_KEEPDIMS, language="ko")
+    korean = grade_source(strict, CS231N_KEEPDIMS, language="ko")
     assert "이 과제는 정확히 (3,)를 요구합니다" in next(
         c for c in korean.cases if c.name == "train_forward_backward").message
 
