@@ -41,6 +41,12 @@ def judge_for(name: str, params: dict[str, Any],
             return judge(params, arrays, outcome)
         except ExtractError as exc:
             return Verdict(False, exc.text, exc.problem, signature=(f"error:{exc.problem}",))
+        except (KeyError, ValueError, TypeError, IndexError) as exc:
+            # Params the package got wrong: the build refuses such a package (the reference
+            # must pass its own judges), so this is only a guard against a 500.
+            return Verdict(False, Text(en=f"the case is misconfigured: {exc!r}",
+                                       ko=f"케이스 설정이 잘못되었습니다: {exc!r}"), "case",
+                           signature=("error:case",))
     return run
 
 

@@ -150,6 +150,12 @@ def build(package: Package, runner: Runner) -> Built:
                 break
         if expected.aborted is not None or expected.load_error is not None:
             break
+        if case.judge is not None and not problems:
+            verdict = case.judge(expected)  # the reference must have the properties it judges
+            if not verdict.passed:
+                problems.append(Problem(Text(en=f"the reference fails its own judge: {verdict.text.en}",
+                                             ko=f"참조 구현이 자기 판정을 통과하지 못합니다: {verdict.text.ko}"),
+                                        "cases.py", case.name))
     if problems:
         raise PackageError(problems)
     mistakes = mistakes_of(package)
