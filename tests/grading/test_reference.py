@@ -1,11 +1,25 @@
-"""The reference reproduces the course's worked examples (content brief §3-7) and, for the stretch
-assignments, independent computations (batch norm on channels-last, instance and layer norm)."""
+"""The demo packages' references reproduce the course's worked examples (content brief §3-7)
+and, for the stretch assignments, independent computations (batch norm on channels-last,
+instance and layer norm). A test reads each reference.py as trusted code; the service only
+ever runs it in the sandbox."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from reference import batchnorm, early_stopping, groupnorm, layernorm, penalties, spatial_batchnorm
+from quizsvc.grading.registry import demo_packages
+from quizsvc.grading.runner.inprocess import namespace_from_source
+
+
+def _reference(slug: str) -> SimpleNamespace:
+    source = demo_packages()[slug].text("reference.py")
+    return SimpleNamespace(**namespace_from_source(source, f"{slug}/reference.py"))
+
+
+batchnorm, early_stopping, groupnorm = (_reference(s) for s in ("batchnorm", "early_stopping", "groupnorm"))
+layernorm, penalties, spatial_batchnorm = (_reference(s) for s in ("layernorm", "penalties", "spatial_batchnorm"))
 
 
 def test_penalty_examples() -> None:

@@ -118,7 +118,7 @@ def test_printing_megabytes_is_capped() -> None:
 
 
 def test_child_cannot_import_the_grader_or_reference_and_sees_only_inputs() -> None:
-    for module in ("reference.penalties", "quizsvc.grading"):
+    for module in ("reference.formulas", "quizsvc.grading"):
         result = grade(f"def weight_decay_update(*args):\n    import {module}\n")
         assert "not allowed" in messages(result)
         # At top level, where no graded function uses it, the import does not even reach the

@@ -99,7 +99,7 @@ def test_environment_is_cleared(pool: WarmPool) -> None:
 
 
 def test_cannot_import_the_grader_or_the_reference(pool: WarmPool) -> None:
-    setup = ("for name in ('reference.penalties', 'quizsvc.grading', 'quizsvc'):\n"
+    setup = ("for name in ('reference.formulas', 'quizsvc.grading', 'quizsvc'):\n"
              "    try:\n        __import__(name); LEAKED = True\n"
              "    except ImportError:\n        pass\n")
     assert_contained(pool, attack(setup))
