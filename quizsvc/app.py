@@ -38,6 +38,10 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.config.update(build_config(Path(app.instance_path), settings, overrides))
     app.config["VERSION"] = __version__
     use_fast_hashing(settings.password_hash_fast)
+    from quizsvc.grading.package import cache as package_cache
+
+    # Each assignment version is built in the sandbox once per machine, then read from here.
+    package_cache.use_folder(Path(app.instance_path) / "assignment-builds")
     db.init_app(app)
     from quizsvc import queue
 

@@ -118,6 +118,9 @@ def serve(host: str, port: int, workers: int | None, threads: int, no_demo: bool
     from quizsvc.grading import registry
 
     registry.warm_up()  # once, here: the workers fork from this process and share it
+    from quizsvc.sandbox.pool import close_shared
+
+    close_shared()  # the sandboxes that built the assignments: each worker starts its own
     dispose_engines(app)  # the workers fork from here: no pooled connection may cross
     _freeze_heap()
     _print_logins(logins, f"http://{host}:{port}")

@@ -117,6 +117,16 @@ def shared_pool(size: int | None = None, *, isolation: str = "auto", min_level: 
         return pool
 
 
+def close_shared() -> None:
+    """Close every process-wide pool (a server's master after its warm-up: the workers it
+    forks start their own)."""
+    with _shared_lock:
+        pools = list(_shared.values())
+        _shared.clear()
+    for pool in pools:
+        pool.close()
+
+
 def _forget_after_fork() -> None:
     # A forked worker (Celery prefork) must not share its parent's fork servers or close them.
     _shared.clear()
