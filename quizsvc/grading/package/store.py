@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from typing import Any
 
 import numpy as np
 
 from quizsvc.grading.package.build import Built, mistakes_of
+from quizsvc.grading.package.files import PackageError
 from quizsvc.grading.package.loading import Package
 from quizsvc.grading.package.specs import cases_from_wire
 from quizsvc.sandbox.records import (
@@ -127,5 +129,5 @@ def load(package: Package, data: bytes) -> Built | None:
             mistakes=mistakes_of(package),
             variants={k: _read_outcome(v, arrays) for k, v in document["variants"].items()},
             pairs={(a, b): _read_outcome(v, arrays) for a, b, v in document["pairs"]})
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, PackageError):
+        return None  # damaged, or written by another format: built again
