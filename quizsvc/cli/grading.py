@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -103,15 +104,29 @@ def list_assignments() -> None:
 
 @main.command("selfcheck")
 @click.option("--assignment", "slugs", multiple=True, help="Limit to these slugs.")
-def selfcheck(slugs: tuple[str, ...]) -> None:
+@click.option("--database", "database", is_flag=True,
+              help="Check every published assignment of the database (its active version) "
+              "instead of the demo packages.")
+@click.option("--no-pairs", is_flag=True, help="Skip the pairs of mistakes (faster).")
+def selfcheck(slugs: tuple[str, ...], database: bool, no_pairs: bool) -> None:
     """Grade the reference, the correct solutions and every known mistake of each assignment,
     alone and in pairs; exit 0 only when every one is judged right (full marks / loses points
     and is diagnosed as exactly itself)."""
     from quizsvc.cli.context import load_settings
     from quizsvc.grading.runner import default_runner
-    from quizsvc.grading.selfcheck import run_selfcheck
+    from quizsvc.grading.selfcheck import check_assignment, run_selfcheck
 
-    rows = run_selfcheck(list(slugs) or None, default_runner(load_settings()))
+    runner = default_runner(load_settings())
+    if database:
+        rows = []
+        for label, assignment in _published(list(slugs)):
+            click.echo(f"{label}: version {assignment.version[:12]}")
+            rows += check_assignment(assignment, runner, pairs=not no_pairs)
+    else:
+        rows = run_selfcheck(list(slugs) or None, runner, pairs=not no_pairs)
+    if not rows:
+        click.echo("nothing to check", err=True)
+        sys.exit(1)
     width = max(len(r.label) for r in rows)
     for row in rows:
         mark = "ok" if row.ok else "WRONG"
@@ -120,3 +135,27 @@ def selfcheck(slugs: tuple[str, ...]) -> None:
     bad = sum(1 for r in rows if not r.ok)
     click.echo(f"{len(rows) - bad} of {len(rows)} judged right")
     sys.exit(0 if bad == 0 else 1)
+
+
+def _published(slugs: list[str]) -> list[tuple[str, Any]]:
+    """(course/slug, the built version) of every published assignment, each version once."""
+    from sqlalchemy import select
+
+    from quizsvc.cli.context import app_session
+    from quizsvc.models import Assignment
+
+    found: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    with app_session() as (_app, session):
+        rows = session.scalars(select(Assignment).where(Assignment.published.is_(True))
+                               .order_by(Assignment.course_id, Assignment.position)).all()
+        for a in rows:
+            if slugs and a.slug not in slugs or a.grader in seen:
+                continue
+            seen.add(a.grader)
+            try:
+                found.append((f"{a.course.slug}/{a.slug}", registry.get(a.grader)))
+            except UnknownAssignment:
+                click.echo(f"{a.course.slug}/{a.slug}: its grader {a.grader!r} is unknown", err=True)
+                sys.exit(1)
+    return found
