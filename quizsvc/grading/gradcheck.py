@@ -16,8 +16,6 @@ are computed here, on the trusted side.
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,13 +23,9 @@ import numpy as np
 
 from quizsvc.grading.cases import ExtractError, PathItem, extract
 from quizsvc.grading.checks import size1_axes_only
-from quizsvc.grading.protocol import ProgramBuilder
 from quizsvc.grading.runner import RunOutcome
 from quizsvc.sandbox.records import Number
 from quizsvc.text import Text
-
-ArgsMaker = Callable[[dict[str, np.ndarray]], list[dict[str, Any]]]
-DIRECTIONS = 1  # per parameter
 
 
 @dataclass
@@ -113,25 +107,3 @@ def _as_float_array(value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
         return value.astype(np.float64)
     raise TypeError("not numeric")
-
-
-def add_gradcheck(
-    b: ProgramBuilder, fn: str, make_args: ArgsMaker, params: dict[str, np.ndarray], *,
-    analytic: dict[str, tuple[str, tuple[PathItem, ...]]], out_path: tuple[PathItem, ...],
-    dout: np.ndarray | None, select: list[int] | None, h: float = 1e-5, threshold: float = 1e-6,
-) -> GradCheck:
-    """Add two forward calls (p + h v, p - h v) per direction and parameter to the program."""
-    rng = np.random.default_rng(zlib.crc32(b.prefix.encode()))  # the same program every time
-    probes: dict[str, list[tuple[np.ndarray, str, str]]] = {}
-    for name, base in params.items():
-        probes[name] = []
-        for _ in range(DIRECTIONS):
-            direction = rng.standard_normal(base.shape)
-            calls = []
-            for step in (h, -h):
-                values = dict(params)
-                values[name] = (base + step * direction).astype(base.dtype)
-                calls.append(b.call(fn, *make_args(values), select=select))
-            probes[name].append((direction, calls[0], calls[1]))
-    return GradCheck(probes, {k: v.shape for k, v in params.items()}, dict(analytic),
-                     out_path, dout, h, threshold)

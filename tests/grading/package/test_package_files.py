@@ -13,15 +13,6 @@ import pytest
 from quizsvc.grading.package import PackageError, load_dir, load_zip
 from quizsvc.grading.package.files import MAX_FILE_BYTES
 
-MAX_NORM = Path(__file__).resolve().parents[2] / "packages" / "max_norm"
-
-
-@pytest.fixture
-def package_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "max_norm"
-    shutil.copytree(MAX_NORM, target)
-    return target
-
 
 def _zip(entries: dict[str, bytes], symlink: str | None = None) -> bytes:
     buffer = io.BytesIO()

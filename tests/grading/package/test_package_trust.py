@@ -4,7 +4,6 @@ service's process: the hostile categories of the student suite, applied to packa
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +13,6 @@ from quizsvc.grading.package import PackageError, load_dir
 from quizsvc.grading.package.build import build, run_cases
 from quizsvc.grading.package.check import check_package
 from quizsvc.grading.runner import default_runner
-
-MAX_NORM = Path(__file__).resolve().parents[2] / "packages" / "max_norm"
-
-
-@pytest.fixture
-def package_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "max_norm"
-    shutil.copytree(MAX_NORM, target)
-    return target
 
 
 def _problems(folder: Path) -> list[str]:
