@@ -221,12 +221,16 @@ def delete_item(session: Session, actor: User, item: Item) -> None:
     session.commit()
 
 
-def status_of(quiz: Quiz, now: datetime | None = None) -> str:
+def status_of(quiz: Quiz, now: datetime | None = None, *,
+              closes_at: datetime | None = None) -> str:
+    """draft, upcoming, open or closed; ``closes_at``: the student's own close date (an
+    exception), when they have one."""
     now = now or utcnow()
     if not quiz.published:
         return "draft"
     if quiz.opens_at and now < quiz.opens_at:
         return "upcoming"
-    if quiz.has_closed(now):
+    close = closes_at or quiz.closes_at
+    if close is not None and now >= close:
         return "closed"
     return "open"

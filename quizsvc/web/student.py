@@ -60,14 +60,20 @@ def course(course_id: int) -> ResponseReturnValue:
     session = get_session()
     c = course_svc.get_course(session, course_id)
     quizzes = quiz_svc.visible_quizzes(session, current_user, c)
+    from quizsvc.services import exceptions
     from quizsvc.services.assignments import visible_assignments
+
+    # A student's own close date (an extension) holds for them on this page as everywhere.
+    closes = {q.id: exceptions.closes_at(q.closes_at, exceptions.for_quiz(session, q, current_user))
+              for q in quizzes}
 
     return render_template(
         "student/course.html",
         course=c,
         quizzes=quizzes,
         assignments=visible_assignments(session, current_user, c),
-        status_of=quiz_svc.status_of,
+        status_of=lambda q: quiz_svc.status_of(q, closes_at=closes[q.id]),
+        closes=closes,
         staff=course_svc.is_staff(session, current_user, c),
     )
 
@@ -82,9 +88,7 @@ def quiz(quiz_id: int) -> ResponseReturnValue:
     now = utcnow()
     own = exceptions.for_quiz(session, q, current_user)  # the student's own close date and attempts
     closes = exceptions.closes_at(q.closes_at, own)
-    status = quiz_svc.status_of(q, now)
-    if status == "closed" and closes is not None and now < closes:
-        status = "open"
+    status = quiz_svc.status_of(q, now, closes_at=closes)
     return render_template(
         "student/quiz.html",
         quiz=q,

@@ -85,6 +85,13 @@ def test_a_quiz_exception_gives_one_student_another_attempt_and_time(w, app):
     alice_page = logged_in(app, "alice").get(f"/quizzes/{quiz_id}").get_data(as_text=True)
     assert 'id="start-attempt"' in bob_page and 'id="own-exception"' in bob_page
     assert 'id="start-attempt"' not in alice_page and 'id="own-exception"' not in alice_page
+    # and the course page says "open" to bob (his own date) and "closed" to alice
+    def course_status(who: str) -> str:
+        page = logged_in(app, who).get(f"/courses/{w.course_id}").get_data(as_text=True)
+        row = page.split(f'href="/quizzes/{quiz_id}"')[1].split("</tr>")[0]
+        return row.split('class="badge status-')[1].split('"')[0]
+
+    assert (course_status("bob"), course_status("alice")) == ("open", "closed")
     _start(w, quiz_id, "bob")
     assert _refused(_start, w, quiz_id, "alice") == 403
     page = logged_in(app, "instructor").get(f"/staff/courses/{w.course_id}/exceptions").get_data(as_text=True)
