@@ -361,6 +361,104 @@ def running_sequence_case(prefix: str, name: str, seed: int, batch_shape: tuple[
                       tolerance=tolerance)
 
 
+# ----- cases declared as data (cases.toml) ---------------------------------------------------
+
+DISTRIBUTIONS = ("normal", "uniform", "integers")
+DTYPES = ("float64", "float32", "int64", "int32")
+
+
+def _draw(kind: str, spec: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+    shape = tuple(int(n) for n in spec["shape"])
+    if kind == "normal":
+        return rng.normal(float(spec.get("mean", 0.0)), float(spec.get("std", 1.0)), size=shape)
+    if kind == "uniform":
+        return rng.uniform(float(spec.get("low", 0.0)), float(spec.get("high", 1.0)), size=shape)
+    return rng.integers(int(spec.get("low", 0)), int(spec["high"]), size=shape)
+
+
+def _data_arg(b: ProgramBuilder, spec: Any, rng: np.random.Generator,
+              calls: dict[str, str]) -> dict[str, Any]:
+    """One argument of a data-declared call (see docs/assignment-format.md, cases.toml)."""
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(f"an argument must be a table, got {spec!r}")
+    bind = spec.get("bind")
+    kinds = [k for k in spec if k not in ("bind", "dtype", "set", "index")]
+    if len(kinds) != 1:
+        raise ValueError(f"an argument needs exactly one kind, got {sorted(spec)}")
+    kind = kinds[0]
+    if kind in DISTRIBUTIONS or kind == "array":
+        value = np.array(spec["array"], dtype=float) if kind == "array" else _draw(kind, spec[kind], rng)
+        dtype = spec.get("dtype")
+        if dtype is not None:
+            if dtype not in DTYPES:
+                raise ValueError(f"dtype must be one of {', '.join(DTYPES)}")
+            value = value.astype(dtype)
+        return b.array(value, bind=bind)
+    if kind == "value":
+        return b.value(spec["value"])
+    if kind == "rng":
+        return b.rng(int(spec["rng"]), bind=bind)
+    if kind == "list":
+        return b.list([_data_arg(b, item, rng, calls) for item in spec["list"]])
+    if kind == "dict":
+        return b.dict({k: _data_arg(b, v, rng, calls) for k, v in spec["dict"].items()}, bind=bind)
+    if kind == "result":
+        if spec["result"] not in calls:
+            raise ValueError(f"no earlier call named {spec['result']!r}")
+        return b.result(calls[spec["result"]], spec.get("index"))
+    if kind == "object":
+        updates = {k: _data_arg(b, v, rng, calls) for k, v in spec.get("set", {}).items()}
+        return b.object(str(spec["object"]), **updates)
+    raise ValueError(f"unknown argument kind {kind!r}")
+
+
+def _text(value: Any, where: str) -> Text:
+    if not isinstance(value, dict) or set(value) != {"en", "ko"}:
+        raise ValueError(f"{where} must be {{ en = ..., ko = ... }}")
+    return Text(en=str(value["en"]), ko=str(value["ko"]))
+
+
+def _tolerance(value: Any, default: Tolerance) -> Tolerance:
+    return default if value is None else Tolerance(float(value["rtol"]), float(value["atol"]))
+
+
+def data_cases(document: dict[str, Any]) -> list[CaseSpec]:
+    """The cases a cases.toml declares: each ``[[case]]`` with its ``[[case.call]]`` list;
+    random inputs are drawn from ``rng_for(seed, "<case>/<call>/<argument>")``."""
+    seed = int(document.get("seed", 0))
+    default = _tolerance(document.get("tolerance"), Tolerance())
+    specs = []
+    for entry in document.get("case", []):
+        name = str(entry.get("name", ""))
+        try:
+            b = ProgramBuilder(name)
+            outputs: list[Output] = []
+            calls: dict[str, str] = {}
+            for index, call in enumerate(entry["call"]):
+                call_name = str(call.get("name", f"call{index}"))
+                args = [_data_arg(b, spec, rng_for(seed, f"{name}/{call_name}/{i}"), calls)
+                        for i, spec in enumerate(call.get("args", []))]
+                call_id = calls[call_name] = b.call(
+                    str(call["fn"]), *args, select=call.get("select"), state=call.get("state"),
+                    name=call_name)
+                for out in call.get("outputs", []):
+                    label = out.get("label", call_name)
+                    # ``state = ["bnp", "running_mean"]`` reads a bound object after the call
+                    path = (state(b, *out["state"]) if "state" in out
+                            else tuple(out.get("path", ())))
+                    outputs.append(Output(
+                        _text(label, "label") if isinstance(label, dict) else str(label),
+                        call_id, tuple(path), str(out.get("kind", "array")),
+                        _tolerance(out.get("tolerance"), default) if "tolerance" in out else None))
+            specs.append(CaseSpec(
+                name, float(entry.get("points", 1)), not bool(entry.get("hidden", False)),
+                _text(entry.get("summary"), "summary"), b.calls, b.arrays, outputs,
+                _tolerance(entry.get("tolerance"), default)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"cases.toml, case {name or '?'}: {exc!r}") from None
+    return specs
+
+
 def _label_wire(label: Label) -> Any:
     return label.to_wire() if isinstance(label, Text) else label
 

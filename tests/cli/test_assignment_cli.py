@@ -23,7 +23,7 @@ def test_check_of_a_good_package_exits_0_and_lists_what_it_judged() -> None:
     result = CliRunner().invoke(cli, ["assignment", "check", str(MAX_NORM)])
     assert result.exit_code == 0, result.output
     assert "max_norm (Max-norm constraints), version " in result.output
-    assert "ok max_norm/mistake:always_rescale 7/11 diagnosed as always_rescale" in " ".join(
+    assert "ok max_norm/mistake:always_rescale 8/11 diagnosed as always_rescale" in " ".join(
         result.output.split())
     assert "ok: 7 cases (4 hidden), 13 submissions judged right" in result.output
 
@@ -61,9 +61,10 @@ def test_check_of_a_zip_and_of_a_missing_file(tmp_path: Path) -> None:
     folder = tmp_path / "broken"
     shutil.copytree(MAX_NORM, folder)
     (folder / "cases.py").unlink()
+    (folder / "cases.toml").unlink()
     result = CliRunner().invoke(cli, ["assignment", "check", str(folder)])
     assert result.exit_code == 1
-    assert "cases.py: missing (every package has it)" in result.output
+    assert "cases.py: no cases: cases.toml, cases.py or both" in result.output
 
 
 @pytest.fixture

@@ -33,9 +33,10 @@ def kit_source() -> str:
     return resources.files("quizsvc.authoring").joinpath("gradekit.py").read_text(encoding="utf-8")
 
 
-def cases_job(cases_source: str) -> str:
-    """The source the sandbox loads to run cases.py: gradekit and cases.py as modules, and one
-    function that sends the cases back as a JSON document (bytes as uint8) and arrays."""
+def cases_job(cases_source: str | None, cases_data: str | None = None) -> str:
+    """The source the sandbox loads to make the cases: gradekit and cases.py as modules, and
+    one function that sends the cases (cases.toml's, then cases.py's) back as a JSON document
+    (bytes as uint8) and arrays."""
     return (
         "import sys as _sys\nimport types as _types\n\n"
         "def _module(name, source, filename):\n"
@@ -45,10 +46,17 @@ def cases_job(cases_source: str) -> str:
         "    exec(compile(source, filename, 'exec'), module.__dict__)\n"
         "    return module\n\n"
         f"_kit = _module('gradekit', {kit_source()!r}, 'gradekit.py')\n"
-        f"_cases = _module('cases', {cases_source!r}, 'cases.py')\n\n"
+        f"_source, _data = {cases_source!r}, {cases_data!r}\n"
+        "_cases = None if _source is None else _module('cases', _source, 'cases.py')\n\n"
         "def __gradekit_cases__():\n"
         "    import numpy as np\n"
-        "    document, arrays = _kit.encode_cases(list(_cases.cases()))\n"
+        "    specs = []\n"
+        "    if _data is not None:\n"
+        "        import tomllib\n"
+        "        specs += _kit.data_cases(tomllib.loads(_data))\n"
+        "    if _cases is not None:\n"
+        "        specs += list(_cases.cases())\n"
+        "    document, arrays = _kit.encode_cases(specs)\n"
         f"    chunks = [arrays[i:i + {CHUNK}] for i in range(0, len(arrays), {CHUNK})]\n"
         "    return np.frombuffer(document, dtype=np.uint8).copy(), chunks\n"
     )
@@ -72,14 +80,21 @@ def _failure(outcome: RunOutcome, call_id: str) -> Text | None:
     return None
 
 
+def _cases_file(package: Package) -> str:
+    return "cases.py" if "cases.py" in package.files.contents else "cases.toml"
+
+
 def run_cases(package: Package, runner: Runner) -> tuple[bytes, list[np.ndarray]]:
     """Run cases.py in the sandbox: the cases as a JSON document and the arrays it names."""
     program = Program([{"id": CASES_CALL, "fn": "__gradekit_cases__", "args": []}], {})
-    outcome = runner.run(cases_job(package.text("cases.py")), program, filename="cases.py")
+    files = package.files.contents
+    job = cases_job(package.text("cases.py") if "cases.py" in files else None,
+                    package.text("cases.toml") if "cases.toml" in files else None)
+    outcome = runner.run(job, program, filename="cases.py")
     failed = _failure(outcome, CASES_CALL)
     if failed is not None:
-        raise PackageError([Problem(Text(en=f"cases() failed: {failed.en}",
-                                         ko=f"cases() 실행에 실패했습니다: {failed.ko}"), "cases.py")])
+        raise PackageError([Problem(Text(en=f"making the cases failed: {failed.en}",
+                                         ko=f"케이스를 만들지 못했습니다: {failed.ko}"), _cases_file(package))])
     value = outcome.outcomes[CASES_CALL].value
     if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], np.ndarray)
             and isinstance(value[1], list)):

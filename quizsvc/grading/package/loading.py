@@ -14,8 +14,7 @@ from quizsvc.grading.package.files import Files, PackageError, Problem, read_dir
 from quizsvc.grading.package.manifest import Manifest, Mistakes
 from quizsvc.text import Text
 
-REQUIRED = ("assignment.toml", "reference.py", "cases.py", "statement.en.md", "statement.ko.md",
-            "starter.py")
+REQUIRED = ("assignment.toml", "reference.py", "statement.en.md", "statement.ko.md", "starter.py")
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,10 @@ def _validated(model: type[BaseModel], files: Files, name: str) -> Any:
 def from_files(files: Files) -> Package:
     missing = [Problem(Text(en="missing (every package has it)", ko="없습니다 (모든 패키지에 필요합니다)"), n)
                for n in REQUIRED if n not in files.contents]
+    if "cases.py" not in files.contents and "cases.toml" not in files.contents:
+        missing.append(Problem(Text(en="no cases: cases.toml, cases.py or both",
+                                    ko="케이스가 없습니다: cases.toml이나 cases.py가 필요합니다"),
+                               "cases.py"))
     if not files.names("solutions", ".py"):
         missing.append(Problem(Text(en="no correct solution (at least one solutions/*.py)",
                                     ko="정답 풀이가 없습니다 (solutions/*.py가 하나 이상 필요합니다)"),

@@ -42,7 +42,7 @@ def test_cases_that_read_the_database_fail_in_the_sandbox(package_dir: Path,
         source + f"\n\nimport sqlite3\nsqlite3.connect({str(database)!r}).execute('select 1')\n")
     problems = _problems(package_dir)
     assert len(problems) == 1 and problems[0].startswith("cases.py")
-    assert "cases() failed" in problems[0]
+    assert "making the cases failed" in problems[0]
 
 
 def test_cases_see_no_secret_of_the_service(package_dir: Path,
@@ -101,8 +101,6 @@ def test_malformed_cases_are_refused_by_name(package_dir: Path) -> None:
         "                       summary=Text(en='a', ko='가'), build=build)]\n")
     problems = _problems(package_dir)
     assert problems == [
-        "assignment.toml:cases.zero_column: assignment.toml overrides a case that cases() does "
-        "not make",
         "cases.py:worked: a call of 'not_in_the_manifest', which assignment.toml does not list"]
 
 
@@ -150,3 +148,11 @@ def test_inputs_stay_the_same_in_the_sandbox_and_here(package_dir: Path) -> None
     case = next(c for c in built.cases if c.name == "worked_example")
     assert np.array_equal(next(iter(case.program.arrays.values())),
                           np.array([[3.0, 0.0], [4.0, 0.5]]))
+
+
+def test_an_override_of_a_case_that_does_not_exist_is_named(package_dir: Path) -> None:
+    text = (package_dir / "assignment.toml").read_text()
+    (package_dir / "assignment.toml").write_text(text + "\n[cases.no_such_case]\npoints = 3\n")
+    assert _problems(package_dir) == [
+        "assignment.toml:cases.no_such_case: assignment.toml overrides a case that cases() "
+        "does not make"]
