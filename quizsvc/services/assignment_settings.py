@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -146,5 +146,3 @@ def grader_installed(assignment: Assignment) -> bool:
         return False
     return True
 
-
-SETTING_NAMES = tuple(f.name for f in fields(SettingsInput))

@@ -187,3 +187,21 @@ def test_a_ta_can_preview_but_not_edit(w, app):
     r = form_post(ta, path, {"code": registry.get("layernorm").solutions[0].source}, token_from=path)
     assert r.status_code == 200 and 'id="score"' in r.get_data(as_text=True)
     assert _submissions(w) == 0
+
+
+def test_an_assignment_whose_grader_is_missing_has_no_preview_and_says_why(w, app):
+    a = w.assignment("batchnorm")
+    with w.db() as s:
+        stored = s.get(Assignment, a.id)
+        stored.grader, stored.published = "no_such_grader", False
+        s.commit()
+    prof = logged_in(app, "instructor")
+    assert 'id="preview-assignment"' not in prof.get(f"/staff/assignments/{a.id}").get_data(as_text=True)
+    path = f"/staff/assignments/{a.id}/preview"
+    r = prof.get(path)
+    assert r.status_code == 409 and "채점기가 설치되어 있지 않습니다" in r.get_data(as_text=True)
+    assert form_post(prof, path, {"code": SUITE.solutions[0].source}).status_code == 409
+    r = form_post(prof, f"/staff/assignments/{a.id}/publish", {"published": "1"}, follow_redirects=True)
+    assert "채점기가 설치되어 있지 않아 공개할 수 없습니다" in r.get_data(as_text=True)
+    with w.db() as s:
+        assert s.get(Assignment, a.id).published is False
