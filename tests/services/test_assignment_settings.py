@@ -163,3 +163,35 @@ def test_a_new_due_date_advises_a_regrade_only_when_graded_submissions_exist(w):
         s.commit()
     assert _update(w, a.id, svc.SettingsInput(**{**GOOD.__dict__, "title": "새 제목"})).regrade_advised is False
     assert _update(w, a.id, svc.SettingsInput(**{**GOOD.__dict__, "late_penalty_per_day": 0.5})).regrade_advised
+
+
+def test_a_preview_grades_like_a_late_submission_and_stores_nothing(w, app):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from quizsvc import settings as app_settings
+    from quizsvc.grading import registry
+    from quizsvc.models import utcnow
+    from quizsvc.services.submissions import preview
+
+    a = w.assignment("batchnorm")
+    suite = registry.get("batchnorm")
+    with w.db() as s:
+        stored = s.get(Assignment, a.id)
+        stored.published, stored.late_penalty_per_day = False, 0.25
+        stored.due_at = utcnow() - timedelta(days=1, hours=1)  # two started days late
+        s.commit()
+    with w.db() as s:
+        got = preview.grade(s, w.user(s, "ta"), s.get(Assignment, a.id), suite.solutions[0].source,
+                            settings=app_settings.of(app), language="en")
+        assert (got.raw_score, got.max_score, got.late_days) == (got.max_score, sum(c.points for c in suite.cases), 2)
+        assert got.score == pytest.approx(got.raw_score * 0.5)
+        assert {c["name"] for c in got.result["cases"]} == {c.name for c in suite.cases}
+        assert all("private" not in c for c in got.result["cases"])  # the student's view
+        with pytest.raises(Forbidden):
+            preview.grade(s, w.user(s, "alice"), s.get(Assignment, a.id), suite.solutions[0].source,
+                          settings=app_settings.of(app))
+        with pytest.raises(Invalid):
+            preview.grade(s, w.user(s, "ta"), s.get(Assignment, a.id), "", settings=app_settings.of(app))
+        assert s.scalar(select(func.count()).select_from(Submission)) == 0

@@ -14,7 +14,6 @@ from quizsvc import settings as app_settings
 from quizsvc.db import get_session
 from quizsvc.errors import DomainError, Invalid
 from quizsvc.grading import registry
-from quizsvc.grading.runner import default_runner
 from quizsvc.queue import get_dispatcher
 from quizsvc.services import assignment_settings
 from quizsvc.services import assignments as assignment_svc
@@ -142,8 +141,8 @@ def preview_assignment(assignment_id: int) -> ResponseReturnValue:
         source, filename = request.form.get("code", ""), "solution.py"
     try:
         result = preview.grade(session, current_user, a, source, filename, language=lang(),
-                               runner=default_runner(app_settings.current()))
+                               settings=app_settings.current())
     except DomainError as exc:
         flash_error(exc)
-        return _preview_page(a, code=source, status=exc.status)
+        return _preview_page(a, code=source if filename.endswith(".py") else "", status=exc.status)
     return _preview_page(a, code=source if filename.endswith(".py") else "", result=result)
