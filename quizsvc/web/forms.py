@@ -127,3 +127,22 @@ class ExceptionForm(FlaskForm):
     due_at = DateTimeLocalField(_l("Own due date for late days (course time zone; assignments only)"), validators=[Optional()],
                                 format="%Y-%m-%dT%H:%M")
     extra = IntegerField(_l("Extra attempts or submissions"), default=0, validators=[Optional(), NumberRange(0, 100)])
+
+
+class AssignmentSettingsForm(FlaskForm):
+    """An assignment's course settings; the ranges and the order of the dates are checked by
+    the service (services.assignment_settings), which says what is wrong in both languages."""
+
+    title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    opens_at = DateTimeLocalField(_l("Opens at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    due_at = DateTimeLocalField(_l("Due at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    late_penalty_per_day = FloatField(_l("Late penalty per day (0 to 1)"), default=0.0,
+                                      validators=[InputRequired()])
+    max_submissions = IntegerField(_l("Submissions allowed (empty: unlimited)"), validators=[Optional()])
+    score_policy = SelectField(
+        _l("Score that counts"),
+        choices=[SelectChoice("best", _l("The best submission")),
+                 SelectChoice("last", _l("The latest graded submission"))],
+    )

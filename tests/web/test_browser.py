@@ -416,7 +416,8 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
     shapes = {re.sub(r"\d+", "N", p) for p in s_pages + i_pages}
     for shape in ("/courses/N/grades", "/attempts/N", "/attempts/N/result", "/assignments/N", "/submissions/N",
                   "/staff/courses/N", "/staff/courses/N/gradebook", "/staff/quizzes/N", "/staff/attempts/N",
-                  "/staff/items/N/preview", "/staff/assignments/N", "/account/tokens"):
+                  "/staff/items/N/preview", "/staff/assignments/N", "/staff/assignments/N/edit",
+                  "/staff/assignments/N/preview", "/account/tokens"):
         assert shape in shapes, shape
 
 
@@ -497,3 +498,74 @@ def test_instructor_spots_the_negatively_discriminating_item_on_a_phone(
     page.wait_for_url("**/insight?attempts=all")
     assert page.get_attribute("#basis-all", "aria-current") == "page"
     assert page.locator("tr.flagged").count() == 1
+
+
+def test_instructor_sets_an_assignment_up_and_previews_it_by_keyboard_on_a_phone(page: Any, w: World) -> None:
+    """At 390 px, keyboard only: the settings form (a refusal shown next to its field, then a
+    save), unpublishing, and the preview as a student, graded and not recorded; axe finds
+    nothing serious on the form, its refusal, or the graded preview."""
+    from axe_playwright_python.sync_playwright import Axe
+    from sqlalchemy import func, select
+
+    from quizsvc.grading import registry
+    from quizsvc.models import Assignment, Submission
+
+    def serious() -> list[str]:
+        return [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+
+    a = w.assignment("layernorm")
+    suite = registry.get("layernorm")
+    page.set_viewport_size(PHONE)
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/assignments/{a.id}")
+    page.focus("#edit-assignment")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/assignments/{a.id}/edit")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 and serious() == []
+    page.focus("#late_penalty_per_day")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")  # the form's implicit submission
+    page.wait_for_selector(".flash-error")
+    assert "0에서 1 사이" in page.inner_text("#late_penalty_per_day + small.hint + small.error")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 and serious() == []
+    _shot(page, "assignment-settings-refused-390")
+    page.focus("#late_penalty_per_day")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.05")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "max_submissions"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "score_policy"
+    page.keyboard.press("ArrowDown")  # best -> last
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "save-settings"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/assignments/{a.id}")
+    assert "과제 설정을 저장했습니다." in page.inner_text(".flash-info")
+    with w.db() as s:
+        stored = s.get(Assignment, a.id)
+        assert (stored.late_penalty_per_day, stored.max_submissions, stored.score_policy.value) == (0.05, 4, "last")
+    page.focus("#toggle-publish")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".flash-info")
+    assert page.inner_text("#assignment-status") == "초안"
+    page.focus("#preview-assignment")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/assignments/{a.id}/preview")
+    assert page.locator("#preview-banner").is_visible()
+    assert "공개하지 않은" in page.inner_text("#preview-banner")
+    page.evaluate("src => document.querySelector('.CodeMirror').CodeMirror.setValue(src)", suite.solutions[0].source)
+    page.focus("#submit-code")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#score", timeout=30_000)
+    top = sum(c.points for c in suite.cases)
+    assert page.inner_text("#score") == f"{top:g} / {top:g}"
+    assert page.locator("#cases tr.pass").count() == len(suite.cases)
+    assert page.locator("#preview-banner").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 and serious() == []
+    _shot(page, "assignment-preview-390")
+    with w.db() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 0

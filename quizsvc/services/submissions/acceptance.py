@@ -30,7 +30,9 @@ class Limits:
     per_minute: int = 30  # submissions per student per minute, across assignments
 
 
-def _validate_source(source: str, filename: str) -> str:
+def validate_source(source: str, filename: str) -> str:
+    """The file name to store, or an Invalid saying why the code cannot be graded (also the
+    staff's preview, which stores nothing, checks code with it)."""
     name = (filename or "solution.py").strip().split("/")[-1].split("\\")[-1][:200] or "solution.py"
     if not name.endswith(ALLOWED_SUFFIXES):
         raise Invalid(Text(en="Submit a .py or .ipynb file.", ko=".py 또는 .ipynb 파일만 제출할 수 있습니다."))
@@ -57,7 +59,7 @@ def submit(
 ) -> Submission:
     staff = require_visible(session, actor, assignment)
     now = utcnow()
-    name = _validate_source(source, filename)
+    name = validate_source(source, filename)
     row = {"assignment_id": assignment.id, "user_id": actor.id, "source": source, "filename": name,
            "via": via, "created_at": now}
     if staff:  # course staff are not limited
