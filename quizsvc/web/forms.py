@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -69,6 +71,12 @@ class CourseForm(FlaskForm):
                            validators=[DataRequired(), Length(max=64)])
 
 
+class CourseSettingsForm(FlaskForm):
+    title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    timezone = StringField(_l("Time zone (IANA name)"), validators=[DataRequired(), Length(max=64)])
+
+
 class QuizForm(FlaskForm):
     slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=63), SLUG])
     title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
@@ -127,3 +135,12 @@ class ExceptionForm(FlaskForm):
     due_at = DateTimeLocalField(_l("Own due date for late days (course time zone; assignments only)"), validators=[Optional()],
                                 format="%Y-%m-%dT%H:%M")
     extra = IntegerField(_l("Extra attempts or submissions"), default=0, validators=[Optional(), NumberRange(0, 100)])
+
+
+class BankUploadForm(FlaskForm):
+    file = FileField(_l("Quiz bank (.zip of YAML files, or one quiz's .yaml)"),
+                     validators=[FileRequired(_l("Choose a file."))])
+
+
+class BankApplyForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
