@@ -54,7 +54,7 @@ def _rows_of(options: Any) -> list[dict[str, Any]]:
     rows = []
     for o in options if isinstance(options, list) else []:
         if isinstance(o, dict):
-            text = o.get("text") if isinstance(o.get("text"), dict) else {}
+            text = o["text"] if isinstance(o.get("text"), dict) else {}
             rows.append({"id": str(o.get("id", "")), "ko": str(text.get("ko", "")),
                          "en": str(text.get("en", "")), "correct": o.get("correct") is True})
     return rows
@@ -277,9 +277,9 @@ def render_preview() -> ResponseReturnValue:
     """Markdown and math to HTML by the server's renderer, for the editor's live preview (the
     CSRF token comes in the X-CSRFToken header)."""
     body = request.get_json(silent=True)
-    text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str):
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return jsonify({"error": "send {\"text\": \"...\"}"}), 400
+    text = body["text"]
     if len(text) > MAX_PREVIEW_TEXT:
         return jsonify({"error": f"at most {MAX_PREVIEW_TEXT} characters"}), 413
     html = markdown_inline(text) if body.get("inline") is True else markdown_to_html(text)
