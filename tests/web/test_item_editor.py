@@ -184,3 +184,19 @@ def test_the_preview_endpoint_renders_markdown_and_math_and_checks_its_input(w, 
     assert too_long.status_code == 413
     anonymous = app.test_client()
     assert anonymous.post("/staff/render-preview", json={"text": "x"}).status_code in (302, 400, 401)
+
+
+def test_fixing_a_typed_key_after_students_answered_leads_to_the_regrade(w, app):
+    prof = logged_in(app, "instructor")
+    quiz_id = draft_quiz(w)
+    r = form_post(prof, f"/staff/quizzes/{quiz_id}/items/new",
+                  base_form("typed", "numeric", "answer: 0.4\ntolerance: {atol: 0.001}\n"))
+    item_id = int(re.search(r"/staff/items/(\d+)/preview", r.headers["Location"]).group(1))
+    alice = Api(app, make_token(w, "alice"))
+    attempt = alice("POST", f"/quizzes/{quiz_id}/attempts").get_json()
+    result = alice("POST", f"/attempts/{attempt['id']}/submit", {"answers": {str(item_id): "0.5"}}).get_json()
+    assert next(f for f in result["items"] if f["item_id"] == item_id)["correct"] is False
+    r = form_post(prof, f"/staff/items/{item_id}/edit",
+                  base_form("typed", "numeric", "answer: 0.5\ntolerance: {atol: 0.001}\n"),
+                  token_from=f"/staff/items/{item_id}/edit")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/staff/items/{item_id}/regrade")
