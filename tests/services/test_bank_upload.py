@@ -204,3 +204,17 @@ def test_another_editors_upload_cannot_be_applied(w, app, tmp_path):
         with pytest.raises(Invalid):
             bank_svc.apply_upload(s, admin, course, report.token, tmp_path)
         bank_svc.apply_upload(s, prof, course, report.token, tmp_path)
+
+
+def test_course_yaml_may_set_the_time_zone_and_a_wrong_one_is_reported(w, app, tmp_path):
+    with w.db() as s:
+        course, prof = s.get(Course, w.course_id), w.user(s, "instructor")
+        files = demo_files()
+        files["course.yaml"] = files["course.yaml"].replace("Asia/Seoul", "Mars/Base")
+        report = bank_svc.check_upload(s, prof, course, "bank.zip", zip_of(files), tmp_path)
+        assert [str(p) for p in report.problems] == [
+            "course.yaml:timezone: not an IANA time zone name, such as Asia/Seoul"]
+        files["course.yaml"] = files["course.yaml"].replace("Mars/Base", "Europe/Berlin")
+        report = bank_svc.check_upload(s, prof, course, "bank.zip", zip_of(files), tmp_path)
+        assert report.ok
+        assert bank_svc.apply_upload(s, prof, course, report.token, tmp_path).timezone == "Europe/Berlin"
