@@ -95,15 +95,18 @@ def layer_normalize(x: ArrayLike, eps: float = 0.0) -> Vector:
 
 
 def population_variance(x: ArrayLike) -> float:
+    """The population variance: mean squared deviation from the mean (divide by the count)."""
     a = _arr(x)
     return float(((a - a.mean()) ** 2).mean())
 
 
 def mean(x: ArrayLike) -> float:
+    """The arithmetic mean of all entries."""
     return float(_arr(x).mean())
 
 
 def std(x: ArrayLike) -> float:
+    """The population standard deviation: square root of the population variance."""
     return float(np.sqrt(population_variance(x)))
 
 

@@ -15,6 +15,7 @@ import yaml
 
 from quizsvc.quiz.base import ItemSpec
 from quizsvc.quiz.registry import UnknownQuestionType, get_type
+from quizsvc.timezones import names as timezone_names
 
 QUIZ_FIELDS = (
     "slug", "title", "description", "position", "published", "opens_at", "closes_at",
@@ -157,6 +158,9 @@ def check_course(course: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(COURSE_FILE, "slug", "required"))
     if msg := _localized(course.get("title")):
         problems.append(Problem(COURSE_FILE, "title", msg))
+    tz = course.get("timezone")
+    if tz is not None and (not isinstance(tz, str) or tz not in timezone_names()):
+        problems.append(Problem(COURSE_FILE, "timezone", "not an IANA time zone name, such as Asia/Seoul"))
     return problems
 
 
@@ -248,7 +252,7 @@ def check_dir(directory: Path) -> tuple[Bank | None, list[Problem]]:
 # One key order for every mapping in a bank file, so exports are stable whatever order the
 # database returns (PostgreSQL's JSONB sorts keys its own way).
 KEY_ORDER = [
-    "slug", "key", "id", "type", "kind", "section", "points", "title", "description", "position",
+    "slug", "key", "id", "type", "timezone", "kind", "section", "points", "title", "description", "position",
     "published", "opens_at", "closes_at", "max_attempts", "feedback_policy", "shuffle_options",
     "prompt", "text", "correct", "feedback", "explanation", "options", "fixed_order", "scoring",
     "penalty", "params", "compute", "fn", "args", "tolerance", "rtol", "atol", "sigfigs",

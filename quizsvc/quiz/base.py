@@ -75,10 +75,13 @@ class QuestionType(ABC):
     label: Text
     menu_order: ClassVar[int] = 100  # place in the editor's menu and in the API's list of types
     starter: ClassVar[dict[str, Any]] = {}  # the config a new item of this type starts from
+    # Other starting points the editor's menu offers: name -> (label, config).
+    presets: ClassVar[dict[str, tuple[Text, dict[str, Any]]]] = {}
     answer_description: ClassVar[str] = ""  # for the OpenAPI document
 
-    def starter_config(self) -> dict[str, Any]:
-        return copy.deepcopy(self.starter)
+    def starter_config(self, preset: str = "") -> dict[str, Any]:
+        """The starter config, or a preset's (an unknown preset name: the starter)."""
+        return copy.deepcopy(self.presets[preset][1] if preset in self.presets else self.starter)
 
     @abstractmethod
     def validate(self, spec: ItemSpec) -> list[str]:

@@ -1,13 +1,18 @@
 """Per-student parameters and keys computed by ``reference/``.
 
-An item may declare ``params`` (drawn per student from a seed) and must declare ``compute``
-(a function registered in ``reference.answers`` and its arguments). An argument written as
+An item may declare ``params`` (drawn per student from a seed) and declares ``compute`` (a
+function registered in ``reference.answers`` and its arguments). An argument written as
 ``"$name"`` takes the drawn parameter ``name``. The prompt shows a parameter as ``{{name}}``.
+
+An item without ``compute`` has a fixed ``answer`` typed by the instructor (a number, a list or a
+list of rows), for keys no reference function gives; it draws no parameters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
+import math
 import re
 from typing import Any
 
@@ -104,13 +109,13 @@ def compute_key(spec: dict[str, Any], params: dict[str, Any]) -> Any:
 
 def validate_compute(spec: Any, param_specs: dict[str, Any] | None) -> list[str]:
     if not isinstance(spec, dict) or "fn" not in spec:
-        return ["compute is missing: name a reference function (compute: {fn: ..., args: {...}})"]
+        return ["compute is missing: name a reference function (compute: {fn: ..., args: {...}}) or type a fixed answer (answer: ...)"]
     if spec["fn"] not in ANSWER_FUNCTIONS:
         return [f"compute: unknown reference function {spec['fn']!r}"]
     args = spec.get("args", {})
     if not isinstance(args, dict):
         return ["compute: args must be a mapping"]
-    problems = []
+    problems = argument_problems(spec["fn"], args)
     names = set(param_specs or {})
 
     def refs(v: Any) -> list[str]:
@@ -125,6 +130,44 @@ def validate_compute(spec: Any, param_specs: dict[str, Any] | None) -> list[str]
             if ref not in names:
                 problems.append(f"compute: argument refers to undefined param ${ref}")
     return problems
+
+
+def argument_problems(fn: str, args: dict[str, Any]) -> list[str]:
+    """Arguments the function does not take, and required ones left out, named with what it
+    takes (a TypeError from the call would only say the first)."""
+    accepted = inspect.signature(ANSWER_FUNCTIONS[fn]).parameters
+    takes = ", ".join(accepted) or "nothing"
+    problems = [f"compute: {fn} has no argument {name!r} (it takes {takes})"
+                for name in args if name not in accepted]
+    missing = [name for name, p in accepted.items()
+               if p.default is inspect.Parameter.empty and name not in args]
+    if missing:
+        problems.append(f"compute: {fn} needs argument{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)} (it takes {takes})")
+    return problems
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def fixed_answer_problems(answer: Any, max_entries: int) -> list[str]:
+    """A typed key: a finite number, a list of them, or a list of equal-length rows."""
+    if _number(answer):
+        return []
+    if isinstance(answer, list) and answer:
+        if all(_number(x) for x in answer):
+            rows = [answer]
+        elif all(isinstance(r, list) and r and all(_number(x) for x in r) for r in answer):
+            rows = answer
+            if len({len(r) for r in rows}) != 1:
+                return ["answer: the rows of the matrix have different lengths"]
+        else:
+            return ["answer: write numbers only, e.g. 0.75, [1, 2, 3] or [[1, 2], [3, 4]]"]
+        if sum(len(r) for r in rows) > max_entries:
+            return [f"answer: at most {max_entries} entries"]
+        return []
+    return ["answer: write a number (e.g. 0.75), a list [1, 2, 3] or rows [[1, 2], [3, 4]]"]
 
 
 def substitute(text: str, params: dict[str, Any]) -> str:
@@ -150,8 +193,9 @@ def format_value(v: Any) -> str:
 
 
 def check_reproducible(config: dict[str, Any]) -> list[str]:
-    """For items without params the stored ``answer`` must equal what ``compute`` gives."""
-    if config.get("params") or "answer" not in config:
+    """For items without params the stored ``answer`` must equal what ``compute`` gives (an
+    item without ``compute`` has a fixed answer: nothing to check it against)."""
+    if config.get("params") or "answer" not in config or "compute" not in config:
         return []
     try:
         fresh = compute_key(config["compute"], {})

@@ -101,17 +101,38 @@ def courses_of(session: Session, user: User) -> list[tuple[Course, CourseRole]]:
     return [(c, r) for c, r in rows]
 
 
+def _checked_title(title: str) -> str:
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise Invalid(Text(en="A course title needs 1 to 200 characters.", ko="강좌 이름은 1~200자여야 합니다."))
+    return title
+
+
+def _check_timezone(timezone: str) -> None:
+    if timezone not in timezones.names():
+        raise Invalid(Text(en="Choose a time zone by its IANA name, such as Asia/Seoul.",
+                           ko="Asia/Seoul처럼 IANA 이름으로 시간대를 고르세요."), errors={"timezone": "unknown"})
+
+
+def update_course(session: Session, actor: User, course: Course, title: str, title_en: str,
+                  timezone: str) -> Course:
+    """Rename a course or change its time zone. Dates are stored as instants (UTC), so a new zone
+    moves none of them: each is shown, and entered from then on, in the new zone."""
+    require_editor(session, actor, course)
+    course.title = _checked_title(title)
+    _check_timezone(timezone)
+    course.title_en, course.timezone = title_en.strip()[:200], timezone
+    session.commit()
+    return course
+
+
 def create_course(
     session: Session, actor: User, slug: str, title: str, title_en: str = "", timezone: str = DEFAULT_TZ
 ) -> Course:
     if not (actor.is_admin or actor.can_create_courses):
         raise Forbidden(Text(en="You may not create courses.", ko="강좌를 만들 권한이 없습니다."))
-    title = title.strip()
-    if not title or len(title) > 200:
-        raise Invalid(Text(en="A course title needs 1 to 200 characters.", ko="강좌 이름은 1~200자여야 합니다."))
-    if timezone not in timezones.names():
-        raise Invalid(Text(en="Choose a time zone by its IANA name, such as Asia/Seoul.",
-                           ko="Asia/Seoul처럼 IANA 이름으로 시간대를 고르세요."), errors={"timezone": "unknown"})
+    title = _checked_title(title)
+    _check_timezone(timezone)
     course = Course(
         slug=validate_slug(slug), title=title, title_en=title_en.strip()[:200], join_code=new_join_code(),
         timezone=timezone,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -67,6 +69,12 @@ class CourseForm(FlaskForm):
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     timezone = StringField(_l("Time zone (every date of the course is shown and entered in it)"), default="Asia/Seoul",
                            validators=[DataRequired(), Length(max=64)])
+
+
+class CourseSettingsForm(FlaskForm):
+    title = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    timezone = StringField(_l("Time zone (IANA name)"), validators=[DataRequired(), Length(max=64)])
 
 
 class QuizForm(FlaskForm):
@@ -146,3 +154,10 @@ class AssignmentSettingsForm(FlaskForm):
         choices=[SelectChoice("best", _l("The best submission")),
                  SelectChoice("last", _l("The latest graded submission"))],
     )
+class BankUploadForm(FlaskForm):
+    file = FileField(_l("Quiz bank (.zip of YAML files, or one quiz's .yaml)"),
+                     validators=[FileRequired(_l("Choose a file."))])
+
+
+class BankApplyForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -291,7 +291,10 @@ def test_numeric_validation_of_compute():
     stored_right = numeric({"atol": 0.001}, answer=math.sqrt(29))
     assert t.validate(stored_right) == []
     bad_args = spec("numeric", compute={"fn": "l2_norm", "args": {"y": [1]}}, tolerance={"atol": 1})
-    assert t.validate(bad_args)[0].startswith("compute failed: TypeError")
+    assert t.validate(bad_args) == ["compute: l2_norm has no argument 'y' (it takes x)",
+                                    "compute: l2_norm needs argument x (it takes x)"]
+    bad_value = spec("numeric", compute={"fn": "l2_norm", "args": {"x": "two"}}, tolerance={"atol": 1})
+    assert t.validate(bad_value)[0].startswith("compute failed: ValueError")
     undefined = spec("numeric", compute={"fn": "l2_norm", "args": {"x": "$v"}}, tolerance={"atol": 1})
     assert t.validate(undefined) == ["compute: argument refers to undefined param $v"]
 

@@ -296,7 +296,7 @@ def test_student_orders_steps_by_keyboard_on_a_phone(page: Any, w: World) -> Non
 
 PHONE = {"width": 390, "height": 844}
 # Links that change state or leave the HTML pages; everything else a page links to is visited.
-NOT_A_PAGE = re.compile(r"(logout|/lang|/static/|format=csv|/api/|/progress$|/status$)")
+NOT_A_PAGE = re.compile(r"(logout|/lang|/static/|format=csv|/api/|/progress$|/status$|\.zip$)")
 # Korean text on an English page must sit inside lang="ko" (line breaking, voice). Left out: the
 # item type menu ("Numeric / 수치") and the YAML settings box, which hold both languages at once.
 UNMARKED_HANGUL = """() => {
@@ -417,7 +417,13 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
     for shape in ("/courses/N/grades", "/attempts/N", "/attempts/N/result", "/assignments/N", "/submissions/N",
                   "/staff/courses/N", "/staff/courses/N/gradebook", "/staff/quizzes/N", "/staff/attempts/N",
                   "/staff/items/N/preview", "/staff/assignments/N", "/staff/assignments/N/edit",
-                  "/staff/assignments/N/preview", "/account/tokens"):
+                  "/staff/assignments/N/preview", "/account/tokens",
+                  # the authoring pages: the item editor (options as fields, reference functions),
+                  # the quiz bank, the course settings (time zone)
+                  "/staff/items/N/edit", "/staff/quizzes/N/items/new?type=single_choice",
+                  "/staff/quizzes/N/items/new?type=numeric&preset=fixed", "/staff/courses/N/bank",
+                  "/staff/courses/N/settings"):
+
         assert shape in shapes, shape
 
 
@@ -569,3 +575,109 @@ def test_instructor_sets_an_assignment_up_and_previews_it_by_keyboard_on_a_phone
     _shot(page, "assignment-preview-390")
     with w.db() as s:
         assert s.scalar(select(func.count()).select_from(Submission)) == 0
+def test_instructor_writes_options_with_a_live_preview_by_keyboard_on_a_phone(page: Any, w: World) -> None:
+    """The item editor at 390 px, keyboard only: the question's Markdown and math preview follow
+    the typing (rendered by the server, fetched as JSON); an option is added, written, moved up
+    with Enter on its buttons (the focus follows it); Enter in a text field saves (never moves
+    an option); nothing scrolls sideways and axe finds nothing serious."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from quizsvc.models import Item
+
+    quiz_id = w.quiz_id("overfitting-and-norms")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.set_viewport_size(PHONE)
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/quizzes/{quiz_id}")
+    page.focus("#add-single_choice")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/items/new?type=single_choice")
+    page.focus("#key")
+    page.keyboard.type("live-preview")
+    page.focus("#prompt_en")
+    page.keyboard.type("Which one shrinks $\\|w\\|_2$?")
+    page.wait_for_selector("#preview-prompt_en math")  # live: no button pressed
+    assert any(url.endswith("/staff/render-preview") for url in requested)
+    page.focus("#prompt_ko")
+    page.keyboard.type("**무엇이** $\\|w\\|_2$를 줄이나요?")
+    page.wait_for_selector("#preview-prompt_ko strong")
+    for i, (ko, en) in enumerate([("드롭아웃", "Dropout"), ("가중치 감쇠", "Weight decay")]):
+        page.focus(f"#opt-{i}-ko")
+        page.keyboard.type(ko)
+        page.keyboard.press("Tab")  # the preview is not a stop: on to the English text
+        assert page.evaluate("document.activeElement.id") == f"opt-{i}-en"
+        page.keyboard.type(en)
+    expect(page.locator("#preview-opt-1-en")).to_have_text("Weight decay")
+    page.focus("#add-option")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#opt-2")
+    assert page.evaluate("document.activeElement.id") == "opt-2-ko"  # straight into the new option
+    page.keyboard.type("학습률 $\\alpha$ 증가")
+    page.keyboard.press("Tab")
+    page.keyboard.type("A larger $\\alpha$")
+    page.wait_for_selector("#preview-opt-2-en math")
+    # weight decay is the right answer: mark it (Space on its box) and take "a" off
+    page.focus("#opt-1-correct")
+    page.keyboard.press("Space")
+    page.focus("#opt-0-correct")
+    page.keyboard.press("Space")
+    page.focus("#opt-2-up")
+    page.keyboard.press("Enter")
+    expect(page.locator("#opt-1-id")).to_have_value("c")
+    assert page.evaluate("document.activeElement.id") == "opt-1-up"
+    ids = page.evaluate("[...document.querySelectorAll('.option-id')].map(e => e.value)")
+    assert ids == ["a", "c", "b"]
+    assert page.input_value("#prompt_en") == "Which one shrinks $\\|w\\|_2$?"  # kept through the step
+    assert page.locator("#preview-opt-1-en math").count() == 1  # the previews came back rendered
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    _shot(page, "item-editor-options-390")
+    page.focus("#key")
+    page.keyboard.press("Enter")  # the default button saves
+    page.wait_for_url("**/preview")
+    assert "가중치 감쇠" in page.locator("p.key").first.inner_text()  # the key, by its text
+    with w.db() as session:
+        item = session.scalar(select(Item).where(Item.key == "live-preview"))
+        assert [(o["id"], o["correct"]) for o in item.config["options"]] == [("a", False), ("c", False), ("b", True)]
+    assert all(url.startswith(page.url.split("/staff")[0]) for url in requested)  # nothing from a CDN
+
+
+def test_instructor_checks_and_applies_a_bank_upload_in_the_browser(page: Any, w: World, tmp_path: Path) -> None:
+    import zipfile
+
+    import yaml
+
+    from quizsvc.services.demo import DEMO_BANK
+
+    bank = tmp_path / "bank.zip"
+    with zipfile.ZipFile(bank, "w") as zf:
+        for path in DEMO_BANK.glob("*.yaml"):
+            zf.write(path, path.name)
+        zf.writestr("extra.yaml", yaml.safe_dump({"slug": "extra", "title": {"ko": "추가", "en": "Extra"}, "items": [
+            {"key": "fixed", "type": "numeric", "prompt": {"ko": "값?", "en": "Value?"}, "answer": 2.5,
+             "tolerance": {"atol": 0.01}}]}, allow_unicode=True))
+    page.set_viewport_size(PHONE)
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/courses/{w.course_id}")
+    page.focus("#course-bank")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/bank")
+    page.set_input_files("#file", str(bank))
+    page.focus("#check-bank")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#bank-report")
+    assert page.locator("#bank-plan tr", has_text="extra").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    from axe_playwright_python.sync_playwright import Axe
+
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    _shot(page, "bank-report-390")
+    page.focus("#apply-bank")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/courses/{w.course_id}")
+    assert page.locator("text=extra").count() >= 1

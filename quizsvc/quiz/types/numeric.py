@@ -1,4 +1,5 @@
-"""Numeric answers with a tolerance: |a - b| <= atol + rtol*|b| (b the key) or sig. figures."""
+"""Numeric answers with a tolerance: |a - b| <= atol + rtol*|b| (b the key) or sig. figures.
+The key is computed (``compute``) or fixed (``answer: 0.75``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class Numeric(ComputedType):
     label = Text(en="Numeric", ko="수치")
     menu_order = 30
     starter = {"compute": {"fn": "l1_norm", "args": {"x": [2, 3, 4]}}, "tolerance": {"rtol": 0.01}}
+    presets = {"fixed": (Text(en="Numeric, fixed answer", ko="수치, 고정 정답"),
+                         {"answer": 0.5, "tolerance": {"atol": 0.001}})}
     answer_description = "numeric: a number (or text such as '3/4')"
 
     def answer_schema(self) -> dict[str, Any]:
@@ -28,6 +31,11 @@ class Numeric(ComputedType):
     def validate_key(self, key: Any) -> list[str]:
         if isinstance(key, list):
             return ["compute returns a vector: use the vector type"]
+        return []
+
+    def validate_fixed_key(self, key: Any) -> list[str]:
+        if isinstance(key, list):
+            return ["answer is a list: use the vector type, or write one number"]
         return []
 
     def parse(self, raw: Any, variant: Variant) -> Any:

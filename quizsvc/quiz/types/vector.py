@@ -81,6 +81,8 @@ class Vector(ComputedType):
     menu_order = 40
     starter = {"compute": {"fn": "batch_normalize", "args": {"x": [10, 20, 30, 40]}},
                "tolerance": {"atol": 0.001}, "partial_credit": True}
+    presets = {"fixed": (Text(en="Vector, fixed answer", ko="벡터, 고정 정답"),
+                         {"answer": [1, 2, 3], "tolerance": {"atol": 0.001}, "partial_credit": True})}
     answer_description = "vector: a vector or matrix, as a list, a list of rows or text"
 
     def answer_schema(self) -> dict[str, Any]:
@@ -97,6 +99,11 @@ class Vector(ComputedType):
     def validate_key(self, key: Any) -> list[str]:
         if not isinstance(key, list):
             return ["compute returns a single number: use the numeric type"]
+        return []
+
+    def validate_fixed_key(self, key: Any) -> list[str]:
+        if not isinstance(key, list):
+            return ["answer is a single number: use the numeric type, or write a list"]
         return []
 
     def parse(self, raw: Any, variant: Variant) -> Any:

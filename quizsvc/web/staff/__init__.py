@@ -12,6 +12,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 # Imported for their side effect of adding routes to ``bp``.
 from quizsvc.web.staff import (  # noqa: E402, F401
     assignments,
+    bank,
     courses,
     exceptions,
     insight,

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from quizsvc import settings as app_settings
+from quizsvc import timezones
 from quizsvc.db import get_session
 from quizsvc.services import accounts, password_resets
 from quizsvc.services import assignments as assignment_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import quizzes as quiz_svc
-from quizsvc.web.forms import ActionForm, CourseForm
+from quizsvc.web.forms import ActionForm, CourseForm, CourseSettingsForm
 from quizsvc.web.staff import bp
 from quizsvc.web.staff.flow import form_page
 
@@ -30,6 +31,25 @@ def new_course() -> ResponseReturnValue:
         saved=_("Course created. Share the join code with your students."),
         then=lambda course: url_for("staff.course", course_id=course.id),
         page=lambda: render_template("staff/course_form.html", form=form))
+
+
+@bp.route("/courses/<int:course_id>/settings", methods=["GET", "POST"])
+@login_required
+def edit_course(course_id: int) -> ResponseReturnValue:
+    session = get_session()
+    c = course_svc.get_course(session, course_id)
+    course_svc.require_editor(session, current_user, c)
+    form = CourseSettingsForm()
+    if request.method == "GET":
+        form.title.data, form.title_en.data, form.timezone.data = c.title, c.title_en, c.timezone
+    return form_page(
+        form,
+        lambda: course_svc.update_course(session, current_user, c, form.title.data or "",
+                                         form.title_en.data or "", (form.timezone.data or "").strip()),
+        saved=_("Course settings saved."),
+        then=lambda course: url_for("staff.course", course_id=course.id),
+        page=lambda: render_template("staff/course_settings.html", form=form, course=c,
+                                     zones=sorted(timezones.names())))
 
 
 @bp.get("/courses/<int:course_id>")

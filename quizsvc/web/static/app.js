@@ -59,6 +59,37 @@ window.addEventListener("DOMContentLoaded", () => {
   markScrollable();
   window.addEventListener("resize", markScrollable);
 
+  // The item editor: each text's preview follows the typing, rendered by the server (the same
+  // renderer as the pages: Markdown, $math$ as MathML). Without JavaScript the form's "Update
+  // the previews" button does the same.
+  const itemForm = document.getElementById("item-form");
+  if (itemForm) {
+    const token = itemForm.querySelector("input[name=csrf_token]");
+    for (const box of itemForm.querySelectorAll("[data-preview]")) {
+      const target = document.getElementById(box.dataset.preview);
+      let timer = 0;
+      let sent = 0;
+      box.addEventListener("input", () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const mine = ++sent;
+          fetch(itemForm.dataset.previewUrl, {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
+            body: JSON.stringify({ text: box.value, inline: box.dataset.inline === "1" }),
+          })
+            .then((r) => (r.ok ? r.json() : null))
+            .then((data) => {
+              if (data && target && mine === sent) {
+                target.innerHTML = data.html;  // sanitised by the server (nh3)
+              }
+            })
+            .catch(() => {});
+        }, 300);
+      });
+    }
+  }
+
   // A submission being graded: poll its status, then reload to show the result.
   const pending = document.getElementById("pending");
   if (pending) {
