@@ -39,6 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     app.config["VERSION"] = __version__
     use_fast_hashing(settings.password_hash_fast)
     db.init_app(app)
+    from quizsvc.services.assignment_versions import install_loader
+
+    install_loader(db.get_engine(app))  # versions in this database are gradable here (web, pool, workers)
     from quizsvc import queue
 
     queue.init_app(app)

@@ -36,7 +36,11 @@ def sweep(app: Any) -> int:
 def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
     from quizsvc.queue.celery_app import celery_init_app
 
+    from quizsvc.db import get_engine
+    from quizsvc.services.assignment_versions import install_loader
+
     settings = app_settings.of(app)
+    install_loader(get_engine(app))  # a job's grader may be a version only this database has
     celery = celery_init_app(app, settings)
     stop = threading.Event()
 

@@ -74,7 +74,7 @@ def seed(w: World, who: str) -> Seeded:
             attempt_ids += [done.id, in_progress.id]
         item_ids = [i.id for i in quizzes[1].items] + [quizzes[0].items[0].id]
         assignment = s.scalar(select(Assignment).where(Assignment.course_id == w.course_id,
-                                                       Assignment.grader == "batchnorm"))
+                                                       Assignment.slug == "batchnorm"))
         submission_ids = []
         for person, code in ((user, reference), (bob, "x =")):
             sub = acceptance.submit(s, person, assignment, code, via="api")
