@@ -34,9 +34,8 @@ def sweep(app: Any) -> int:
 
 
 def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
-    from quizsvc.queue.celery_app import celery_init_app
-
     from quizsvc.db import get_engine
+    from quizsvc.queue.celery_app import celery_init_app
     from quizsvc.services.assignment_versions import install_loader
 
     settings = app_settings.of(app)
