@@ -153,20 +153,25 @@ def _store(session: Session, actor_id: int | None, course: Course, package: Pack
         assignment = _new_assignment(course, package, (last or 0) + 1, published=published)
         session.add(assignment)
         session.flush()
-    else:
-        same = session.scalar(select(AssignmentVersion).where(
-            AssignmentVersion.assignment_id == assignment.id, AssignmentVersion.digest == package.version))
-        if same is not None:
-            return assignment, same, False
+    version, made = _add_version(session, assignment, package, report, actor_id)
+    if created:
+        assignment.version = version
+    return assignment, version, made
+
+
+def _add_version(session: Session, assignment: Assignment, package: Package, report: dict[str, Any],
+                 actor_id: int | None) -> tuple[AssignmentVersion, bool]:
+    same = session.scalar(select(AssignmentVersion).where(
+        AssignmentVersion.assignment_id == assignment.id, AssignmentVersion.digest == package.version))
+    if same is not None:
+        return same, False
     number = (session.scalar(select(func.max(AssignmentVersion.number)).where(
         AssignmentVersion.assignment_id == assignment.id)) or 0) + 1
     version = AssignmentVersion(assignment_id=assignment.id, number=number, digest=package.version,
                                 package=package.to_zip(), report=report, created_by_id=actor_id)
     session.add(version)
     session.flush()
-    if created:
-        assignment.version = version
-    return assignment, version, True
+    return version, True
 
 
 def _commit(session: Session) -> None:
@@ -239,7 +244,7 @@ def backfill(session: Session, assignment: Assignment) -> None:
         package = registry.package(assignment.grader)
     except registry.UnknownAssignment:
         return
-    _, version, _ = _store(session, None, assignment.course, package, _trusted_report(package, None))
+    version, _ = _add_version(session, assignment, package, _trusted_report(package, None), None)
     assignment.version = version
     assignment.grader = package.version
     _commit(session)
