@@ -16,7 +16,14 @@ from quizsvc.errors import Forbidden, Invalid
 from quizsvc.grading import registry
 from quizsvc.grading.package import Package, load_dir
 from quizsvc.grading.runner import default_runner
-from quizsvc.models import Assignment, AssignmentVersion, Course, ScorePolicy, Submission, SubmissionStatus
+from quizsvc.models import (
+    Assignment,
+    AssignmentVersion,
+    Course,
+    ScorePolicy,
+    Submission,
+    SubmissionStatus,
+)
 from quizsvc.services import assignment_versions as versions_svc
 from quizsvc.services.assignments import ensure_course_assignments
 from quizsvc.services.submissions import acceptance, claims, regrading
