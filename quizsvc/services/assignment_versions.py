@@ -38,7 +38,6 @@ from quizsvc.models import (
     User,
     utcnow,
 )
-from quizsvc.services import courses as course_svc
 from quizsvc.services.grades import kept_submissions
 from quizsvc.services.submissions import regrading
 from quizsvc.services.submissions.acceptance import Dispatcher
@@ -55,6 +54,16 @@ POLICIES = {"best": ScorePolicy.BEST, "latest": ScorePolicy.LAST}
 def course_slug(package_slug: str) -> str:
     """An assignment's slug in a course (its URLs) from a package's slug: ``_`` reads as ``-``."""
     return package_slug.replace("_", "-")
+
+
+def _require_editor(session: Session, actor: User | None, course: Course) -> None:
+    if actor is not None:  # None: a trusted caller (the command line, the demo loader)
+        _require_editor(session, actor, course)
+
+
+def _require_staff(session: Session, actor: User | None, course: Course) -> None:
+    if actor is not None:
+        _require_staff(session, actor, course)
 
 
 # --- grading a version: digest -> package, from the database --------------------------------
@@ -183,20 +192,20 @@ def _commit(session: Session) -> None:
                             ko="다른 사용자가 이 패키지를 가져오는 중입니다. 다시 시도하세요.")) from None
 
 
-def import_package(session: Session, actor: User, course: Course, package: Package, runner: Runner,
+def import_package(session: Session, actor: User | None, course: Course, package: Package, runner: Runner,
                    *, activate_now: bool = False, publish: bool = False,
                    dispatcher: Dispatcher | None = None) -> tuple[Assignment, AssignmentVersion, CheckReport]:
     """Check ``package`` in the sandbox and store it as a version of the course's assignment of
     its slug: a new (unpublished) assignment with this version active, or a new version of an
     existing one, not yet active (``activate_now``: activate it, regrading). The same package
     twice is the same version. A failing check stores nothing (Invalid, with the problems)."""
-    course_svc.require_editor(session, actor, course)
+    _require_editor(session, actor, course)
     report = check_package(package, runner)
     if not report.ok:
         raise _problems_error(report)
     if report.assignment is not None:  # the check built this version: grading need not again
         assignment_of_built(package, report)
-    assignment, version, _ = _store(session, actor.id, course, package, report.as_dict(), published=publish)
+    assignment, version, _ = _store(session, actor.id if actor else None, course, package, report.as_dict(), published=publish)
     if publish:
         assignment.published = True
     _commit(session)
@@ -252,16 +261,16 @@ def backfill(session: Session, assignment: Assignment) -> None:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def versions(session: Session, actor: User, assignment: Assignment) -> list[AssignmentVersion]:
+def versions(session: Session, actor: User | None, assignment: Assignment) -> list[AssignmentVersion]:
     """The assignment's versions, newest first (staff)."""
-    course_svc.require_staff(session, actor, assignment.course)
+    _require_staff(session, actor, assignment.course)
     backfill(session, assignment)
     return list(session.scalars(select(AssignmentVersion).where(
         AssignmentVersion.assignment_id == assignment.id).order_by(AssignmentVersion.number.desc())))
 
 
-def get_version(session: Session, actor: User, assignment: Assignment, number: int) -> AssignmentVersion:
-    course_svc.require_staff(session, actor, assignment.course)
+def get_version(session: Session, actor: User | None, assignment: Assignment, number: int) -> AssignmentVersion:
+    _require_staff(session, actor, assignment.course)
     backfill(session, assignment)
     found = session.scalar(select(AssignmentVersion).where(
         AssignmentVersion.assignment_id == assignment.id, AssignmentVersion.number == number)
@@ -271,9 +280,9 @@ def get_version(session: Session, actor: User, assignment: Assignment, number: i
     return found
 
 
-def export(session: Session, actor: User, assignment: Assignment, version: AssignmentVersion | None = None) -> bytes:
+def export(session: Session, actor: User | None, assignment: Assignment, version: AssignmentVersion | None = None) -> bytes:
     """The .zip of a version (default: the active one), as it was imported."""
-    course_svc.require_staff(session, actor, assignment.course)
+    _require_staff(session, actor, assignment.course)
     backfill(session, assignment)
     chosen = version or assignment.version
     if chosen is None:
@@ -334,12 +343,12 @@ class Impact:
                 "biggest": [s.as_dict() for s in self.biggest()]}
 
 
-def regrade_preview(session: Session, actor: User, assignment: Assignment, version: AssignmentVersion,
+def regrade_preview(session: Session, actor: User | None, assignment: Assignment, version: AssignmentVersion,
                     runner: Runner) -> Impact:
     """Each student's counted submission (under the score policy) graded with ``version``,
     nothing stored: who would gain, who would lose, and by how much (late penalties as
     stored; a score staff set by hand stays)."""
-    course_svc.require_editor(session, actor, assignment.course)
+    _require_editor(session, actor, assignment.course)
     candidate = assignment_of(package_of(version), runner)
     kept, _ = kept_submissions(session, [assignment])
     overridden = set(session.scalars(select(ScoreOverride.submission_id).where(
@@ -361,11 +370,11 @@ def regrade_preview(session: Session, actor: User, assignment: Assignment, versi
     return impact
 
 
-def activate(session: Session, actor: User, assignment: Assignment, version: AssignmentVersion,
+def activate(session: Session, actor: User | None, assignment: Assignment, version: AssignmentVersion,
              dispatcher: Dispatcher | None) -> int:
     """Grade with ``version`` from now on, and queue every finished submission for a regrade
     (``regrading.progress`` follows it). Returns how many were queued."""
-    course_svc.require_editor(session, actor, assignment.course)
+    _require_editor(session, actor, assignment.course)
     if version.assignment_id != assignment.id:
         raise not_found(Text(en="Version", ko="버전"))
     assignment.grader = version.digest
@@ -379,3 +388,29 @@ def stale_submissions(session: Session, assignment: Assignment) -> int:
     return session.scalar(select(func.count()).select_from(Submission).where(
         Submission.assignment_id == assignment.id, Submission.status == SubmissionStatus.GRADED,
         (Submission.graded_version.is_(None)) | (Submission.graded_version != assignment.grader))) or 0
+
+
+# --- lookups and the shapes web, API and CLI show -------------------------------------------
+
+def assignment_in(session: Session, course: Course, slug: str) -> Assignment:
+    """A course's assignment by its slug (a package's slug, with ``_``, also finds it)."""
+    found = session.scalar(select(Assignment).where(
+        Assignment.course_id == course.id, Assignment.slug.in_([slug, course_slug(slug)]))
+    ) if "\x00" not in slug else None
+    if found is None:
+        raise not_found(Text(en="Assignment", ko="과제"))
+    return found
+
+
+def version_dict(version: AssignmentVersion, active_id: int | None) -> dict[str, Any]:
+    return {"number": version.number, "digest": version.digest, "active": version.id == active_id,
+            "created_at": version.created_at.isoformat(),
+            "created_by": version.created_by.email if version.created_by else None,
+            "ok": bool(version.report.get("ok", True)), "bytes": len(version.package)}
+
+
+def assignment_dict(assignment: Assignment) -> dict[str, Any]:
+    return {"id": assignment.id, "slug": assignment.slug, "title": assignment.title,
+            "title_en": assignment.title_en, "published": assignment.published,
+            "grader": assignment.grader,
+            "version": assignment.version.number if assignment.version else None}
