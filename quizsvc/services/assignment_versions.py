@@ -38,6 +38,7 @@ from quizsvc.models import (
     User,
     utcnow,
 )
+from quizsvc.services import courses as course_svc
 from quizsvc.services.grades import kept_submissions
 from quizsvc.services.submissions import regrading
 from quizsvc.services.submissions.acceptance import Dispatcher
@@ -58,12 +59,12 @@ def course_slug(package_slug: str) -> str:
 
 def _require_editor(session: Session, actor: User | None, course: Course) -> None:
     if actor is not None:  # None: a trusted caller (the command line, the demo loader)
-        _require_editor(session, actor, course)
+        course_svc.require_editor(session, actor, course)
 
 
 def _require_staff(session: Session, actor: User | None, course: Course) -> None:
     if actor is not None:
-        _require_staff(session, actor, course)
+        course_svc.require_staff(session, actor, course)
 
 
 # --- grading a version: digest -> package, from the database --------------------------------
