@@ -85,8 +85,7 @@ def import_assignment(course: str) -> ResponseReturnValue:
     course_svc.require_editor(session, api_user(), target)
     data = _package_bytes()
     if len(data) > svc.MAX_PACKAGE_BYTES:
-        raise Invalid(Text(en=f"The package is larger than {svc.MAX_PACKAGE_BYTES // 2**20} MiB.",
-                           ko=f"패키지가 {svc.MAX_PACKAGE_BYTES // 2**20} MiB보다 큽니다."))
+        raise Invalid(svc.TOO_LARGE)
     try:
         package = load_zip(data)
     except PackageError as exc:

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 MAX_PACKAGE_BYTES = 5 * 1024 * 1024  # an upload larger than this is refused (413) before reading
 DUE_LOCAL_TIME = (23, 59)  # a computed due date is at this time of day in the course's zone
 POLICIES = {"best": ScorePolicy.BEST, "latest": ScorePolicy.LAST}
+NO_FILE = Text(en="Choose a package (.zip) to import.", ko="가져올 패키지(.zip)를 선택하세요.")
+TOO_LARGE = Text(en=f"The package is larger than {MAX_PACKAGE_BYTES // 2**20} MiB.",
+                 ko=f"패키지가 {MAX_PACKAGE_BYTES // 2**20} MiB보다 큽니다.")
 
 
 def course_slug(package_slug: str) -> str:

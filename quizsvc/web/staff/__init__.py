@@ -20,4 +20,5 @@ from quizsvc.web.staff import (  # noqa: E402, F401
     quizzes,
     regrades,
     results,
+    versions,
 )
