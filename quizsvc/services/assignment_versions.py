@@ -166,6 +166,8 @@ def _store(session: Session, actor_id: int | None, course: Course, package: Pack
         assignment = _new_assignment(course, package, (last or 0) + 1, published=published)
         session.add(assignment)
         session.flush()
+    else:
+        backfill(session, assignment)  # its package from before versions stays version 1
     version, made = _add_version(session, assignment, package, report, actor_id)
     if created:
         assignment.version = version
@@ -370,7 +372,6 @@ def regrade_preview(session: Session, actor: User | None, assignment: Assignment
         user = users[user_id]
         impact.students.append(StudentImpact(user_id, user.name, user.email, sub.id, old, new,
                                              float(sub.max_score or 0.0), new_max, sub.id in overridden))
-    session.rollback()  # reads only: end the transaction, leave nothing behind
     return impact
 
 

@@ -188,3 +188,16 @@ def test_an_assignment_from_before_versions_gets_its_package_as_version_1(w: Wor
         assert [v.number for v in listed] == [1]
         assert a.grader == listed[0].digest == registry.package("batchnorm").version
         assert a.version_id == listed[0].id
+
+
+def test_a_new_package_for_an_assignment_from_before_versions_is_version_2(w: World, tmp_path: Path) -> None:
+    demo = registry.demo_packages()["layernorm"]
+    with w.db() as s:
+        s.add(Assignment(course_id=w.course_id, slug="layernorm", grader="layernorm", title="레이어 정규화"))
+        s.commit()
+        folder = tmp_path / "layernorm"
+        shutil.copytree(registry.DEMO_PACKAGES / "layernorm", folder)
+        (folder / "statement.en.md").write_text((folder / "statement.en.md").read_text() + "\nRevised.\n")
+        a, v, _ = versions_svc.import_package(s, w.user(s, "instructor"), s.get(Course, w.course_id),
+                                              load_dir(folder), default_runner())
+        assert v.number == 2 and a.grader == demo.version and a.version.number == 1
