@@ -479,7 +479,11 @@ def test_instructor_imports_previews_and_activates_a_version_by_keyboard_on_a_ph
     page.focus("#activate-version")
     page.keyboard.press("Enter")  # the confirmation dialog is accepted
     page.wait_for_selector("#progress")
-    page.wait_for_function("document.querySelector('#progress [data-k=graded]').textContent === '1'")
+    from playwright.sync_api import expect
+
+    # The page polls the progress (no string evaluation here: the CSP forbids it).
+    expect(page.locator('#progress [data-k="graded"]')).to_have_text("1", timeout=30_000)
+    expect(page.locator('#progress [data-k="queued"]')).to_have_text("0")
     problems += _axe_here(page)
     assert problems == [], "\n".join(problems)
     assert page.locator("#preview-2").count() == 0 and page.locator("#preview-1").count() == 1
