@@ -55,7 +55,7 @@ def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
         from quizsvc.grading.runner import default_runner
         from quizsvc.queue import warm_grading
 
-        warm_grading(default_runner(settings))  # the grading caches and the pool, before the first job
+        warm_grading(default_runner(settings), app)  # the grading caches and the pool, before the first job
         sweep(app)  # jobs stuck when the previous workers died
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
 

@@ -110,6 +110,18 @@ def install_loader(engine: Engine) -> None:
     registry.register_version_loader(_load_version)
 
 
+def active_graders(engine: Engine) -> list[str]:
+    """The versions a database grades with that are not shipped packages (to build them before
+    the first submission; the shipped ones are built anyway)."""
+    try:
+        with engine.connect() as conn:
+            keys = set(conn.execute(select(Assignment.grader).distinct()).scalars())
+    except SQLAlchemyError:  # not migrated yet: nothing to warm
+        return []
+    shipped = {p.version for p in registry.demo_packages().values()} | set(registry.demo_packages())
+    return sorted(k for k in keys if k not in shipped)
+
+
 def package_of(version: AssignmentVersion) -> Package:
     found = _packages.get(version.digest)
     if found is None:

@@ -201,3 +201,20 @@ def test_a_new_package_for_an_assignment_from_before_versions_is_version_2(w: Wo
         a, v, _ = versions_svc.import_package(s, w.user(s, "instructor"), s.get(Course, w.course_id),
                                               load_dir(folder), default_runner())
         assert v.number == 2 and a.grader == demo.version and a.version.number == 1
+
+
+def test_workers_build_the_databases_versions_before_the_first_job(w: World, app: Any) -> None:
+    from quizsvc.db import get_engine
+    from quizsvc.grading.package import cache
+    from quizsvc.queue import warm_grading
+
+    package = load_dir(MAX_NORM)
+    with w.db() as s:
+        versions_svc.import_package(s, w.user(s, "instructor"), s.get(Course, w.course_id), package,
+                                    default_runner())
+        versions_svc.ensure_demo_assignments(s, s.get(Course, w.course_id))  # shipped: built anyway
+    assert versions_svc.active_graders(get_engine(app)) == [package.version]
+    cache.forget()
+    versions_svc._packages.clear()  # as in a new process: the package comes from the database
+    warm_grading(None, app)
+    assert package.version in cache._memory
