@@ -169,9 +169,8 @@ def _store(session: Session, actor_id: int | None, course: Course, package: Pack
            *, published: bool = False) -> tuple[Assignment, AssignmentVersion, bool]:
     """The version row (and, for a new slug, the assignment, with this version active);
     returns whether a version was made (False: this digest was already there)."""
-    slug = course_slug(package.slug)
-    assignment = session.scalar(select(Assignment).where(Assignment.course_id == course.id,
-                                                         Assignment.slug == slug))
+    assignment = session.scalar(select(Assignment).where(
+        Assignment.course_id == course.id, Assignment.slug.in_([course_slug(package.slug), package.slug])))
     created = assignment is None
     if assignment is None:
         last = session.scalar(select(func.max(Assignment.position)).where(Assignment.course_id == course.id))
@@ -221,9 +220,9 @@ def import_package(session: Session, actor: User | None, course: Course, package
     report = check_package(package, runner)
     if not report.ok:
         raise _problems_error(report)
-    if report.assignment is not None:  # the check built this version: grading need not again
-        assignment_of_built(package, report)
-    assignment, version, _ = _store(session, actor.id if actor else None, course, package, report.as_dict(), published=publish)
+    _keep_build(package, report)
+    actor_id = actor.id if actor is not None else None
+    assignment, version, _ = _store(session, actor_id, course, package, report.as_dict(), published=publish)
     if publish:
         assignment.published = True
     _commit(session)
@@ -232,8 +231,9 @@ def import_package(session: Session, actor: User | None, course: Course, package
     return assignment, version, report
 
 
-def assignment_of_built(package: Package, report: CheckReport) -> None:
-    """Keep the check's build in the per-process cache, so the first grade does not rebuild."""
+def _keep_build(package: Package, report: CheckReport) -> None:
+    """The check built this version: keep it in the per-process cache, so the first grade does
+    not build it again (the cache has no public way in for an already built version)."""
     from quizsvc.grading.package import cache
 
     if report.assignment is not None:
