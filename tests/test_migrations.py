@@ -130,15 +130,30 @@ def _check_0006_keeps_assignments_and_submissions(url: str) -> None:
             if engine.dialect.name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            conn.execute(text("INSERT INTO score_overrides (submission_id, created_at, old_score, new_score, "
+                              "comment) VALUES (1, CURRENT_TIMESTAMP, 0, 1, 'kept')"))
+        # Back down: the rows stay (no table copy cascades into submissions or their overrides).
+        cfg = migrate.alembic_config(url)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM score_overrides")).scalar() == 1
+            assert "version_id" not in {c["name"] for c in inspect(conn).get_columns("assignments")}
+            if engine.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        migrate.upgrade(engine)
+        assert _diff(engine) == []
     finally:
         engine.dispose()
 
 
-def test_0006_keeps_existing_rows_and_links_versions_sqlite(tmp_path: Path) -> None:
+def test_0006_keeps_existing_rows_both_ways_and_links_versions_sqlite(tmp_path: Path) -> None:
     _check_0006_keeps_assignments_and_submissions(f"sqlite:///{tmp_path / 'v.db'}")
 
 
-def test_0006_keeps_existing_rows_and_links_versions_postgresql() -> None:
+def test_0006_keeps_existing_rows_both_ways_and_links_versions_postgresql() -> None:
     require_pg()
     url = create_pg_database()
     try:

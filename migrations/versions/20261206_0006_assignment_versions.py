@@ -5,6 +5,8 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 04:00:00.000000
 """
+import re
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -20,23 +22,33 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgre
 _FK = 'fk_assignments_version_id_assignment_versions'
 
 
+def _sqlite_rewrite_assignments(bind: sa.engine.Connection, change) -> None:  # type: ignore[no-untyped-def]
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'assignments'").scalar_one()
+    version = bind.exec_driver_sql('PRAGMA schema_version').scalar_one()
+    bind.exec_driver_sql('PRAGMA writable_schema = ON')
+    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'assignments'",
+                         (change(sql),))
+    bind.exec_driver_sql(f'PRAGMA schema_version = {int(version) + 1}')
+    bind.exec_driver_sql('PRAGMA writable_schema = OFF')
+
+
+_SQLITE_FK = rf',\s*CONSTRAINT {_FK} FOREIGN KEY\(version_id\) REFERENCES assignment_versions \(id\) ON DELETE SET NULL'
+
+
 def _sqlite_add_version_id(bind: sa.engine.Connection) -> None:
     """A batch copy of assignments would drop the old table, and with foreign keys on, that
     deletes every submission (ON DELETE CASCADE). So: a plain ADD COLUMN, then the foreign key
     written into the stored schema, as SQLite's documentation describes for changes that leave
     the stored rows as they are (https://sqlite.org/lang_altertable.html, "otheralter")."""
     op.execute('ALTER TABLE assignments ADD COLUMN version_id INTEGER')
-    sql = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'assignments'").scalar_one()
-    body = sql.rstrip().removesuffix(')').rstrip()
-    sql = (f'{body}, \n\tCONSTRAINT {_FK} FOREIGN KEY(version_id) REFERENCES assignment_versions (id) '
-           'ON DELETE SET NULL\n)')
-    version = bind.exec_driver_sql('PRAGMA schema_version').scalar_one()
-    bind.exec_driver_sql('PRAGMA writable_schema = ON')
-    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'assignments'",
-                         (sql,))
-    bind.exec_driver_sql(f'PRAGMA schema_version = {int(version) + 1}')
-    bind.exec_driver_sql('PRAGMA writable_schema = OFF')
+
+    def add_fk(sql: str) -> str:
+        body = sql.rstrip().removesuffix(')').rstrip()
+        return (f'{body}, \n\tCONSTRAINT {_FK} FOREIGN KEY(version_id) REFERENCES assignment_versions (id) '
+                'ON DELETE SET NULL\n)')
+
+    _sqlite_rewrite_assignments(bind, add_fk)
 
 
 def upgrade() -> None:
@@ -69,12 +81,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.drop_column('graded_version')
-    if op.get_bind().dialect.name == 'sqlite':
-        # SQLite cannot drop a column that is in a foreign key: the table is copied.
-        with op.batch_alter_table('assignments', schema=None) as batch_op:
-            batch_op.drop_column('version_id')
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of submissions would delete its score overrides.
+    op.drop_column('submissions', 'graded_version')
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite':
+        # SQLite cannot drop a column that is in a foreign key, and a batch copy would delete
+        # the submissions (see upgrade): the constraint leaves the stored schema first.
+        _sqlite_rewrite_assignments(bind, lambda sql: re.sub(_SQLITE_FK, '', sql))
+        op.execute('ALTER TABLE assignments DROP COLUMN version_id')
     else:
         op.drop_constraint(_FK, 'assignments', type_='foreignkey')
         op.drop_column('assignments', 'version_id')
