@@ -85,14 +85,30 @@ def test_a_failing_package_shows_its_problems_and_stores_nothing(w: World, app: 
 
 
 def test_import_needs_the_token_and_an_editor(w: World, app: Any) -> None:
+    w.assignment("batchnorm")  # the demo assignments, each with its version 1
     client = logged_in(app, "instructor")
     r = client.post(f"/staff/courses/{w.course_id}/assignments/import",
                     data={"package": (io.BytesIO(load_dir(MAX_NORM).to_zip()), "p.zip")},
                     content_type="multipart/form-data")
-    assert r.status_code == 302 and _versions(w) == 0  # no CSRF token: nothing done
+    assert r.status_code == 400 and _versions(w) == 0  # no CSRF token: refused, as every form
+    # Too large: refused before it is read (the body is built here, as the test client would
+    # otherwise spool it to a file it leaves open).
+    big = (b'--b\r\nContent-Disposition: form-data; name="package"; filename="p.zip"\r\n\r\n'
+           + b"0" * (6 * 2**20) + b"\r\n--b--\r\n")
+    r = client.post(f"/staff/courses/{w.course_id}/assignments/import", data=big,
+                    content_type="multipart/form-data; boundary=b")
+    assert r.status_code == 413 and _versions(w) == 0
     ta = logged_in(app, "ta")
     assert 'id="import-form"' not in ta.get(f"/staff/courses/{w.course_id}").get_data(as_text=True)
     r = form_post(ta, f"/staff/courses/{w.course_id}/assignments/import",
                   {"package": (io.BytesIO(load_dir(MAX_NORM).to_zip()), "p.zip")},
                   token_from=f"/staff/courses/{w.course_id}", content_type="multipart/form-data")
     assert r.status_code == 403 and _versions(w) == 0
+    with w.db() as s:
+        a_id = s.scalar(select(Assignment.id).where(Assignment.course_id == w.course_id).limit(1))
+    for who in ("alice", "outsider"):
+        assert logged_in(app, who).get(f"/staff/assignments/{a_id}/versions").status_code == 403
+    r = form_post(ta, f"/staff/assignments/{a_id}/versions/1/activate", token_from="/account/tokens")
+    assert r.status_code == 302  # a button's refusal is flashed, and back
+    page = ta.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'id="preview-' not in page and 'id="activate-' not in page

@@ -35,16 +35,17 @@ def _report_page(course: Any, *, report: dict[str, Any] | None, problems: list[d
 @bp.post("/courses/<int:course_id>/assignments/import")
 @login_required
 def import_assignment(course_id: int) -> ResponseReturnValue:
-    # The package may be larger than other forms: the limit is raised before the body is read
-    # (this view is exempt from the app-wide CSRF hook, which would read it first; the form
-    # below still checks the token).
+    # The package may be larger than other forms: the limit is raised before the body is read,
+    # so this view is exempt from the app-wide CSRF hook (which would read it first) and checks
+    # the token itself, right after.
+    from quizsvc.app import csrf
+
     request.max_content_length = svc.MAX_PACKAGE_BYTES + 64 * 1024
+    csrf.protect()
     session = get_session()
     course = course_svc.get_course(session, course_id)
     course_svc.require_editor(session, current_user, course)
     back = url_for("staff.course", course_id=course.id)
-    if not ActionForm().validate_on_submit():
-        return redirect(back)
     upload = request.files.get("package")
     data = upload.read(svc.MAX_PACKAGE_BYTES + 1) if upload is not None and upload.filename else b""
     if not data:
