@@ -9,8 +9,10 @@ database for a digest it does not know). Web, API and CLI are thin over this mod
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +51,7 @@ from quizsvc.timezones import zone
 log = logging.getLogger(__name__)
 MAX_PACKAGE_BYTES = 5 * 1024 * 1024  # an upload larger than this is refused (413) before reading
 DUE_LOCAL_TIME = (23, 59)  # a computed due date is at this time of day in the course's zone
+PREVIEW_THREADS = min(8, os.cpu_count() or 1)  # submissions graded at once by a regrade preview
 POLICIES = {"best": ScorePolicy.BEST, "latest": ScorePolicy.LAST}
 NO_FILE = Text(en="Choose a package (.zip) to import.", ko="가져올 패키지(.zip)를 선택하세요.")
 TOO_LARGE = Text(en=f"The package is larger than {MAX_PACKAGE_BYTES // 2**20} MiB.",
@@ -372,18 +375,28 @@ def regrade_preview(session: Session, actor: User | None, assignment: Assignment
     overridden = set(session.scalars(select(ScoreOverride.submission_id).where(
         ScoreOverride.submission_id.in_([s.id for s in kept.values()]))))
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([k[0] for k in kept])))}
+    rows = sorted(kept.items())
+    todo = {sub.id: (sub.source, sub.filename) for _, sub in rows if sub.id not in overridden}
+
+    def grade(item: tuple[int, tuple[str, str]]) -> tuple[int, float, float]:
+        sid, (source, filename) = item
+        result = grade_source(candidate, source, filename=filename, runner=runner)
+        return sid, float(result.score), float(result.max_score)
+
+    # The sandbox pool grades several at once (as the grading threads do).
+    with ThreadPoolExecutor(max_workers=PREVIEW_THREADS) as pool:
+        graded = {sid: (score, top) for sid, score, top in pool.map(grade, todo.items())}
     impact = Impact(version.number, version.digest)
-    for (user_id, _), sub in sorted(kept.items()):
-        old = float(sub.score or 0.0)
-        if sub.id in overridden:
-            new, new_max = old, float(sub.max_score or 0.0)
-        else:
-            result = grade_source(candidate, sub.source, filename=sub.filename, runner=runner)
-            new = late_score(result.score, assignment.late_penalty_per_day, sub.late_days)
-            new_max = float(result.max_score)
+    for (user_id, _), sub in rows:
+        old, old_max = float(sub.score or 0.0), float(sub.max_score or 0.0)
+        if sub.id in graded:
+            raw, new_max = graded[sub.id]
+            new = late_score(raw, assignment.late_penalty_per_day, sub.late_days)
+        else:  # staff set this score by hand: a regrade keeps it
+            new, new_max = old, old_max
         user = users[user_id]
-        impact.students.append(StudentImpact(user_id, user.name, user.email, sub.id, old, new,
-                                             float(sub.max_score or 0.0), new_max, sub.id in overridden))
+        impact.students.append(StudentImpact(user_id, user.name, user.email, sub.id, old, new, old_max,
+                                             new_max, sub.id in overridden))
     return impact
 
 

@@ -218,3 +218,21 @@ def test_workers_build_the_databases_versions_before_the_first_job(w: World, app
     versions_svc._packages.clear()  # as in a new process: the package comes from the database
     warm_grading(None, app)
     assert package.version in cache._memory
+
+
+def test_preview_keeps_a_score_staff_set_by_hand(w: World, tmp_path: Path) -> None:
+    from quizsvc.services import overrides
+
+    with w.db() as s:
+        prof, course = w.user(s, "instructor"), s.get(Course, w.course_id)
+        a, _, _ = versions_svc.import_package(s, prof, course, load_dir(MAX_NORM), default_runner(), publish=True)
+        sub = acceptance.submit(s, w.user(s, "bob"), a, (MAX_NORM / "solutions" / "vectorised.py").read_text())
+        _grade_all(s, [sub.id])
+        s.expire_all()
+        overrides.override_submission(s, prof, s.get(Submission, sub.id), 7.0, "partial credit by hand")
+        changed = modified_copy(tmp_path, "\n[cases.random]\npoints = 1\n")
+        _, v2, _ = versions_svc.import_package(s, prof, course, changed, default_runner())
+        impact = versions_svc.regrade_preview(s, prof, s.get(Assignment, a.id), v2, default_runner())
+        [bob] = impact.students
+        assert bob.overridden and (bob.old, bob.new, bob.change) == (7.0, 7.0, 0.0)
+        assert (impact.gained, impact.lost, impact.unchanged) == (0, 0, 1)
