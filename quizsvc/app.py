@@ -43,6 +43,9 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     # Each assignment version is built in the sandbox once per machine, then read from here.
     package_cache.use_folder(Path(app.instance_path) / "assignment-builds")
     db.init_app(app)
+    from quizsvc.services.assignment_versions import install_loader
+
+    install_loader(db.get_engine(app))  # versions in this database are gradable here (web, pool, workers)
     from quizsvc import queue
 
     queue.init_app(app)
@@ -62,6 +65,8 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     from quizsvc.api import bp as api_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
+    # Its form checks the token itself, after raising the body limit for a package upload.
+    csrf.exempt("quizsvc.web.staff.versions.import_assignment")
     app.register_blueprint(api_bp)
 
     @app.after_request

@@ -96,3 +96,67 @@ def test_0004_gives_existing_users_their_own_session_token_postgresql() -> None:
         _check_existing_users_get_session_tokens(url)
     finally:
         drop_pg_database(url)
+
+
+def _check_0006_keeps_assignments_and_submissions(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, "0005")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, is_admin, can_create_courses, locale, "
+                "created_at, session_token) VALUES (1, 'u@x.org', 'u', 'x', false, false, 'ko', "
+                "CURRENT_TIMESTAMP, 'tok')"))
+            conn.execute(text("INSERT INTO courses (id, slug, title, title_en, join_code, created_at) "
+                              "VALUES (1, 'c', 'c', 'c', 'j', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO assignments (id, course_id, slug, grader, title, title_en, position, published, "
+                "late_penalty_per_day, score_policy, created_at) VALUES (1, 1, 'bn', 'batchnorm', 't', 't', "
+                "1, true, 0, 'best', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO submissions (assignment_id, user_id, filename, source, via, status, created_at, "
+                "deliveries, grade_count, late_days, result) VALUES (1, 1, 's.py', 'x = 1', 'web', 'graded', "
+                "CURRENT_TIMESTAMP, 1, 1, 0, '{}')"))
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+            conn.execute(text("INSERT INTO assignment_versions (id, assignment_id, number, digest, package, "
+                              "report, created_at) VALUES (7, 1, 1, :d, :p, '{}', CURRENT_TIMESTAMP)"),
+                         {"d": "a" * 64, "p": b"zip"})
+            conn.execute(text("UPDATE assignments SET version_id = 7"))
+        with engine.begin() as conn:  # the new foreign key holds: a version's row cannot vanish under it
+            conn.execute(text("DELETE FROM assignment_versions"))
+            assert conn.execute(text("SELECT version_id FROM assignments")).scalar() is None
+            if engine.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            conn.execute(text("INSERT INTO score_overrides (submission_id, created_at, old_score, new_score, "
+                              "comment) VALUES (1, CURRENT_TIMESTAMP, 0, 1, 'kept')"))
+        # Back down: the rows stay (no table copy cascades into submissions or their overrides).
+        cfg = migrate.alembic_config(url)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM score_overrides")).scalar() == 1
+            assert "version_id" not in {c["name"] for c in inspect(conn).get_columns("assignments")}
+            if engine.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        migrate.upgrade(engine)
+        assert _diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_0006_keeps_existing_rows_both_ways_and_links_versions_sqlite(tmp_path: Path) -> None:
+    _check_0006_keeps_assignments_and_submissions(f"sqlite:///{tmp_path / 'v.db'}")
+
+
+def test_0006_keeps_existing_rows_both_ways_and_links_versions_postgresql() -> None:
+    require_pg()
+    url = create_pg_database()
+    try:
+        _check_0006_keeps_assignments_and_submissions(url)
+    finally:
+        drop_pg_database(url)

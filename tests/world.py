@@ -63,13 +63,14 @@ class World:
             return course
 
     def assignment(self, grader: str) -> Assignment:
-        """The course's assignment graded by ``grader`` (created as the course page would), detached."""
+        """The course's assignment of the demo package ``grader`` (created as the course page
+        would), detached."""
         from quizsvc.services.assignments import ensure_course_assignments
 
         with self.db() as s:
             ensure_course_assignments(s, s.get(Course, self.course_id))
             return s.scalars(select(Assignment).where(Assignment.course_id == self.course_id,
-                                                      Assignment.grader == grader)).one()
+                                                      Assignment.slug == grader.replace("_", "-"))).one()
 
     def user(self, s: Session, who: str) -> User:
         """One of the world's users in session ``s`` (for tests that call services directly)."""

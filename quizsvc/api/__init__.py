@@ -8,4 +8,9 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from quizsvc.api import grades_routes, quiz_routes, submission_routes  # noqa: E402,F401  (routes attach to bp)
+from quizsvc.api import (  # noqa: E402,F401  (routes attach to bp)
+    assignment_version_routes,
+    grades_routes,
+    quiz_routes,
+    submission_routes,
+)

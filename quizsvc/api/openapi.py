@@ -150,6 +150,48 @@ SCHEMAS: dict[str, Any] = {
                       "last graded submission), after the late penalty; null before a graded submission."},
             "max_score": {"type": "number"}, "due_at": NULLABLE_TIME, "late_days": {"type": "integer"},
             "submission_id": {"type": ["integer", "null"]}, "feedback_url": {"type": ["string", "null"]}}}}}},
+    "PackageAssignment": {"type": "object", "required": ["id", "slug", "published", "grader"], "properties": {
+        "id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+        "title_en": {"type": "string"}, "published": {"type": "boolean"},
+        "grader": {"type": "string", "description": "The active version's digest"},
+        "version": {"type": ["integer", "null"], "description": "The active version's number"}}},
+    "AssignmentVersion": {"type": "object", "required": ["number", "digest", "active"], "properties": {
+        "number": {"type": "integer"}, "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "active": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": ["string", "null"]}, "ok": {"type": "boolean"}, "bytes": {"type": "integer"}}},
+    "CheckReport": {"type": "object", "required": ["ok", "slug", "version", "problems"], "properties": {
+        "ok": {"type": "boolean"}, "slug": {"type": "string"}, "version": {"type": "string"}, "title": LOC,
+        "cases": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "points": {"type": "number"}, "hidden": {"type": "boolean"}}}},
+        "problems": {"type": "array", "items": _ref("PackageProblem")},
+        "checked": {"type": "array", "items": {"type": "object"}}}},
+    "PackageProblem": {"type": "object", "required": ["file", "en", "ko"], "properties": {
+        "file": {"type": "string"}, "where": {"type": "string"}, "en": {"type": "string"},
+        "ko": {"type": "string"}}},
+    "PackageImport": {"type": "object", "required": ["assignment", "version", "report"], "properties": {
+        "assignment": _ref("PackageAssignment"), "version": _ref("AssignmentVersion"),
+        "report": _ref("CheckReport")}},
+    "PackageUpload": {"type": "object", "required": ["package"], "properties": {
+        "package": {"type": "string", "format": "binary"}}},
+    "AssignmentVersions": {"type": "object", "required": ["assignment", "versions"], "properties": {
+        "assignment": _ref("PackageAssignment"),
+        "versions": {"type": "array", "items": _ref("AssignmentVersion")}}},
+    "StudentImpact": {"type": "object", "required": ["user_id", "old", "new", "change"], "properties": {
+        "user_id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+        "submission_id": {"type": "integer"}, "old": {"type": "number"}, "new": {"type": "number"},
+        "old_max": {"type": "number"}, "new_max": {"type": "number"}, "change": {"type": "number"},
+        "overridden": {"type": "boolean"}}},
+    "RegradeImpact": {"type": "object", "required": ["version", "gained", "lost", "unchanged", "students"],
+                      "properties": {
+        "version": {"type": "integer"}, "digest": {"type": "string"}, "gained": {"type": "integer"},
+        "lost": {"type": "integer"}, "unchanged": {"type": "integer"},
+        "students": {"type": "array", "items": _ref("StudentImpact")},
+        "biggest": {"type": "array", "items": _ref("StudentImpact")}}},
+    "Activation": {"type": "object", "required": ["queued", "version", "progress_url"], "properties": {
+        "queued": {"type": "integer"}, "version": _ref("AssignmentVersion"), "progress_url": {"type": "string"}}},
+    "RegradeProgress": {"type": "object", "required": ["counts", "stale"], "properties": {
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "stale": {"type": "integer", "description": "Graded submissions not graded with the active version"}}},
     "SubmissionUpload": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary"}}},
     "Submission": {"type": "object", "required": ["id", "assignment", "status"], "properties": {
@@ -186,7 +228,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: int,
         body: str | None = None, params: Sequence[str] = (),
-        slug: bool = False, upload: bool = False, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        slug: bool = False, upload: bool = False, query: dict[str, Any] | None = None,
+        course: bool = False) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": op_id, "summary": summary, "responses": {**ok, **_errors(*errs)}}
     if scope:
         op["security"] = [{"bearer": []}]
@@ -197,6 +240,10 @@ def _op(op_id: str, summary: str, scope: str | None, ok: dict[str, Any], *errs: 
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True,
                              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}} for p in params]
+    if course:
+        op.setdefault("parameters", []).append({"name": "course", "in": "path", "required": True,
+                                                "description": "The course's slug (or id)",
+                                                "schema": {"type": "string", "maxLength": 64}})
     if slug:
         op.setdefault("parameters", []).append({"name": "slug", "in": "path", "required": True,
                                                 "schema": {"type": "string", "maxLength": 64}})
@@ -290,6 +337,7 @@ def openapi_document() -> dict[str, Any]:
                          "202": _resp("Not graded yet", "Submission")},
                 *auth, 422, params=["submission_id"], query={"format": {
                     "type": "string", "enum": ["json", "junit", "gradescope"], "default": "json"}}))},
+            **_package_paths(auth),
         },
     }
 
@@ -307,3 +355,49 @@ def _with_wait(op: dict[str, Any]) -> dict[str, Any]:
         "schema": {"type": "number", "minimum": 0, "maximum": 60, "default": 0},
         "description": "Hold the response up to this many seconds until the submission is graded."})
     return op
+
+
+def _package_paths(auth: tuple[int, ...]) -> dict[str, Any]:
+    """Assignment packages (course editors; listing, export and progress: course staff)."""
+    base = "/api/v1/courses/{course}/assignments"
+    version = base + "/{slug}/versions/{number}"
+    number = [{"name": "number", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}]
+    flag = {"type": "string", "enum": ["0", "1", "true", "false"]}
+    upload = _op("importAssignmentPackage",
+                 "Check a package (.zip) in the sandbox and import it: a new unpublished assignment, or "
+                 "a new (not yet active) version of the assignment of its slug; 200 when the course "
+                 "already has this exact package. 422 lists the problems (details.problems); nothing "
+                 "is stored then. At most 5 MiB.", "manage",
+                 {"201": _resp("Imported", "PackageImport"), "200": _resp("Already there", "PackageImport")},
+                 400, *auth, 409, 413, 415, 422, course=True, query={"activate": flag, "publish": flag})
+    upload["requestBody"] = {"required": True, "content": {
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": _ref("PackageUpload")}}}
+    export = _op("exportAssignmentVersion", "A version's package as it was imported (.zip)", "manage",
+                 {"200": {"description": "The .zip", "content": {
+                     "application/zip": {"schema": {"type": "string", "format": "binary"}}}}},
+                 *auth, course=True, slug=True)
+    preview = _op("previewAssignmentVersion",
+                  "Grade each student's counted submission with this version, storing nothing: who "
+                  "would gain or lose points, and how many", "manage",
+                  {"200": _resp("The impact", "RegradeImpact")}, *auth, course=True, slug=True)
+    activate = _op("activateAssignmentVersion",
+                   "Grade with this version from now on and queue every finished submission for a "
+                   "regrade (follow progress_url)", "manage",
+                   {"202": _resp("Activated; regrading queued", "Activation")}, *auth, course=True, slug=True)
+    for op in (export, preview, activate):
+        op["parameters"] += number
+    return {
+        base + "/import": {"post": upload},
+        base + "/{slug}/versions": {"get": _op(
+            "listAssignmentVersions", "An assignment's versions, newest first", "manage",
+            {"200": _resp("Versions", "AssignmentVersions")}, *auth, course=True, slug=True)},
+        version + "/export": {"get": export},
+        version + "/preview": {"post": preview},
+        version + "/activate": {"post": activate},
+        base + "/{slug}/progress": {"get": _op(
+            "assignmentRegradeProgress", "Submissions by status, and how many are not yet graded "
+            "with the active version", "manage", {"200": _resp("Progress", "RegradeProgress")},
+            *auth, course=True, slug=True)},
+    }

@@ -13,15 +13,7 @@ def main() -> None:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``main``.
-    from quizsvc.cli import (  # noqa: F401
-        assignment_packages,
-        bank,
-        db,
-        grading,
-        server,
-        submit,
-        users,
-    )
+    from quizsvc.cli import assignment_packages, bank, db, grading, server, submit, users  # noqa: F401
 
 
 _register()

@@ -1,6 +1,12 @@
 """The ORM models. Import from here so every table is registered on ``Base.metadata``."""
 
-from quizsvc.models.assignments import Assignment, ScorePolicy, Submission, SubmissionStatus
+from quizsvc.models.assignments import (
+    Assignment,
+    AssignmentVersion,
+    ScorePolicy,
+    Submission,
+    SubmissionStatus,
+)
 from quizsvc.models.auth import PasswordReset, RateLimitCounter
 from quizsvc.models.base import Base, utcnow
 from quizsvc.models.courses import Course, CourseRole, Enrollment
@@ -14,6 +20,7 @@ from quizsvc.models.users import User
 __all__ = [
     "ApiToken",
     "Assignment",
+    "AssignmentVersion",
     "Attempt",
     "AttemptStatus",
     "Base",

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizsvc.models.base import Base, utcnow
@@ -31,7 +31,9 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 
 class Assignment(Base):
-    """A programming assignment of a course; ``grader`` names a suite in quizsvc.grading."""
+    """A programming assignment of a course. ``grader`` is the key grading uses
+    (``quizsvc.grading.registry``): the digest of its active version, or (databases from before
+    versions) a demo package's slug."""
 
     __tablename__ = "assignments"
     __table_args__ = (UniqueConstraint("course_id", "slug"),)
@@ -52,8 +54,37 @@ class Assignment(Base):
     max_submissions: Mapped[int | None] = mapped_column(default=None)  # None: unlimited
     score_policy: Mapped[ScorePolicy] = mapped_column(_enum(ScorePolicy), default=ScorePolicy.BEST)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The version students are graded with. use_alter: the two tables point at each other.
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment_versions.id", ondelete="SET NULL", use_alter=True), default=None)
 
     course: Mapped[Course] = relationship()
+    # post_update: a new assignment and its first version are inserted, then linked.
+    version: Mapped[AssignmentVersion | None] = relationship(
+        foreign_keys=[version_id], post_update=True)
+
+
+class AssignmentVersion(Base):
+    """One imported package of an assignment: its .zip as uploaded (content-addressed by
+    ``digest``, the package's version) and the check report it passed."""
+
+    __tablename__ = "assignment_versions"
+    __table_args__ = (UniqueConstraint("assignment_id", "digest"),
+                      UniqueConstraint("assignment_id", "number",
+                                       name="uq_assignment_versions_assignment_id_number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1, 2, ... per assignment
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    package: Mapped[bytes] = mapped_column(LargeBinary)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None)
+
+    assignment: Mapped[Assignment] = relationship(foreign_keys=[assignment_id])
+    created_by: Mapped[User | None] = relationship()
 
 
 class Submission(Base):
@@ -88,6 +119,8 @@ class Submission(Base):
     late_days: Mapped[int] = mapped_column(default=0)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # The version (package digest) the stored grade came from.
+    graded_version: Mapped[str | None] = mapped_column(String(64), default=None)
 
     assignment: Mapped[Assignment] = relationship()
     user: Mapped[User] = relationship()

@@ -34,12 +34,18 @@ def get_dispatcher(app: Flask) -> Any:
     return app.extensions["quizsvc.dispatcher"]
 
 
-def warm_grading(runner: Any) -> None:
-    """Before a process grades its first submission: the grading caches and, for the warm
-    pool, every fork server (a server's start costs ~0.2 s of CPU)."""
+def warm_grading(runner: Any, app: Flask | None = None) -> None:
+    """Before a process grades its first submission: the grading caches (the demo packages and,
+    given the app, every version its database grades with) and, for the warm pool, every fork
+    server (a server's start costs ~0.2 s of CPU)."""
     from quizsvc.grading import registry
 
     registry.warm_up()
+    if app is not None:
+        from quizsvc.db import get_engine
+        from quizsvc.services.assignment_versions import active_graders
+
+        registry.warm_up(active_graders(get_engine(app)))
     start = getattr(runner, "start", None)  # the warm pool; the cold runner has none
     if start is not None:
         try:

@@ -118,7 +118,7 @@ class InProcessDispatcher:
         """Before taking work: the grading caches and this process's sandbox pool."""
         from quizsvc.queue import warm_grading
 
-        warm_grading(self.runner())
+        warm_grading(self.runner(), self.app)
 
     def runner(self) -> Any:
         from quizsvc.grading.runner import default_runner

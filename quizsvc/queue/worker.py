@@ -34,9 +34,12 @@ def sweep(app: Any) -> int:
 
 
 def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
+    from quizsvc.db import get_engine
     from quizsvc.queue.celery_app import celery_init_app
+    from quizsvc.services.assignment_versions import install_loader
 
     settings = app_settings.of(app)
+    install_loader(get_engine(app))  # a job's grader may be a version only this database has
     celery = celery_init_app(app, settings)
     stop = threading.Event()
 
@@ -52,7 +55,7 @@ def run_worker(app: Any, concurrency: int, loglevel: str = "INFO") -> None:
         from quizsvc.grading.runner import default_runner
         from quizsvc.queue import warm_grading
 
-        warm_grading(default_runner(settings))  # the grading caches and the pool, before the first job
+        warm_grading(default_runner(settings), app)  # the grading caches and the pool, before the first job
         sweep(app)  # jobs stuck when the previous workers died
         threading.Thread(target=sweeper, name="sweeper", daemon=True).start()
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quizsvc.errors import Conflict, not_found
-from quizsvc.grading import registry
-from quizsvc.models import Assignment, Course, User, utcnow
+from quizsvc.models import Assignment, Course, User
 from quizsvc.services import courses as course_svc
 from quizsvc.services.fast import role_cache
 from quizsvc.text import Text
@@ -56,19 +53,12 @@ def find_for_user(session: Session, actor: User, slug: str, course_slug: str | N
     return found[0]
 
 
-def ensure_course_assignments(session: Session, course: Course, *, due_in_days: int = 28) -> list[Assignment]:
-    """One published assignment per grading suite (the demo course), if the course has none."""
+def ensure_course_assignments(session: Session, course: Course) -> list[Assignment]:
+    """The demo course's assignments (one published assignment per demo package, each with its
+    package as version 1), if the course has none."""
+    from quizsvc.services.assignment_versions import ensure_demo_assignments  # it reads grades
+
     existing = session.scalar(select(func.count()).select_from(Assignment).where(Assignment.course_id == course.id))
     if existing:
         return []
-    due = utcnow().replace(hour=14, minute=59, second=0, microsecond=0) + timedelta(days=due_in_days)
-    made = []
-    for position, suite in enumerate(sorted(registry.all_assignments().values(), key=lambda s: s.order), 1):
-        a = Assignment(course_id=course.id, slug=suite.slug.replace("_", "-"), grader=suite.slug,
-                       title=suite.title.ko or suite.slug, title_en=suite.title.en,
-                       position=position, published=True, due_at=due, late_penalty_per_day=0.1,
-                       closes_at=due + timedelta(days=7))
-        session.add(a)
-        made.append(a)
-    session.commit()
-    return made
+    return ensure_demo_assignments(session, course)

@@ -74,7 +74,7 @@ def seed(w: World, who: str) -> Seeded:
             attempt_ids += [done.id, in_progress.id]
         item_ids = [i.id for i in quizzes[1].items] + [quizzes[0].items[0].id]
         assignment = s.scalar(select(Assignment).where(Assignment.course_id == w.course_id,
-                                                       Assignment.grader == "batchnorm"))
+                                                       Assignment.slug == "batchnorm"))
         submission_ids = []
         for person, code in ((user, reference), (bob, "x =")):
             sub = acceptance.submit(s, person, assignment, code, via="api")
@@ -83,8 +83,10 @@ def seed(w: World, who: str) -> Seeded:
         submission_ids.append(acceptance.submit(s, user, assignment, "x = 1", via="api").id)  # queued
         slugs = list(s.scalars(select(Assignment.slug).where(Assignment.course_id == w.course_id)))
         _, token = token_svc.create_token(s, user, "schemathesis", ALL_SCOPES)
+        course_slug = s.get(Course, w.course_id).slug
         ids = {"course_id": [w.course_id], "quiz_id": [q.id for q in quizzes], "attempt_id": attempt_ids,
-               "item_id": item_ids, "slug": slugs, "submission_id": submission_ids}
+               "item_id": item_ids, "slug": slugs, "submission_id": submission_ids,
+               "course": [course_slug], "number": [1]}
     return Seeded(token, ids)
 
 

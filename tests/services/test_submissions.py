@@ -37,7 +37,7 @@ def setup(app: Any) -> dict[str, Any]:
         _, secret = tokens.create_token(s, alice, "ci", "read,submit")
         _, bob_secret = tokens.create_token(s, bob, "ci", "read,submit")
         _, prof_secret = tokens.create_token(s, prof, "ci", "read,submit,manage")
-        bn = s.scalar(select(Assignment).where(Assignment.grader == "batchnorm"))
+        bn = s.scalar(select(Assignment).where(Assignment.slug == "batchnorm"))
         return {"course_id": course.id, "bn_id": bn.id, "alice": secret, "bob": bob_secret,
                 "prof": prof_secret, "alice_id": alice.id}
 

@@ -296,7 +296,7 @@ def test_student_orders_steps_by_keyboard_on_a_phone(page: Any, w: World) -> Non
 
 PHONE = {"width": 390, "height": 844}
 # Links that change state or leave the HTML pages; everything else a page links to is visited.
-NOT_A_PAGE = re.compile(r"(logout|/lang|/static/|format=csv|/api/|/progress$|/status$|\.zip$)")
+NOT_A_PAGE = re.compile(r"(logout|/lang|/static/|format=csv|/api/|/progress$|/status$|\.zip$|/export$)")
 # Korean text on an English page must sit inside lang="ko" (line breaking, voice). Left out: the
 # item type menu ("Numeric / 수치") and the YAML settings box, which hold both languages at once.
 UNMARKED_HANGUL = """() => {
@@ -417,14 +417,81 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
     for shape in ("/courses/N/grades", "/attempts/N", "/attempts/N/result", "/assignments/N", "/submissions/N",
                   "/staff/courses/N", "/staff/courses/N/gradebook", "/staff/quizzes/N", "/staff/attempts/N",
                   "/staff/items/N/preview", "/staff/assignments/N", "/staff/assignments/N/edit",
-                  "/staff/assignments/N/preview", "/account/tokens",
+                  "/staff/assignments/N/preview", "/staff/assignments/N/versions", "/account/tokens",
                   # the authoring pages: the item editor (options as fields, reference functions),
                   # the quiz bank, the course settings (time zone)
                   "/staff/items/N/edit", "/staff/quizzes/N/items/new?type=single_choice",
                   "/staff/quizzes/N/items/new?type=numeric&preset=fixed", "/staff/courses/N/bank",
                   "/staff/courses/N/settings"):
-
         assert shape in shapes, shape
+
+
+def _axe_here(page: Any) -> list[str]:
+    """The page as it is (a POST's answer cannot be walked to): 390 px, axe, headings."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        problems.append(f"{page.url}: {width}px wide")
+    for v in Axe().run(page).response["violations"]:
+        if v["impact"] in ("serious", "critical"):
+            problems.append(f"{page.url}: axe {v['id']} {[n['target'] for n in v['nodes']][:3]}")
+    return problems + [f"{page.url}: heading skip {s}" for s in page.evaluate(HEADING_SKIPS)]
+
+
+def test_instructor_imports_previews_and_activates_a_version_by_keyboard_on_a_phone(
+        page: Any, w: World, tmp_path: Path) -> None:
+    """A new version of a package: imported on the course page (the check report), previewed
+    (who gains, who loses) and activated, then the regrade's progress; 390 px, keyboard only
+    (but for the file chooser), axe on every page."""
+    from quizsvc.grading.package import load_dir
+    from quizsvc.grading.runner import default_runner
+    from quizsvc.services import assignment_versions
+    from quizsvc.services.submissions import acceptance, claims
+
+    max_norm = Path(__file__).resolve().parents[1] / "packages" / "max_norm"
+    with w.db() as s:
+        a, _, _ = assignment_versions.import_package(s, w.user(s, "instructor"), s.get(Course, w.course_id),
+                                                     load_dir(max_norm), default_runner(), publish=True)
+        sub = acceptance.submit(s, w.user(s, "alice"), a, (max_norm / "solutions" / "vectorised.py").read_text())
+        assert claims.process(s, sub.id)
+    folder = tmp_path / "max_norm"
+    shutil.copytree(max_norm, folder)
+    with (folder / "assignment.toml").open("a") as fh:
+        fh.write("\n[cases.random]\npoints = 1\n")
+    package = tmp_path / "max_norm_v2.zip"
+    package.write_bytes(load_dir(folder).to_zip())
+
+    page.set_viewport_size(PHONE)
+    _login(page, "prof@example.com")
+    page.goto(f"/staff/courses/{w.course_id}")
+    page.set_input_files("#package-file", str(package))
+    page.focus("#import-package")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#package-cases")
+    problems = _axe_here(page)
+    page.focus("#versions-link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#preview-2")
+    problems += _axe_here(page)
+    page.focus("#preview-2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#impact")
+    problems += _axe_here(page)
+    assert "-1" in page.inner_text("#impact")
+    _shot(page, "version-preview-390")
+    page.focus("#activate-version")
+    page.keyboard.press("Enter")  # the confirmation dialog is accepted
+    page.wait_for_selector("#progress")
+    from playwright.sync_api import expect
+
+    # The page polls the progress (no string evaluation here: the CSP forbids it).
+    expect(page.locator('#progress [data-k="graded"]')).to_have_text("1", timeout=30_000)
+    expect(page.locator('#progress [data-k="queued"]')).to_have_text("0")
+    problems += _axe_here(page)
+    assert problems == [], "\n".join(problems)
+    assert page.locator("#preview-2").count() == 0 and page.locator("#preview-1").count() == 1
 
 
 def test_the_code_editor_is_no_keyboard_trap(page: Any, w: World) -> None:

@@ -31,7 +31,8 @@ from quizsvc.models import StudentException, Submission, SubmissionStatus, User
 # A new row's columns besides what the caller sets: the model's defaults, written out.
 _NEW_ROW = {"status": SubmissionStatus.QUEUED, "started_at": None, "finished_at": None,
             "lease_until": None, "claim": None, "deliveries": 0, "grade_count": 0, "raw_score": None,
-            "score": None, "max_score": None, "late_days": 0, "error": None}
+            "score": None, "max_score": None, "late_days": 0, "error": None,
+            "graded_version": None}
 _TABLE: Table = Submission.__table__  # type: ignore[assignment]  # declared as a FromClause
 # The statements a submission always runs, built once (each is immutable and thread-safe):
 # building one per call costs more CPU than SQLite takes to run it.

@@ -51,6 +51,7 @@ _FINISH = (
     .values(status=SubmissionStatus.GRADED, raw_score=bindparam("p_raw"), score=bindparam("p_score"),
             max_score=bindparam("p_max"), late_days=bindparam("p_late"), result=bindparam("p_result"),
             finished_at=bindparam("p_finished"), lease_until=None, error=None,
+            graded_version=bindparam("p_version"),
             grade_count=Submission.grade_count + 1)
 )
 # Grading failed (the infrastructure, not the student's code): back to the queue, or give up.
@@ -84,6 +85,7 @@ class Graded:
     result: GradeResult
     score: float  # after the late penalty
     late_days: int
+    version: str | None = None  # the package digest the grade came from
     at: datetime = field(default_factory=utcnow)  # when it was graded
 
 
@@ -155,6 +157,7 @@ def finish(session: Session, graded: list[Graded], failed: list[Failed]) -> set[
     for g in graded:
         params = {"p_id": g.job.id, "p_claim": g.job.token, "p_raw": g.result.score, "p_score": g.score,
                   "p_max": g.result.max_score, "p_late": g.late_days, "p_finished": g.at,
+                  "p_version": g.version,
                   # copy=False: the dict goes straight to the JSON encoder and is dropped.
                   "p_result": g.result.to_dict(include_private=True, copy=False)}
         if conn.execute(_FINISH, params).rowcount == 1:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from quizsvc.grading import grade_source
+from quizsvc.grading import grade_source, registry
 from quizsvc.grading.runner import Runner
 from quizsvc.models import Submission, SubmissionStatus, utcnow
 from quizsvc.services.fast import claims as fast_claims
@@ -71,11 +71,21 @@ def process_batch(session: Session, submission_ids: list[int], runner: Runner | 
             continue
         days = late_days(job.due_at, job.created_at)
         graded.append(fast_claims.Graded(job, result, late_score(result.score, job.late_penalty_per_day, days),
-                                         days))
+                                         days, _version_of(job.grader)))
     done = fast_claims.finish(session, graded, failed)
     if retry is not None:
         raise retry
     return done
+
+
+def _version_of(grader: str) -> str | None:
+    """The package digest behind a grader key (a demo slug names its shipped package's)."""
+    if registry.VERSION.match(grader):
+        return grader
+    try:
+        return registry.package(grader).version
+    except registry.UnknownAssignment:
+        return None
 
 
 def pending_ids(session: Session, *, stale_only: bool = False, queued_older_than: float = 0.0) -> list[int]:

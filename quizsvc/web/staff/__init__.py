@@ -21,4 +21,5 @@ from quizsvc.web.staff import (  # noqa: E402, F401
     quizzes,
     regrades,
     results,
+    versions,
 )

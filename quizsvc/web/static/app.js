@@ -110,4 +110,26 @@ window.addEventListener("DOMContentLoaded", () => {
     };
     setTimeout(poll, delay);
   }
+
+  // A regrade in progress (staff pages): refresh the counts until nothing is queued or running.
+  const progress = document.getElementById("progress");
+  if (progress && progress.dataset.url) {
+    const busy = () => ["queued", "running"].some((k) => {
+      const el = progress.querySelector(`[data-k="${k}"]`);
+      return el && Number(el.textContent) > 0;
+    });
+    const refresh = () => {
+      fetch(progress.dataset.url, { credentials: "same-origin" })
+        .then((r) => r.json())
+        .then((counts) => {
+          for (const [k, v] of Object.entries(counts)) {
+            const el = progress.querySelector(`[data-k="${k}"]`);
+            if (el) { el.textContent = String(v); }
+          }
+          if (busy()) { setTimeout(refresh, 1500); }
+        })
+        .catch(() => setTimeout(refresh, 5000));
+    };
+    if (busy()) { setTimeout(refresh, 1000); }
+  }
 });
