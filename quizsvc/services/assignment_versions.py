@@ -235,12 +235,12 @@ def import_package(session: Session, actor: User | None, course: Course, package
 
 
 def _keep_build(package: Package, report: CheckReport) -> None:
-    """The check built this version: keep it in the per-process cache, so the first grade does
-    not build it again (the cache has no public way in for an already built version)."""
+    """The check built this version: keep it (this process, this machine), so the first grade
+    does not build it again."""
     from quizsvc.grading.package import cache
 
-    if report.assignment is not None:
-        cache._memory.setdefault(package.version, report.assignment)
+    if report.built is not None:
+        cache.remember(package, report.built)
 
 
 def _trusted_report(package: Package, runner: Runner | None) -> dict[str, Any]:

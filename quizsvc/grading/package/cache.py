@@ -53,6 +53,17 @@ def assignment_of(package: Package, runner: Runner | None = None) -> Assignment:
         return found
 
 
+def remember(package: Package, built: Built) -> Assignment:
+    """Keep a build made elsewhere (the check before an import): the first grade of this
+    version then reads it instead of building again."""
+    with _lock(package.version):
+        found = _memory.get(package.version)
+        if found is None:
+            _write(package, built)
+            found = _memory[package.version] = assignment_from(package, built)
+        return found
+
+
 def _path(package: Package) -> Path | None:
     return folder / f"{package.version}.npz" if folder else None
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from quizsvc.grading.assignment import Assignment
 from quizsvc.grading.package.assemble import assignment_from
-from quizsvc.grading.package.build import build
+from quizsvc.grading.package.build import Built, build
 from quizsvc.grading.package.files import PackageError, Problem
 from quizsvc.grading.package.loading import Package
 from quizsvc.grading.runner import Runner
@@ -33,6 +33,7 @@ class CheckReport:
     rows: list[SelfcheckRow] = field(default_factory=list)
     cases: list[dict[str, Any]] = field(default_factory=list)  # name, points, hidden
     assignment: Assignment | None = None  # the built version (None when it did not build)
+    built: Built | None = None  # what the sandbox computed for it (kept by an import)
 
     @property
     def ok(self) -> bool:
@@ -128,6 +129,7 @@ def check_package(package: Package, runner: Runner, *, pairs: bool = True) -> Ch
     except PackageError as exc:
         report.problems = exc.problems
         return report
+    report.built = built
     assignment = report.assignment = assignment_from(package, built)
     report.cases = [{"name": c.name, "points": c.points, "hidden": not c.visible}
                     for c in assignment.cases]
