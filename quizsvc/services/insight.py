@@ -39,6 +39,7 @@ from quizsvc.quiz.registry import type_of
 from quizsvc.quiz.types.choice import ChoiceType
 from quizsvc.quiz.types.computed import ComputedType
 from quizsvc.services import courses as course_svc
+from quizsvc.services.attempts import finish_expired
 from quizsvc.services.gradebook import _text_cell
 
 Basis = Literal["first", "all"]
@@ -93,6 +94,7 @@ def quiz_statistics(session: Session, actor: User, quiz: Quiz, attempts: Basis =
     Sums, counts and answer tallies come from the database (an unanswered item scores 0), so
     the rows read are one per attempt plus one per distinct answer, not one per response."""
     course_svc.require_staff(session, actor, quiz.course)
+    finish_expired(session, quiz_ids=[quiz.id])  # attempts whose time is up count as submitted
     items = list(quiz.items)
     submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
     chosen_q = select(Attempt.id, Attempt.user_id).where(submitted)

@@ -28,7 +28,8 @@ def _quiz_input(form: QuizForm, course: Course) -> dict[str, Any]:
         "description": {"ko": form.description_ko.data or "", "en": form.description_en.data or ""},
         "opens_at": timezones.from_local(form.opens_at.data, course.timezone),
         "closes_at": timezones.from_local(form.closes_at.data, course.timezone),
-        "max_attempts": form.max_attempts.data, "feedback_policy": form.feedback_policy.data,
+        "max_attempts": form.max_attempts.data, "time_limit_minutes": form.time_limit_minutes.data,
+        "feedback_policy": form.feedback_policy.data,
         "shuffle_options": form.shuffle_options.data, "published": form.published.data,
     }
 
@@ -38,7 +39,8 @@ def _quiz_obj(q: Quiz) -> Any:
         pass
 
     o = Obj()
-    for name in ("slug", "title", "title_en", "max_attempts", "shuffle_options", "published"):
+    for name in ("slug", "title", "title_en", "max_attempts", "time_limit_minutes", "shuffle_options",
+                 "published"):
         setattr(o, name, getattr(q, name))
     o.description_ko = q.description.get("ko", "")  # type: ignore[attr-defined]
     o.description_en = q.description.get("en", "")  # type: ignore[attr-defined]
