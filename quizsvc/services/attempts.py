@@ -482,3 +482,47 @@ def quiz_results(session: Session, actor: User, quiz: Quiz) -> list[StudentRow]:
     for a in attempts:
         rows.setdefault(a.user_id, StudentRow(a.user, [])).attempts.append(a)
     return sorted(rows.values(), key=lambda r: r.user.name)
+
+
+# --- staff preview ---------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewItem:
+    view: ItemView
+    variant: Variant
+    feedback: ItemFeedback | None = None
+    error: Localized | None = None  # the answer could not be read
+
+
+def preview_quiz(session: Session, actor: User, quiz: Quiz, answers: dict[int, Any] | None = None
+                 ) -> tuple[list[PreviewItem], float | None]:
+    """The quiz as a student would take it, for course staff, and (given answers) how they
+    would score: computed in memory, never stored, so a preview is no attempt and shows up in
+    no result, statistics or gradebook. Returns the items and the total (None without answers)."""
+    course_svc.require_staff(session, actor, quiz.course)
+    out: list[PreviewItem] = []
+    total: float | None = None if answers is None else 0.0
+    for item in _items(session, quiz):
+        variant = variant_for(item, f"preview-{actor.id}", quiz.shuffle_options)
+        raw = (answers or {}).get(item.id)
+        entry = PreviewItem(item_view(item, variant, raw), variant)
+        out.append(entry)
+        if answers is None:
+            continue
+        qtype = type_of(item.type_name)
+        try:
+            value = None if _is_blank(raw) else qtype.parse(raw, variant)
+        except AnswerError as exc:
+            entry.error, value = exc.message.as_dict(), None
+        if value is None:
+            entry.feedback = ItemFeedback(item.id, 0.0, item.points, False, NOT_ANSWERED.as_dict(),
+                                          variant.key_display)
+            continue
+        result = qtype.score(value, variant)
+        score = round(result.fraction * item.points, 6)
+        entry.view.answer = value
+        entry.feedback = ItemFeedback(item.id, score, item.points, result.correct, result.message.as_dict(),
+                                      variant.key_display, answer=value)
+        total = (total or 0.0) + score
+    return out, total

@@ -94,7 +94,8 @@ def quiz_statistics(session: Session, actor: User, quiz: Quiz, attempts: Basis =
     Sums, counts and answer tallies come from the database (an unanswered item scores 0), so
     the rows read are one per attempt plus one per distinct answer, not one per response."""
     course_svc.require_staff(session, actor, quiz.course)
-    finish_expired(session, quiz_ids=[quiz.id])  # attempts whose time is up count as submitted
+    if quiz.time_limit_minutes is not None:  # its attempts whose time is up count as submitted
+        finish_expired(session, quiz_ids=[quiz.id])
     items = list(quiz.items)
     submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
     chosen_q = select(Attempt.id, Attempt.user_id).where(submitted)
