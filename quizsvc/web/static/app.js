@@ -218,7 +218,7 @@ window.addEventListener("DOMContentLoaded", () => {
     const done = () => {
       const post = document.createElement("form");
       post.method = "post";
-      post.action = form.action || window.location.pathname;
+      post.action = form.getAttribute("action") || window.location.pathname;  // form.action: the buttons named "action"
       for (const [name, value] of [["csrf_token", form.querySelector("[name=csrf_token]").value],
         ["action", "submit"], ["confirmed", "1"]]) {
         const input = document.createElement("input");
