@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from world import API, form_data, form_post, logged_in, make_token, start_web_attempt
 
 from quizsvc.errors import Conflict, Forbidden, Invalid
-from quizsvc.models import Attempt, AttemptStatus, Quiz, Response, StudentException, utcnow
+from quizsvc.models import Attempt, AttemptStatus, Course, Quiz, Response, StudentException, utcnow
 from quizsvc.quiz.bank import check_dir
 from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import exceptions, insight
@@ -86,15 +86,16 @@ def test_starting_fixes_the_deadline_with_the_students_extra_time(w, app):
 
 
 def test_extra_time_is_refused_for_an_assignment_and_out_of_range(w):
+    quiz_id, assignment_id = w.quiz_id("dropout"), w.assignment("groupnorm").id
     with w.db() as s:
-        prof, course = w.user(s, "instructor"), w.course()
-        course = s.merge(course)
-        quiz_id = w.quiz_id("dropout")
-        for minutes in (-1, exceptions.MAX_EXTRA_MINUTES + 1):
+        prof, course = w.user(s, "instructor"), s.get(Course, w.course_id)
+        for target, minutes in ((f"q-{quiz_id}", -1), (f"q-{quiz_id}", exceptions.MAX_EXTRA_MINUTES + 1),
+                                (f"a-{assignment_id}", 10)):
             with pytest.raises(Invalid) as info:
                 exceptions.set_exception(s, prof, course, exceptions.ExceptionInput(
-                    w.ids["alice"], f"q-{quiz_id}", None, None, 0, minutes))
+                    w.ids["alice"], target, None, None, 0, minutes))
             assert "extra_minutes" in info.value.details["errors"]
+        assert s.scalar(select(func.count()).select_from(StudentException)) == 0
 
 
 def test_an_untimed_quiz_has_no_deadline(w):
@@ -165,7 +166,7 @@ def test_listing_and_grade_views_finish_attempts_whose_time_is_up(w, app):
         _move_deadline(w, a, -60)
     page = logged_in(app, "instructor").get(f"/staff/quizzes/{quiz_id}/results").get_data(as_text=True)
     assert all(_attempt(w, a).status == AttemptStatus.SUBMITTED for a in (alice_attempt, bob_attempt))
-    assert page.count("in progress") == 0
+    assert f'href="/staff/attempts/{alice_attempt}">#1 (0/' in page and f'href="/staff/attempts/{bob_attempt}">#1 (0/' in page
     # My grades of a student counts it too
     third = _start(w, quiz_id, "alice")
     _move_deadline(w, third, -60)
