@@ -26,6 +26,8 @@ from quizsvc.models import (
     Assignment,
     Attempt,
     AttemptStatus,
+    CourseRole,
+    Enrollment,
     Item,
     Quiz,
     Response,
@@ -97,7 +99,12 @@ def quiz_statistics(session: Session, actor: User, quiz: Quiz, attempts: Basis =
     if quiz.time_limit_minutes is not None:  # its attempts whose time is up count as submitted
         finish_expired(session, quiz_ids=[quiz.id])
     items = list(quiz.items)
-    submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
+    # Students' attempts only: staff preview without storing anything, but attempts staff made
+    # before previews existed must not count either.
+    students = select(Enrollment.user_id).where(Enrollment.course_id == quiz.course_id,
+                                                Enrollment.role == CourseRole.STUDENT)
+    submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED,
+                     Attempt.user_id.in_(students))
     chosen_q = select(Attempt.id, Attempt.user_id).where(submitted)
     if attempts == "first":
         first = (select(Attempt.user_id, func.min(Attempt.number).label("number"))

@@ -302,6 +302,20 @@ def test_staff_preview_a_quiz_and_store_no_attempt(w, app):
     assert logged_in(app, "alice").get(f"/staff/quizzes/{quiz_id}/preview").status_code == 403
 
 
+def test_attempts_staff_made_before_previews_are_left_out_of_the_statistics(w):
+    quiz_id = w.quiz_id("dropout")
+    with w.db() as s:  # as such a row was made before: a submitted attempt of the TA
+        s.add(Attempt(quiz_id=quiz_id, user_id=w.ids["ta"], number=1, status=AttemptStatus.SUBMITTED,
+                      submitted_at=utcnow(), score=1.0, max_score=1.0))
+        s.commit()
+    with w.db() as s:
+        attempt_svc.submit_attempt(s, w.user(s, "alice"), attempt_svc.start_attempt(s, w.user(s, "alice"),
+                                                                                     s.get(Quiz, quiz_id)))
+    with w.db() as s:
+        stats = insight.quiz_statistics(s, w.user(s, "instructor"), s.get(Quiz, quiz_id), "all")
+        assert stats.attempts == 1
+
+
 # --- bank, API -----------------------------------------------------------------------------------------
 
 
