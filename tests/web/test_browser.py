@@ -420,7 +420,7 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
     shapes = {re.sub(r"\d+", "N", p) for p in s_pages + i_pages}
     for shape in ("/courses/N/grades", "/attempts/N", "/attempts/N/result", "/assignments/N", "/submissions/N",
                   "/staff/courses/N", "/staff/courses/N/gradebook", "/staff/quizzes/N", "/staff/attempts/N",
-                  "/staff/items/N/preview", "/staff/assignments/N", "/account/tokens"):
+                  "/staff/items/N/preview", "/staff/quizzes/N/preview", "/staff/assignments/N", "/account/tokens"):
         assert shape in shapes, shape
 
 

@@ -95,6 +95,7 @@ window.addEventListener("DOMContentLoaded", () => {
   let dirty = false;
   let saving = null;
   let finishing = false;
+  let redirected = false;
 
   const showErrors = (errors) => {
     for (const section of form.querySelectorAll("section.item")) {
@@ -124,9 +125,10 @@ window.addEventListener("DOMContentLoaded", () => {
     saving = fetch(form.dataset.autosaveUrl, {
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { Accept: "application/json" },
-    }).then((r) => r.json().then((body) => {
+    }).then((r) => r.json().catch(() => ({ message: `${r.status} ${r.statusText}` })).then((body) => {
       if (body.redirect) {  // the time was up: the server has submitted what was saved
         finishing = true;
+        redirected = true;
         window.location.assign(body.redirect);
         return false;
       }
@@ -216,6 +218,9 @@ window.addEventListener("DOMContentLoaded", () => {
     status.textContent = clock.dataset.zero;
     announce.textContent = clock.dataset.zero;
     const done = () => {
+      if (redirected) {
+        return;  // the server had already submitted it: its result page is on its way
+      }
       const post = document.createElement("form");
       post.method = "post";
       post.action = form.getAttribute("action") || window.location.pathname;  // form.action: the buttons named "action"
