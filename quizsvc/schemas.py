@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from quizsvc.errors import Invalid
+from quizsvc.quiz.bank import MAX_TIME_LIMIT
 from quizsvc.text import Text
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,6 +31,7 @@ class QuizInput(BaseModel):
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     max_attempts: int | None = Field(default=None, ge=1, le=1000)
+    time_limit_minutes: int | None = Field(default=None, ge=1, le=MAX_TIME_LIMIT)  # None: untimed
     feedback_policy: Literal["immediate", "after_close"] = "immediate"
     shuffle_options: bool = True
 

@@ -125,7 +125,7 @@ def test_hostile_item_text_is_sanitised_everywhere(w, app):
     alice = logged_in(app, "alice")
     attempt_id = start_web_attempt(alice, quiz_id)
     page = alice.get(f"/attempts/{attempt_id}").get_data(as_text=True)
-    form_post(alice, f"/attempts/{attempt_id}", {f"item-{item_id}": "b", "action": "submit"})
+    form_post(alice, f"/attempts/{attempt_id}", {f"item-{item_id}": "b", "action": "submit", "confirmed": "1"})
     result = alice.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     for html in (preview, page, result):
         assert audit(html) == []

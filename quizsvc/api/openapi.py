@@ -59,6 +59,8 @@ SCHEMAS: dict[str, Any] = {
         "status": {"type": "string", "enum": ["draft", "upcoming", "open", "closed"]},
         "published": {"type": "boolean"}, "opens_at": NULLABLE_TIME, "closes_at": NULLABLE_TIME,
         "max_attempts": {"type": ["integer", "null"]},
+        "time_limit_minutes": {"type": ["integer", "null"],
+                               "description": "Minutes each attempt may last once started (null: no limit)."},
         "feedback_policy": {"type": "string", "enum": ["immediate", "after_close"]},
         "item_count": {"type": "integer"},
         "attempts": {"type": "array", "items": _ref("Attempt")}}},
@@ -70,6 +72,9 @@ SCHEMAS: dict[str, Any] = {
                   "description": "Null until submitted, and for a student until feedback is due "
                                  "(feedback_policy after_close: the close date)."},
         "max_score": {"type": ["number", "null"]},
+        "deadline_at": {**NULLABLE_TIME, "description":
+                        "A timed attempt's end (extra time and the close date included): answers are "
+                        "refused after it and the attempt is submitted with the answers saved by then."},
         "items": {"type": "array", "items": _ref("Item")}}},
     "Item": {"type": "object", "required": ["id", "key", "type", "points", "prompt", "options"], "properties": {
         "id": {"type": "integer"}, "key": {"type": "string"},

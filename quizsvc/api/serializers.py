@@ -25,7 +25,8 @@ def quiz_json(quiz: Quiz) -> dict[str, Any]:
         "id": quiz.id, "course_id": quiz.course_id, "slug": quiz.slug, "title": quiz.title,
         "title_en": quiz.title_en, "description": quiz.description or {}, "status": status_of(quiz),
         "published": quiz.published, "opens_at": iso(quiz.opens_at), "closes_at": iso(quiz.closes_at),
-        "max_attempts": quiz.max_attempts, "feedback_policy": quiz.feedback_policy.value,
+        "max_attempts": quiz.max_attempts, "time_limit_minutes": quiz.time_limit_minutes,
+        "feedback_policy": quiz.feedback_policy.value,
         "item_count": len(quiz.items),
     }
 
@@ -36,7 +37,7 @@ def attempt_json(attempt: Attempt, *, score_visible: bool = True) -> dict[str, A
         "id": attempt.id, "quiz_id": attempt.quiz_id, "user_id": attempt.user_id, "number": attempt.number,
         "status": attempt.status.value, "started_at": iso(attempt.started_at),
         "submitted_at": iso(attempt.submitted_at), "score": attempt.score if score_visible else None,
-        "max_score": attempt.max_score,
+        "max_score": attempt.max_score, "deadline_at": iso(attempt.deadline_at),
     }
 
 

@@ -18,7 +18,8 @@ class StudentException(Base):
     """One student's own dates and extra tries for one quiz or one assignment.
 
     ``closes_at`` replaces the close date (quizzes and assignments), ``due_at`` the due date late
-    days count from (assignments), ``extra`` adds attempts (quizzes) or submissions (assignments).
+    days count from (assignments), ``extra`` adds attempts (quizzes) or submissions (assignments), ``extra_minutes`` adds time
+    to each attempt at a timed quiz.
     """
 
     __tablename__ = "student_exceptions"
@@ -35,6 +36,7 @@ class StudentException(Base):
     due_at: Mapped[datetime | None] = mapped_column(default=None)
     closes_at: Mapped[datetime | None] = mapped_column(default=None)
     extra: Mapped[int] = mapped_column(default=0)
+    extra_minutes: Mapped[int] = mapped_column(default=0, server_default="0")  # extra time, timed quizzes
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -45,6 +45,8 @@ class Quiz(Base):
     opens_at: Mapped[datetime | None] = mapped_column(default=None)
     closes_at: Mapped[datetime | None] = mapped_column(default=None)
     max_attempts: Mapped[int | None] = mapped_column(default=None)  # None: unlimited
+    # Minutes an attempt may last once started (None: no limit); the server enforces it.
+    time_limit_minutes: Mapped[int | None] = mapped_column(default=None)
     feedback_policy: Mapped[FeedbackPolicy] = mapped_column(
         _enum(FeedbackPolicy), default=FeedbackPolicy.IMMEDIATE
     )
@@ -97,6 +99,9 @@ class Attempt(Base):
     )
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When a timed attempt ends (start + limit + the student's extra time, capped by their close
+    # date), fixed at the start so later changes to the quiz do not move a running clock.
+    deadline_at: Mapped[datetime | None] = mapped_column(default=None)
     score: Mapped[float | None] = mapped_column(default=None)
     max_score: Mapped[float | None] = mapped_column(default=None)
 

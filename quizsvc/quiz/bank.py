@@ -19,10 +19,11 @@ from quizsvc.timezones import names as timezone_names
 
 QUIZ_FIELDS = (
     "slug", "title", "description", "position", "published", "opens_at", "closes_at",
-    "max_attempts", "feedback_policy", "shuffle_options", "items",
+    "max_attempts", "time_limit_minutes", "feedback_policy", "shuffle_options", "items",
 )  # fmt: skip
 ITEM_FIELDS = ("key", "type", "section", "points", "prompt", "explanation")
 FEEDBACK_POLICIES = ("immediate", "after_close")
+MAX_TIME_LIMIT = 24 * 60  # minutes; a longer "time limit" is a close date
 COURSE_FILE = "course.yaml"
 
 
@@ -181,6 +182,10 @@ def check_quiz(quiz: BankQuiz) -> list[Problem]:
     ma = d.get("max_attempts")
     if ma is not None and (not isinstance(ma, int) or isinstance(ma, bool) or ma < 1):
         problems.append(Problem(f, "max_attempts", "must be a whole number >= 1 (or omitted: unlimited)"))
+    tl = d.get("time_limit_minutes")
+    if tl is not None and (not isinstance(tl, int) or isinstance(tl, bool) or not 1 <= tl <= MAX_TIME_LIMIT):
+        problems.append(Problem(f, "time_limit_minutes",
+                                f"must be a whole number of minutes from 1 to {MAX_TIME_LIMIT} (or omitted: no limit)"))
     try:
         opens, closes = _parse_dt(d.get("opens_at")), _parse_dt(d.get("closes_at"))
         if opens and closes and closes <= opens:
@@ -253,7 +258,7 @@ def check_dir(directory: Path) -> tuple[Bank | None, list[Problem]]:
 # database returns (PostgreSQL's JSONB sorts keys its own way).
 KEY_ORDER = [
     "slug", "key", "id", "type", "timezone", "kind", "section", "points", "title", "description", "position",
-    "published", "opens_at", "closes_at", "max_attempts", "feedback_policy", "shuffle_options",
+    "published", "opens_at", "closes_at", "max_attempts", "time_limit_minutes", "feedback_policy", "shuffle_options",
     "prompt", "text", "correct", "feedback", "explanation", "options", "fixed_order", "scoring",
     "penalty", "params", "compute", "fn", "args", "tolerance", "rtol", "atol", "sigfigs",
     "partial_credit", "input_hint", "answer", "ko", "en", "items",

@@ -89,6 +89,7 @@ def _apply_bank_quiz(quiz: Quiz, d: dict[str, Any]) -> None:
     quiz.opens_at = B._parse_dt(d.get("opens_at"))
     quiz.closes_at = B._parse_dt(d.get("closes_at"))
     quiz.max_attempts = d.get("max_attempts")
+    quiz.time_limit_minutes = d.get("time_limit_minutes")
     quiz.feedback_policy = FeedbackPolicy(d.get("feedback_policy", "immediate"))
     quiz.shuffle_options = bool(d.get("shuffle_options", True))
 
@@ -142,6 +143,8 @@ def export_course(session: Session, actor: User | None, course: Course) -> B.Ban
             data["closes_at"] = quiz.closes_at.isoformat()
         if quiz.max_attempts is not None:
             data["max_attempts"] = quiz.max_attempts
+        if quiz.time_limit_minutes is not None:
+            data["time_limit_minutes"] = quiz.time_limit_minutes
         data["feedback_policy"] = quiz.feedback_policy.value
         data["shuffle_options"] = quiz.shuffle_options
         data["items"] = [

@@ -1,4 +1,4 @@
-"""Per-student exceptions: one student's own close date, due date and extra tries.
+"""Per-student exceptions: one student's own close date, due date, extra tries and extra time.
 
 Set by course staff; read by the services that enforce the limits (attempts.py for quizzes,
 submissions/acceptance.py and fast/accept.py for assignments, fast/claims.py for late days).
@@ -19,6 +19,7 @@ from quizsvc.services import courses as course_svc
 from quizsvc.text import Text
 
 MAX_EXTRA = 100
+MAX_EXTRA_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ExceptionInput:
     closes_at: datetime | None
     due_at: datetime | None
     extra: int
+    extra_minutes: int = 0  # extra time per attempt at a timed quiz
 
 
 def for_quiz(session: Session, quiz: Quiz, user: User) -> StudentException | None:
@@ -47,6 +49,10 @@ def closes_at(close: datetime | None, exc: StudentException | None) -> datetime 
 
 def extra(exc: StudentException | None) -> int:
     return exc.extra if exc is not None else 0
+
+
+def extra_minutes(exc: StudentException | None) -> int:
+    return exc.extra_minutes if exc is not None else 0
 
 
 def of_course(session: Session, actor: User, course: Course) -> list[StudentException]:
@@ -86,12 +92,20 @@ def set_exception(session: Session, actor: User, course: Course, inp: ExceptionI
     if not 0 <= inp.extra <= MAX_EXTRA:
         raise Invalid(Text(en=f"Extra tries: from 0 to {MAX_EXTRA}.", ko=f"추가 횟수는 0에서 {MAX_EXTRA} 사이입니다."),
                       errors={"extra": "out of range"})
+    if not 0 <= inp.extra_minutes <= MAX_EXTRA_MINUTES:
+        raise Invalid(Text(en=f"Extra time: from 0 to {MAX_EXTRA_MINUTES} minutes.",
+                           ko=f"추가 시간은 0분에서 {MAX_EXTRA_MINUTES}분 사이입니다."),
+                      errors={"extra_minutes": "out of range"})
+    if isinstance(target, Assignment) and inp.extra_minutes:
+        raise Invalid(Text(en="Extra time is for timed quizzes; give an assignment a later due date instead.",
+                           ko="추가 시간은 시간 제한 퀴즈에만 있습니다. 과제에는 제출 기한을 늦춰 주세요."),
+                      errors={"extra_minutes": "assignment"})
     if isinstance(target, Quiz) and inp.due_at is not None:
         raise Invalid(Text(en="A quiz has no due date; give it a close date instead.",
                            ko="퀴즈에는 제출 기한이 없습니다. 마감 시각을 정하세요."), errors={"due_at": "quiz"})
     exc = (for_quiz(session, target, student) if isinstance(target, Quiz)
            else for_assignment(session, target, student))
-    if inp.closes_at is None and inp.due_at is None and not inp.extra:
+    if inp.closes_at is None and inp.due_at is None and not inp.extra and not inp.extra_minutes:
         if exc is not None:
             session.delete(exc)
             session.commit()
@@ -101,6 +115,7 @@ def set_exception(session: Session, actor: User, course: Course, inp: ExceptionI
                                assignment_id=target.id if isinstance(target, Assignment) else None)
         session.add(exc)
     exc.closes_at, exc.due_at, exc.extra = inp.closes_at, inp.due_at, inp.extra
+    exc.extra_minutes = inp.extra_minutes
     exc.actor_id, exc.updated_at = actor.id, utcnow()
     try:
         session.commit()

@@ -23,7 +23,7 @@ from quizsvc.models import (
 )
 from quizsvc.services import courses as course_svc
 from quizsvc.services.assignments import visible_assignments
-from quizsvc.services.attempts import feedback_visible
+from quizsvc.services.attempts import feedback_visible, finish_expired
 from quizsvc.services.quizzes import visible_quizzes
 from quizsvc.services.submissions.results import kept_submission
 
@@ -45,6 +45,7 @@ def best_attempts(session: Session, quiz_ids: list[int], user_id: int | None = N
                   ) -> tuple[dict[tuple[int, int], Attempt], dict[tuple[int, int], int]]:
     """Each student's best submitted attempt per quiz (a quiz counts its best attempt; the
     first of equal scores), and how many attempts each submitted, keyed by (user, quiz)."""
+    finish_expired(session, quiz_ids=quiz_ids, user_id=user_id)  # a timed attempt whose time is up counts
     stmt = select(Attempt).where(Attempt.quiz_id.in_(quiz_ids), Attempt.status == AttemptStatus.SUBMITTED)
     if user_id is not None:
         stmt = stmt.where(Attempt.user_id == user_id)

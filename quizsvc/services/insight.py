@@ -26,6 +26,8 @@ from quizsvc.models import (
     Assignment,
     Attempt,
     AttemptStatus,
+    CourseRole,
+    Enrollment,
     Item,
     Quiz,
     Response,
@@ -39,6 +41,7 @@ from quizsvc.quiz.registry import type_of
 from quizsvc.quiz.types.choice import ChoiceType
 from quizsvc.quiz.types.computed import ComputedType
 from quizsvc.services import courses as course_svc
+from quizsvc.services.attempts import finish_expired
 from quizsvc.services.gradebook import _text_cell
 
 Basis = Literal["first", "all"]
@@ -93,8 +96,15 @@ def quiz_statistics(session: Session, actor: User, quiz: Quiz, attempts: Basis =
     Sums, counts and answer tallies come from the database (an unanswered item scores 0), so
     the rows read are one per attempt plus one per distinct answer, not one per response."""
     course_svc.require_staff(session, actor, quiz.course)
+    if quiz.time_limit_minutes is not None:  # its attempts whose time is up count as submitted
+        finish_expired(session, quiz_ids=[quiz.id])
     items = list(quiz.items)
-    submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED)
+    # Students' attempts only: staff preview without storing anything, but attempts staff made
+    # before previews existed must not count either.
+    students = select(Enrollment.user_id).where(Enrollment.course_id == quiz.course_id,
+                                                Enrollment.role == CourseRole.STUDENT)
+    submitted = and_(Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.SUBMITTED,
+                     Attempt.user_id.in_(students))
     chosen_q = select(Attempt.id, Attempt.user_id).where(submitted)
     if attempts == "first":
         first = (select(Attempt.user_id, func.min(Attempt.number).label("number"))

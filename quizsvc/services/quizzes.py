@@ -95,6 +95,7 @@ def _apply_quiz(quiz: Quiz, data: QuizInput) -> None:
     quiz.opens_at = data.opens_at
     quiz.closes_at = data.closes_at
     quiz.max_attempts = data.max_attempts
+    quiz.time_limit_minutes = data.time_limit_minutes
     quiz.feedback_policy = FeedbackPolicy(data.feedback_policy)
     quiz.shuffle_options = data.shuffle_options
 

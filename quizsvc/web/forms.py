@@ -28,6 +28,8 @@ from wtforms.validators import (
     Regexp,
 )
 
+from quizsvc.quiz.bank import MAX_TIME_LIMIT
+
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-' only."))
 
 
@@ -86,6 +88,8 @@ class QuizForm(FlaskForm):
     opens_at = DateTimeLocalField(_l("Opens at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Closes at (course time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[Optional(), NumberRange(1, 1000)])
+    time_limit_minutes = IntegerField(_l("Time limit in minutes (empty: no limit)"),
+                                      validators=[Optional(), NumberRange(1, MAX_TIME_LIMIT)])
     feedback_policy = SelectField(
         _l("Feedback"),
         choices=[SelectChoice("immediate", _l("Immediately after submitting")),
@@ -135,6 +139,8 @@ class ExceptionForm(FlaskForm):
     due_at = DateTimeLocalField(_l("Own due date for late days (course time zone; assignments only)"), validators=[Optional()],
                                 format="%Y-%m-%dT%H:%M")
     extra = IntegerField(_l("Extra attempts or submissions"), default=0, validators=[Optional(), NumberRange(0, 100)])
+    extra_minutes = IntegerField(_l("Extra time in minutes (timed quizzes)"), default=0,
+                                 validators=[Optional(), NumberRange(0, 24 * 60)])
 
 
 class AssignmentSettingsForm(FlaskForm):
@@ -154,6 +160,8 @@ class AssignmentSettingsForm(FlaskForm):
         choices=[SelectChoice("best", _l("The best submission")),
                  SelectChoice("last", _l("The latest graded submission"))],
     )
+
+
 class BankUploadForm(FlaskForm):
     file = FileField(_l("Quiz bank (.zip of YAML files, or one quiz's .yaml)"),
                      validators=[FileRequired(_l("Choose a file."))])

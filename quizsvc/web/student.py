@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from quizsvc.db import get_session
-from quizsvc.errors import DomainError, Invalid
+from quizsvc.errors import Conflict, DomainError, Invalid
 from quizsvc.models import AttemptStatus, utcnow
 from quizsvc.quiz.registry import type_of
 from quizsvc.services import attempts as attempt_svc
@@ -112,6 +112,8 @@ def start(quiz_id: int) -> ResponseReturnValue:
     q = quiz_svc.get_quiz(session, quiz_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("student.quiz", quiz_id=quiz_id))
+    if course_svc.is_staff(session, current_user, q.course):  # staff preview: no attempt is stored
+        return redirect(url_for("staff.preview_quiz", quiz_id=q.id))
     attempt = attempt_svc.start_attempt(session, current_user, q)
     return redirect(url_for("student.attempt", attempt_id=attempt.id))
 
@@ -139,12 +141,24 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
         raw = _answers_from_form(items)
         try:
             if request.form.get("action") == "submit":
+                if not request.form.get("confirmed"):
+                    # Without JavaScript the summary of unanswered items is a page of its own:
+                    # save, then ask (with JavaScript the page asks before sending).
+                    attempt_svc.save_answers(session, current_user, a, raw)
+                    if attempt_svc.unanswered(session, a):
+                        return render_template("student/confirm_submit.html", attempt=a, quiz=a.quiz, form=form,
+                                               unanswered=attempt_svc.unanswered(session, a), count=len(items))
                 attempt_svc.submit_attempt(session, current_user, a, raw)
                 flash(_("Submitted."), "info")
                 return redirect(url_for("student.result", attempt_id=a.id))
             attempt_svc.save_answers(session, current_user, a, raw)
             flash(_("Answers saved. You can come back and submit later."), "info")
             return redirect(url_for("student.attempt", attempt_id=a.id))
+        except Conflict as exc:
+            if not exc.details.get("time_up"):
+                raise
+            flash_error(exc)  # the time was up: what was saved by then has been submitted
+            return redirect(url_for("student.result", attempt_id=a.id))
         except Invalid as exc:
             # Keep what the student typed and say what is wrong with each answer; the attempt
             # stays open, nothing is consumed.
@@ -159,8 +173,33 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
         status = 400
     return render_template(
         "student/attempt.html", attempt=a, quiz=a.quiz, items=items, form=form,
-        errors={int(k): tr(v) for k, v in errors.items()}, raw=raw,
+        errors={int(k): tr(v) for k, v in errors.items()}, raw=raw, now=utcnow(),
     ), status
+
+
+@bp.post("/attempts/<int:attempt_id>/autosave")
+@login_required
+def autosave(attempt_id: int) -> ResponseReturnValue:
+    """The attempt page's autosave (JSON): stores the readable answers of the form it is sent,
+    never submits; an unreadable answer is a 422 with its message, its saved answer kept."""
+    session = get_session()
+    a = attempt_svc.get_attempt(session, current_user, attempt_id)
+    if not ActionForm().validate_on_submit():
+        return jsonify({"message": _("The form expired. Reload the page; your saved answers are kept.")}), 400
+    items = attempt_svc.attempt_items(session, current_user, a)
+    try:
+        errors = attempt_svc.save_answers(session, current_user, a, _answers_from_form(items), partial=True)
+    except DomainError as exc:
+        body: dict[str, Any] = {"message": tr(exc.message)}
+        if exc.details.get("time_up") or a.status == AttemptStatus.SUBMITTED:
+            body["redirect"] = url_for("student.result", attempt_id=a.id)
+        return jsonify(body), exc.status
+    body = {"saved_at": utcnow().isoformat(), "errors": {k: tr(v) for k, v in errors.items()},
+            "deadline_at": a.deadline_at.isoformat() if a.deadline_at else None}
+    if errors:
+        body["message"] = _("Some answers could not be read; the others were saved.")
+        return jsonify(body), 422
+    return jsonify(body)
 
 
 @bp.get("/attempts/<int:attempt_id>/result")

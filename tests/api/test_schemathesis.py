@@ -67,7 +67,9 @@ def seed(w: World, who: str) -> Seeded:
         quizzes = list(s.scalars(select(Quiz).where(Quiz.course_id == w.course_id).order_by(Quiz.id)))
         user, bob = s.get(User, w.ids[who]), s.get(User, w.ids["bob"])
         attempt_ids = []
-        for person in (user, bob):
+        # staff preview quizzes and never take them: an instructor's run sees alice's attempts
+        taker = s.get(User, w.ids["alice"]) if who != "alice" else user
+        for person in (taker, bob):
             done = attempt_svc.start_attempt(s, person, quizzes[0])
             attempt_svc.submit_attempt(s, person, done)
             in_progress = attempt_svc.start_attempt(s, person, quizzes[1])

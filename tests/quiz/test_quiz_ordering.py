@@ -211,7 +211,7 @@ def test_a_student_orders_the_steps_in_the_web_form(w, app):
     assert normalize and '<option value="3" selected>' in normalize.group(0)
     # submitted with two steps swapped: partial credit by pairs (5 of 6), the right order shown
     swapped = ["mean", "normalize", "variance", "scale-shift"]
-    r = form_post(client, f"/attempts/{attempt_id}", {**positions(item_id, swapped), "action": "submit"})
+    r = form_post(client, f"/attempts/{attempt_id}", {**positions(item_id, swapped), "action": "submit", "confirmed": "1"})
     assert r.status_code == 302
     with w.db() as s:
         item = s.get(Item, item_id)

@@ -98,6 +98,8 @@ def test_student_takes_a_quiz_in_the_browser(page: Any, w: World) -> None:
             section.locator("textarea").fill("[1, 2, 3, 4]")
     _shot(page, "student-attempt")
     page.click("#submit-attempt")
+    assert page.locator("#submit-summary-list a").count() == 0  # every question answered
+    page.click("#confirm-submit")
     page.wait_for_url("**/result")
     score = page.locator("#score").inner_text()
     assert "/" in score
@@ -115,6 +117,8 @@ def test_malformed_answer_is_shown_and_kept(page: Any, w: World) -> None:
     box = page.locator("section.item input[type=text]").first
     box.fill("twelve")
     page.click("#submit-attempt")
+    page.click("#confirm-submit")
+    page.wait_for_load_state()
     assert page.locator(".answer-error").count() == 1
     assert page.locator("section.item input[type=text]").first.input_value() == "twelve"
     assert "/result" not in page.url
@@ -416,7 +420,7 @@ def test_every_student_and_instructor_page_fits_a_phone_and_passes_axe(
     shapes = {re.sub(r"\d+", "N", p) for p in s_pages + i_pages}
     for shape in ("/courses/N/grades", "/attempts/N", "/attempts/N/result", "/assignments/N", "/submissions/N",
                   "/staff/courses/N", "/staff/courses/N/gradebook", "/staff/quizzes/N", "/staff/attempts/N",
-                  "/staff/items/N/preview", "/staff/assignments/N", "/staff/assignments/N/edit",
+                  "/staff/items/N/preview", "/staff/quizzes/N/preview", "/staff/assignments/N", "/staff/assignments/N/edit",
                   "/staff/assignments/N/preview", "/staff/assignments/N/versions", "/account/tokens",
                   # the authoring pages: the item editor (options as fields, reference functions),
                   # the quiz bank, the course settings (time zone)
@@ -748,3 +752,85 @@ def test_instructor_checks_and_applies_a_bank_upload_in_the_browser(page: Any, w
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/staff/courses/{w.course_id}")
     assert page.locator("text=extra").count() >= 1
+
+
+def _axe_problems(page: Any, where: str) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    problems = [f"{where}: axe {v['id']} {[n['target'] for n in v['nodes']][:3]}"
+                for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return problems + ([f"{where}: {width}px wide"] if width > PHONE["width"] else [])
+
+
+def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: Any, w: World) -> None:
+    """A 5-minute quiz at 390 px: the clock counts down (the page's clock is Playwright's, run
+    forward; the server's is real), 5 and 1 minutes left are announced politely, a change is
+    saved at once without submitting, the submit step lists the unanswered questions (with
+    JavaScript in the page, without it on a page of its own), and at zero the page submits."""
+    from quizsvc.models import Attempt, AttemptStatus
+
+    quiz = next(q for q in w.course().quizzes if q.published and q.feedback_policy.value == "immediate")
+    w.update_quiz(quiz.id, time_limit_minutes=5)
+    page.set_viewport_size(PHONE)
+    page.clock.install()
+    _login(page, "alice@example.com")
+    page.goto(f"/quizzes/{quiz.id}")
+    assert "5" in page.inner_text("#time-limit")
+    page.click("#start-attempt")
+    page.wait_for_url("**/attempts/*")
+    attempt_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.clock.run_for(1000)
+    assert re.fullmatch(r"0[45]:\d\d", page.inner_text("#clock-left")), page.inner_text("#clock-left")
+    assert page.get_attribute("#clock-announce", "aria-live") == "polite"
+    assert "5분" in page.inner_text("#clock-announce")
+    problems = _axe_problems(page, "attempt")
+
+    # A change is saved at once; saving never submits
+    section = page.locator("section.item:has(input[type=radio])").first
+    answered = int((section.get_attribute("id") or "").removeprefix("item-"))
+    with page.expect_response("**/autosave") as saved:
+        section.locator("input[type=radio]").first.check()
+    assert saved.value.status == 200
+    assert "저장" in page.inner_text("#autosave-status")
+    with w.db() as s:
+        a = s.get(Attempt, attempt_id)
+        assert a.status == AttemptStatus.IN_PROGRESS and len(a.responses) == 1
+
+    # Submit: the unanswered questions first, as links, and a confirmation (keyboard only)
+    total = page.locator("section.item").count()
+    page.focus("#submit-attempt")
+    page.keyboard.press("Enter")
+    assert page.locator("#submit-summary").is_visible()
+    assert page.evaluate("document.activeElement.id") == "submit-summary"
+    links = page.locator("#submit-summary-list a")
+    assert links.count() == total - 1
+    problems += _axe_problems(page, "submit summary")
+    _shot(page, "timed-attempt-summary-390")
+    href = links.first.get_attribute("href")
+    links.first.focus()
+    page.keyboard.press("Enter")
+    assert page.url.endswith(href)
+    page.focus("#keep-answering")
+    page.keyboard.press("Enter")
+    assert page.locator("#submit-summary").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "submit-attempt"
+
+    # Without JavaScript's summary the server asks on a page of its own
+    page.evaluate("document.getElementById('attempt-form').requestSubmit(document.getElementById('submit-attempt'))")
+    page.wait_for_selector("#unanswered")
+    assert page.locator("#unanswered a").count() == total - 1
+    problems += _axe_problems(page, "confirm page")
+    page.click("#keep-answering")
+    page.wait_for_selector("#clock")
+    assert problems == [], "\n".join(problems)
+
+    # 1 minute left is announced; at zero the page submits what is saved
+    page.clock.run_for(240_000)
+    assert "1분" in page.inner_text("#clock-announce")
+    with page.expect_navigation(url="**/result"):
+        page.clock.run_for(65_000)
+    with w.db() as s:
+        a = s.get(Attempt, attempt_id)
+        assert a.status == AttemptStatus.SUBMITTED
+        assert [r.item_id for r in a.responses if "value" in r.answer] == [answered]

@@ -157,7 +157,7 @@ def test_another_students_attempt_is_not_found(w, app):
     assert r.status_code == 404
     [attempt] = w.attempts(quiz_id, "alice")
     assert attempt.status.value == "in_progress" and attempt.responses == []
-    form_post(alice, f"/attempts/{attempt_id}", {"action": "submit"})
+    form_post(alice, f"/attempts/{attempt_id}", {"action": "submit", "confirmed": "1"})
     assert bob.get(f"/attempts/{attempt_id}/result").status_code == 404
     assert bob.get(f"/staff/attempts/{attempt_id}").status_code == 404
     assert logged_in(app, "outsider").get(f"/attempts/{attempt_id}/result").status_code == 404

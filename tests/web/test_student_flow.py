@@ -124,7 +124,7 @@ def test_unanswered_items_score_zero(w, app):
     quiz_id = w.quiz_id("dropout")
     client = logged_in(app, "alice")
     attempt_id = start_web_attempt(client, quiz_id)
-    r = form_post(client, f"/attempts/{attempt_id}", {"action": "submit"})
+    r = form_post(client, f"/attempts/{attempt_id}", {"action": "submit", "confirmed": "1"})
     assert r.status_code == 302
     [attempt] = w.attempts(quiz_id, "alice")
     assert attempt.score == 0 and attempt.max_score > 0
@@ -139,7 +139,7 @@ def test_attempt_limit(w, app):
     client = logged_in(app, "alice")
     for _ in range(2):
         attempt_id = start_web_attempt(client, quiz_id)
-        assert form_post(client, f"/attempts/{attempt_id}", {"action": "submit"}).status_code == 302
+        assert form_post(client, f"/attempts/{attempt_id}", {"action": "submit", "confirmed": "1"}).status_code == 302
     page = client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
     assert 'id="start-attempt"' not in page
     assert "2 / 2" in page
@@ -222,7 +222,7 @@ def test_option_order_is_per_student_and_stable(w, app):
     assert all(sorted(a) == sorted(b) and a for a, b in zip(a_orders, b_orders, strict=True))
     assert a_orders != b_orders
     # a new attempt by the same student keeps the order
-    form_post(alice, f"/attempts/{a_attempt}", {"action": "submit"})
+    form_post(alice, f"/attempts/{a_attempt}", {"action": "submit", "confirmed": "1"})
     second = start_web_attempt(alice, quiz_id)
     a3 = alice.get(f"/attempts/{second}").get_data(as_text=True)
     assert [option_order(a3, i) for i in choice_items] == a_orders

@@ -39,7 +39,8 @@ def course_exceptions(course_id: int) -> ResponseReturnValue:
         return exceptions.set_exception(session, current_user, c, exceptions.ExceptionInput(
             user_id=form.user_id.data or 0, target=form.target.data or "",
             closes_at=timezones.from_local(form.closes_at.data, c.timezone),
-            due_at=timezones.from_local(form.due_at.data, c.timezone), extra=form.extra.data or 0))
+            due_at=timezones.from_local(form.due_at.data, c.timezone), extra=form.extra.data or 0,
+            extra_minutes=form.extra_minutes.data or 0))
 
     return form_page(
         form, save, saved=_("Exception saved."),

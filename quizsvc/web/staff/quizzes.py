@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from quizsvc import timezones
 from quizsvc.db import get_session
 from quizsvc.models import Course, Quiz
-from quizsvc.quiz.registry import all_types
+from quizsvc.quiz.registry import all_types, type_of
+from quizsvc.services import attempts as attempt_svc
 from quizsvc.services import courses as course_svc
 from quizsvc.services import item_regrade
 from quizsvc.services import quizzes as quiz_svc
@@ -28,7 +29,8 @@ def _quiz_input(form: QuizForm, course: Course) -> dict[str, Any]:
         "description": {"ko": form.description_ko.data or "", "en": form.description_en.data or ""},
         "opens_at": timezones.from_local(form.opens_at.data, course.timezone),
         "closes_at": timezones.from_local(form.closes_at.data, course.timezone),
-        "max_attempts": form.max_attempts.data, "feedback_policy": form.feedback_policy.data,
+        "max_attempts": form.max_attempts.data, "time_limit_minutes": form.time_limit_minutes.data,
+        "feedback_policy": form.feedback_policy.data,
         "shuffle_options": form.shuffle_options.data, "published": form.published.data,
     }
 
@@ -38,7 +40,8 @@ def _quiz_obj(q: Quiz) -> Any:
         pass
 
     o = Obj()
-    for name in ("slug", "title", "title_en", "max_attempts", "shuffle_options", "published"):
+    for name in ("slug", "title", "title_en", "max_attempts", "time_limit_minutes", "shuffle_options",
+                 "published"):
         setattr(o, name, getattr(q, name))
     o.description_ko = q.description.get("ko", "")  # type: ignore[attr-defined]
     o.description_en = q.description.get("en", "")  # type: ignore[attr-defined]
@@ -117,3 +120,22 @@ def delete_quiz(quiz_id: int) -> ResponseReturnValue:
         return _("Quiz deleted."), url_for("staff.course", course_id=course_id)
 
     return button(act, back=url_for("staff.quiz", quiz_id=quiz_id))
+
+
+@bp.route("/quizzes/<int:quiz_id>/preview", methods=["GET", "POST"])
+@login_required
+def preview_quiz(quiz_id: int) -> ResponseReturnValue:
+    """The quiz as a student takes it, marked as a preview: answers are scored on the page and
+    never stored (no attempt, so nothing in results, statistics or the gradebook)."""
+    session = get_session()
+    q = quiz_svc.get_quiz(session, quiz_id)
+    course_svc.require_staff(session, current_user, q.course)  # 403 for anyone else
+    form = ActionForm()
+    answers = None
+    if request.method == "POST" and form.validate_on_submit():
+        shown, _total = attempt_svc.preview_quiz(session, current_user, q)
+        answers = {p.view.id: type_of(p.view.type_name).form_answer(request.form, f"item-{p.view.id}", p.view.options)
+                   for p in shown}
+    entries, total = attempt_svc.preview_quiz(session, current_user, q, answers)
+    return render_template("staff/quiz_preview.html", quiz=q, entries=entries, total=total, form=form,
+                           max_total=sum(p.view.points for p in entries))
