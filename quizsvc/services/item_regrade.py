@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from quizsvc.errors import Conflict
@@ -116,8 +116,10 @@ def apply(session: Session, actor: User, item: Item) -> ItemRegrade | None:
     done: list[ScoreChange] = []
     for c in plan.changes:
         moved = session.execute(
-            update(Response).where(Response.id == c.response_id, Response.score == c.old,
-                                   Response.max_score == c.old_max)
+            # an answer scored before maxima were kept has NULLs: read as 0, as the preview did
+            update(Response).where(Response.id == c.response_id,
+                                   func.coalesce(Response.score, 0.0) == c.old,
+                                   func.coalesce(Response.max_score, 0.0) == c.old_max)
             .values(score=c.new, max_score=c.new_max, correct=c.correct, feedback=c.feedback)
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
@@ -127,7 +129,8 @@ def apply(session: Session, actor: User, item: Item) -> ItemRegrade | None:
                                 ko="그 사이에 점수가 바뀌었습니다. 미리 보기를 다시 확인하세요."))
         session.execute(
             update(Attempt).where(Attempt.id == c.attempt_id)
-            .values(score=Attempt.score + c.delta, max_score=Attempt.max_score + (c.new_max - c.old_max))
+            .values(score=func.coalesce(Attempt.score, 0.0) + c.delta,
+                    max_score=func.coalesce(Attempt.max_score, 0.0) + (c.new_max - c.old_max))
             .execution_options(synchronize_session=False))
         done.append(c)
     if not done:

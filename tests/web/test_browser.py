@@ -834,3 +834,90 @@ def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: An
         a = s.get(Attempt, attempt_id)
         assert a.status == AttemptStatus.SUBMITTED
         assert [r.item_id for r in a.responses if "value" in r.answer] == [answered]
+
+
+def test_instructor_fixes_a_wrong_key_regrades_extends_and_reads_the_mistakes_on_a_phone(
+        page: Any, w: World, seeded: dict[str, Any]) -> None:
+    """Issue 16's instructor walk at 390 px, by keyboard where a person would type: the quiz
+    statistics flag the item with negative discrimination; its key is fixed in the item editor;
+    the regrade preview says who gains and loses, and is applied; one student gets an
+    extension; the assignment's insight shows its mistake chart. Axe on every page."""
+    from insight_data import seed_stats_quiz
+    from sqlalchemy import select
+
+    from quizsvc.models import Attempt, AttemptStatus, Item, StudentException, User
+
+    with w.db() as session:
+        course = session.get(Course, w.course_id)
+        quiz_id = seed_stats_quiz(session, course, w.ids["alice"])
+        neg_id = session.scalar(select(Item.id).where(Item.quiz_id == quiz_id, Item.key == "neg"))
+        before = {a.id: a.score for a in session.scalars(select(Attempt).where(
+            Attempt.quiz_id == quiz_id, Attempt.status == AttemptStatus.SUBMITTED))}
+    page.set_viewport_size(PHONE)
+    _login(page, "prof@example.com")
+    problems: list[str] = []
+
+    # 1. the statistics: "neg" is flagged
+    page.goto(f"/staff/quizzes/{quiz_id}")
+    page.focus("#quiz-insight")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/quizzes/{quiz_id}/insight")
+    assert page.locator("tr.flagged").get_attribute("id") == "item-neg"
+    problems += _axe_problems(page, "statistics")
+
+    # 2. the key is wrong: b is the right option, not a
+    page.goto(f"/staff/items/{neg_id}/edit")
+    problems += _axe_problems(page, "item editor")
+    page.focus("#opt-0-correct")
+    page.keyboard.press("Space")
+    page.focus("#opt-1-correct")
+    page.keyboard.press("Space")
+    assert not page.is_checked("#opt-0-correct") and page.is_checked("#opt-1-correct")
+    page.focus("#save-item")
+    page.keyboard.press("Enter")
+
+    # 3. students answered: the regrade preview comes first, then it is applied
+    page.wait_for_url(f"**/staff/items/{neg_id}/regrade")
+    summary = page.inner_text("#regrade-summary")
+    assert page.locator("#regrade-changes tbody tr").count() == len(before)
+    assert "+" in page.inner_text("#regrade-changes") and "-" in page.inner_text("#regrade-changes")
+    problems += _axe_problems(page, "regrade preview")
+    _shot(page, "regrade-preview-390")
+    page.focus("#apply-regrade")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/quizzes/{quiz_id}")
+    assert "Regraded" in page.inner_text(".flash") or "채점" in page.inner_text(".flash")
+    with w.db() as session:
+        after = {a.id: a.score for a in session.scalars(select(Attempt).where(
+            Attempt.quiz_id == quiz_id, Attempt.status == AttemptStatus.SUBMITTED))}
+    assert after != before and summary
+
+    # 4. one student gets a week more
+    page.goto(f"/staff/courses/{w.course_id}/exceptions")
+    with w.db() as session:
+        s1 = session.get(User, session.scalar(select(User.id).where(User.email == "s1@example.com")))
+        s1_id, s1_name = s1.id, s1.name
+    page.select_option("#user_id", value=str(s1_id))
+    page.select_option("#target", value=f"q-{quiz_id}")
+    page.fill("#closes_at", "2031-03-02T18:00")
+    page.focus("#save-exception")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#exceptions")
+    assert s1_name in page.inner_text("#exceptions")
+    problems += _axe_problems(page, "exceptions")
+    with w.db() as session:
+        own = session.scalar(select(StudentException).where(StudentException.user_id == s1_id))
+        assert own is not None and own.quiz_id == quiz_id and own.closes_at is not None
+
+    # 5. the assignment's mistakes: a chart (an SVG from the app) and the table behind it
+    page.goto(f"/staff/assignments/{seeded['assignment'].id}")
+    page.focus("#assignment-insight")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/staff/assignments/{seeded['assignment'].id}/insight")
+    page.wait_for_function("document.querySelector('figure.plot img').complete")
+    assert page.evaluate("document.querySelector('figure.plot img').naturalWidth") > 0
+    assert page.locator("#mistakes tbody tr").count() >= 1
+    assert "muted" not in (page.locator("#mistakes tbody tr td").first.get_attribute("class") or "")
+    problems += _axe_problems(page, "assignment insight")
+    _shot(page, "assignment-mistakes-390")
+    assert problems == [], "\n".join(problems)
