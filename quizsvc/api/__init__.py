@@ -12,5 +12,6 @@ from quizsvc.api import (  # noqa: E402,F401  (routes attach to bp)
     assignment_version_routes,
     grades_routes,
     quiz_routes,
+    staff_routes,
     submission_routes,
 )

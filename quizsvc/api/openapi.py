@@ -173,6 +173,33 @@ SCHEMAS: dict[str, Any] = {
     "PackageProblem": {"type": "object", "required": ["file", "en", "ko"], "properties": {
         "file": {"type": "string"}, "where": {"type": "string"}, "en": {"type": "string"},
         "ko": {"type": "string"}}},
+    "ExceptionBody": {
+        "type": "object", "required": ["user_id", "target"], "additionalProperties": False,
+        "description": "Dates without an offset are read in the course's time zone; all empty removes it.",
+        "properties": {
+            "user_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "target": {"type": "string", "pattern": "^[qa]-[1-9][0-9]{0,9}$",
+                       "description": "q-<quiz id> or a-<assignment id>"},
+            "closes_at": {"type": ["string", "null"]}, "due_at": {"type": ["string", "null"]},
+            "extra": {"type": "integer", "minimum": 0, "maximum": 100},
+            "extra_minutes": {"type": "integer", "minimum": 0, "maximum": 1440}}},
+    "StudentException": {"type": "object", "required": ["id", "user_id", "target", "extra", "extra_minutes"],
+                         "properties": {
+        "id": {"type": "integer"}, "user_id": {"type": "integer"}, "target": {"type": "string"},
+        "closes_at": NULLABLE_TIME, "due_at": NULLABLE_TIME, "extra": {"type": "integer"},
+        "extra_minutes": {"type": "integer"}, "updated_at": NULLABLE_TIME}},
+    "Exceptions": {"type": "object", "required": ["exceptions"], "properties": {
+        "exceptions": {"type": "array", "items": {"$ref": "#/components/schemas/StudentException"}}}},
+    "ExceptionResult": {"type": "object", "required": ["exception"], "properties": {
+        "exception": {"oneOf": [{"$ref": "#/components/schemas/StudentException"}, {"type": "null"}]}}},
+    "OverrideBody": {"type": "object", "required": ["score", "comment"], "additionalProperties": False,
+                     "properties": {"score": {"type": "number", "minimum": 0, "maximum": 1_000_000},
+                                    "comment": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+    "OverrideResult": {"type": "object", "required": ["override"], "properties": {"override": {
+        "type": "object", "required": ["id", "new_score", "comment"], "properties": {
+            "id": {"type": "integer"}, "response_id": {"type": ["integer", "null"]},
+            "submission_id": {"type": ["integer", "null"]}, "old_score": {"type": ["number", "null"]},
+            "new_score": {"type": "number"}, "comment": {"type": "string"}, "created_at": NULLABLE_TIME}}}},
     "PackageImport": {"type": "object", "required": ["assignment", "version", "report"], "properties": {
         "assignment": _ref("PackageAssignment"), "version": _ref("AssignmentVersion"),
         "report": _ref("CheckReport")}},
@@ -343,6 +370,7 @@ def openapi_document() -> dict[str, Any]:
                 *auth, 422, params=["submission_id"], query={"format": {
                     "type": "string", "enum": ["json", "junit", "gradescope"], "default": "json"}}))},
             **_package_paths(auth),
+            **_staff_paths(auth),
         },
     }
 
@@ -360,6 +388,30 @@ def _with_wait(op: dict[str, Any]) -> dict[str, Any]:
         "schema": {"type": "number", "minimum": 0, "maximum": 60, "default": 0},
         "description": "Hold the response up to this many seconds until the submission is graded."})
     return op
+
+
+def _staff_paths(auth: tuple[int, ...]) -> dict[str, Any]:
+    """Per-student exceptions and scores set by hand (course staff)."""
+    body_errors = (400, *auth, 409, 413, 415, 422)
+    return {
+        "/api/v1/courses/{course_id}/exceptions": {
+            "get": _op("listExceptions", "Every per-student exception of a course", "manage",
+                       {"200": _resp("Exceptions", "Exceptions")}, *auth, params=["course_id"]),
+            "put": _op("setException", "Create, replace or (all empty) remove one student's "
+                       "exception for a quiz or an assignment: own close and due dates, extra "
+                       "tries, extra minutes per timed attempt", "manage",
+                       {"200": _resp("The exception, or null when removed", "ExceptionResult")},
+                       *body_errors, body="ExceptionBody", params=["course_id"])},
+        "/api/v1/submissions/{submission_id}/override": {"post": _op(
+            "overrideSubmission", "Set a graded submission's score by hand, with a comment the "
+            "student sees (a later regrade keeps it)", "manage",
+            {"201": _resp("The override", "OverrideResult")}, *body_errors, body="OverrideBody",
+            params=["submission_id"])},
+        "/api/v1/responses/{response_id}/override": {"post": _op(
+            "overrideAnswer", "Set one answer's score of a submitted attempt by hand, with a "
+            "comment the student sees", "manage", {"201": _resp("The override", "OverrideResult")},
+            *body_errors, body="OverrideBody", params=["response_id"])},
+    }
 
 
 def _package_paths(auth: tuple[int, ...]) -> dict[str, Any]:
