@@ -160,3 +160,72 @@ def test_0006_keeps_existing_rows_both_ways_and_links_versions_postgresql() -> N
         _check_0006_keeps_assignments_and_submissions(url)
     finally:
         drop_pg_database(url)
+
+
+def _check_every_row_survives_upgrade_and_downgrade(url: str) -> None:
+    """A course at revision 0003 (users, a course and its members, a quiz with an item and an
+    answered attempt, an assignment with a submission) keeps every row through the upgrade to
+    head and the downgrade back: no table copy (SQLite's way to alter a table) may cascade."""
+    engine = make_engine(url)
+    tables = ("users", "courses", "enrollments", "quizzes", "items", "attempts", "responses",
+              "assignments", "submissions")
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, is_admin, can_create_courses, locale, "
+                "created_at) VALUES (1, 'u@x.org', 'u', 'x', false, false, 'ko', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO courses (id, slug, title, title_en, join_code, created_at) "
+                              "VALUES (1, 'c', 'c', 'c', 'j', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO enrollments (user_id, course_id, role, created_at) "
+                              "VALUES (1, 1, 'student', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO quizzes (id, course_id, slug, title, title_en, description, published, "
+                "feedback_policy, shuffle_options, position, created_at) VALUES (1, 1, 'q', 'q', 'q', "
+                "'{}', true, 'after_submit', false, 0, CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO items (id, quiz_id, key, position, type_name, section, points, prompt, updated_at, "
+                "explanation, config) VALUES (1, 1, 'k', 0, 'numeric', '', 1, '{}', CURRENT_TIMESTAMP, '{}', '{}')"))
+            conn.execute(text(
+                "INSERT INTO attempts (id, quiz_id, user_id, number, status, started_at) "
+                "VALUES (1, 1, 1, 1, 'submitted', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO responses (attempt_id, item_id, answer, feedback, answered_at) "
+                              "VALUES (1, 1, '{}', '{}', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO assignments (id, course_id, slug, grader, title, title_en, position, published, "
+                "late_penalty_per_day, score_policy, created_at) VALUES (1, 1, 'bn', 'batchnorm', 't', 't', "
+                "1, true, 0, 'best', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO submissions (assignment_id, user_id, filename, source, via, status, created_at, "
+                "deliveries, grade_count, late_days, result) VALUES (1, 1, 's.py', 'x = 1', 'web', 'graded', "
+                "CURRENT_TIMESTAMP, 1, 1, 0, '{}')"))
+
+        def counts() -> dict[str, int]:
+            with engine.connect() as conn:
+                return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+        assert set(counts().values()) == {1}
+        migrate.upgrade(engine)
+        assert counts() == dict.fromkeys(tables, 1), "upgrade"
+        migrate.downgrade(engine, "0003")
+        assert counts() == dict.fromkeys(tables, 1), "downgrade"
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again
+        migrate.upgrade(engine)
+        assert _diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_every_row_survives_upgrade_and_downgrade_sqlite(tmp_path: Path) -> None:
+    _check_every_row_survives_upgrade_and_downgrade(f"sqlite:///{tmp_path / 'rows.db'}")
+
+
+def test_every_row_survives_upgrade_and_downgrade_postgresql() -> None:
+    require_pg()
+    url = create_pg_database()
+    try:
+        _check_every_row_survives_upgrade_and_downgrade(url)
+    finally:
+        drop_pg_database(url)
