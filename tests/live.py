@@ -10,6 +10,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -74,6 +76,40 @@ def wait_for_health(base: str, seconds: float, log: Path) -> None:
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     raise AssertionError(log.read_text(errors="replace")[-3000:])
+
+
+@contextmanager
+def served(tmp_path: Path, database_url: str, *, workers: int = 1,
+           secret: str = "live") -> Iterator[tuple[str, dict[str, str], Path]]:
+    """``quizsvc serve --no-demo`` on a free port with its own instance folder, until every
+    worker takes requests: (base URL, its environment, its log). Killed (with its children)
+    on the way out."""
+    import signal
+    import sys
+
+    from quizsvc.cli.server import READY
+
+    env = {**os.environ, "QUIZSVC_DATABASE_URL": database_url, "QUIZSVC_BROKER_URL": "",
+           "QUIZSVC_INSTANCE_PATH": str(tmp_path / "inst"), "QUIZSVC_SECRET_KEY": secret,
+           "QUIZSVC_PASSWORD_HASH_FAST": "1", "QUIZSVC_POOL_SIZE": "1"}
+    port = free_port()
+    base, log = f"http://127.0.0.1:{port}", tmp_path / "serve.log"
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        start_process(procs, env, [str(Path(sys.executable).parent / "quizsvc"), "serve",
+                                   "--no-demo", "--port", str(port), "--workers", str(workers)], log)
+        wait_for_health(base, 90, log)
+        deadline = time.monotonic() + 60
+        while log.read_text(errors="replace").count(READY) < workers and time.monotonic() < deadline:
+            wait_for_log(log, READY, 60)
+            time.sleep(0.1)
+        assert log.read_text(errors="replace").count(READY) == workers, "every worker takes requests"
+        yield base, env, log
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(10)
 
 
 def free_port() -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from alembic import command
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from helpers import create_pg_database, drop_pg_database, require_pg
@@ -15,13 +16,27 @@ from quizsvc.db import make_engine
 from quizsvc.models import Base
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on each backend (PostgreSQL only where a server is configured)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    require_pg()
+    created = create_pg_database()
+    try:
+        yield created
+    finally:
+        drop_pg_database(created)
+
+
 def _diff(engine) -> list:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(ctx, Base.metadata)
 
 
-def _check_round_trip(url: str) -> None:
+def test_migrations_match_models(url: str) -> None:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
@@ -30,28 +45,12 @@ def _check_round_trip(url: str) -> None:
         tables = set(inspect(engine).get_table_names())
         assert set(Base.metadata.tables) <= tables
         # Down to nothing and back up again: every migration is reversible.
-        cfg = migrate.alembic_config(url)
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "base")
+        migrate.downgrade(engine, "base")
         assert not set(Base.metadata.tables) & set(inspect(engine).get_table_names())
         migrate.upgrade(engine)
         assert _diff(engine) == []
     finally:
         engine.dispose()
-
-
-def test_migrations_match_models_sqlite(tmp_path: Path) -> None:
-    _check_round_trip(f"sqlite:///{tmp_path / 'm.db'}")
-
-
-def test_migrations_match_models_postgresql() -> None:
-    require_pg()
-    url = create_pg_database()
-    try:
-        _check_round_trip(url)
-    finally:
-        drop_pg_database(url)
 
 
 def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -68,7 +67,7 @@ def test_no_create_all_in_production_code() -> None:
     assert [p for p in sources if "create_all(" in p.read_text()] == []
 
 
-def _check_existing_users_get_session_tokens(url: str) -> None:
+def test_0004_gives_existing_users_their_own_session_token(url: str) -> None:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine, "0003")
@@ -85,20 +84,7 @@ def _check_existing_users_get_session_tokens(url: str) -> None:
         engine.dispose()
 
 
-def test_0004_gives_existing_users_their_own_session_token_sqlite(tmp_path: Path) -> None:
-    _check_existing_users_get_session_tokens(f"sqlite:///{tmp_path / 't.db'}")
-
-
-def test_0004_gives_existing_users_their_own_session_token_postgresql() -> None:
-    require_pg()
-    url = create_pg_database()
-    try:
-        _check_existing_users_get_session_tokens(url)
-    finally:
-        drop_pg_database(url)
-
-
-def _check_0006_keeps_assignments_and_submissions(url: str) -> None:
+def test_0006_keeps_existing_rows_both_ways_and_links_versions(url: str) -> None:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine, "0005")
@@ -133,10 +119,7 @@ def _check_0006_keeps_assignments_and_submissions(url: str) -> None:
             conn.execute(text("INSERT INTO score_overrides (submission_id, created_at, old_score, new_score, "
                               "comment) VALUES (1, CURRENT_TIMESTAMP, 0, 1, 'kept')"))
         # Back down: the rows stay (no table copy cascades into submissions or their overrides).
-        cfg = migrate.alembic_config(url)
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0005")
+        migrate.downgrade(engine, "0005")
         with engine.begin() as conn:
             assert conn.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
             assert conn.execute(text("SELECT count(*) FROM score_overrides")).scalar() == 1
@@ -149,20 +132,7 @@ def _check_0006_keeps_assignments_and_submissions(url: str) -> None:
         engine.dispose()
 
 
-def test_0006_keeps_existing_rows_both_ways_and_links_versions_sqlite(tmp_path: Path) -> None:
-    _check_0006_keeps_assignments_and_submissions(f"sqlite:///{tmp_path / 'v.db'}")
-
-
-def test_0006_keeps_existing_rows_both_ways_and_links_versions_postgresql() -> None:
-    require_pg()
-    url = create_pg_database()
-    try:
-        _check_0006_keeps_assignments_and_submissions(url)
-    finally:
-        drop_pg_database(url)
-
-
-def _check_every_row_survives_upgrade_and_downgrade(url: str) -> None:
+def test_every_row_survives_upgrade_and_downgrade(url: str) -> None:
     """A course at revision 0003 (users, a course and its members, a quiz with an item and an
     answered attempt, an assignment with a submission) keeps every row through the upgrade to
     head and the downgrade back: no table copy (SQLite's way to alter a table) may cascade."""
@@ -218,14 +188,3 @@ def _check_every_row_survives_upgrade_and_downgrade(url: str) -> None:
         engine.dispose()
 
 
-def test_every_row_survives_upgrade_and_downgrade_sqlite(tmp_path: Path) -> None:
-    _check_every_row_survives_upgrade_and_downgrade(f"sqlite:///{tmp_path / 'rows.db'}")
-
-
-def test_every_row_survives_upgrade_and_downgrade_postgresql() -> None:
-    require_pg()
-    url = create_pg_database()
-    try:
-        _check_every_row_survives_upgrade_and_downgrade(url)
-    finally:
-        drop_pg_database(url)

@@ -10,7 +10,6 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -19,10 +18,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from live import free_port, start_process, wait_for_health, wait_for_log
+from live import served
 
 from quizsvc.app import create_app
-from quizsvc.cli.server import READY
 from quizsvc.db import get_engine, get_session
 from quizsvc.grading.package import load_dir
 from quizsvc.grading.registry import demo_packages
@@ -96,18 +94,7 @@ def test_a_new_assignment_from_check_to_graded_submissions(tmp_path: Path, datab
     assert check.returncode == 0, check.stdout + check.stderr
     assert "ok: 7 cases" in check.stdout
 
-    env = {**os.environ, "QUIZSVC_DATABASE_URL": fresh_db_url, "QUIZSVC_BROKER_URL": "",
-           "QUIZSVC_INSTANCE_PATH": str(tmp_path / "inst"), "QUIZSVC_SECRET_KEY": "e2e-package",
-           "QUIZSVC_PASSWORD_HASH_FAST": "1", "QUIZSVC_POOL_SIZE": "1"}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        start_process(procs, env, [str(BIN / "quizsvc"), "serve", "--no-demo", "--port", str(port),
-                                   "--workers", "1"], log)
-        wait_for_health(base, 90, log)
-        wait_for_log(log, READY, 60)
+    with served(tmp_path, fresh_db_url, secret="e2e-package") as (base, env, _log):
         manage, submit = _seed({k: v for k, v in env.items() if k.startswith("QUIZSVC_")})
 
         status, imported = _api(base, "POST", "/api/v1/courses/dl101/assignments/import?publish=1",
@@ -143,8 +130,3 @@ def test_a_new_assignment_from_check_to_graded_submissions(tmp_path: Path, datab
         title = mistake.title
         assert title.ko in shown or title.en in shown  # the diagnosis, in the page's language
         assert "8 / 11" in shown
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait(10)

@@ -6,12 +6,8 @@ QUIZSVC_TEST_DB=postgresql, on PostgreSQL."""
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import signal
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,9 +15,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from live import free_port, seed_course, start_process, wait_for_health, wait_for_log
-
-from quizsvc.cli.server import READY
+from live import seed_course, served
 
 BIN = Path(sys.executable).parent
 STUDENT, PROF, PASSWORD = "s@example.com", "prof@example.com", "correct-horse-battery"
@@ -49,31 +43,10 @@ def attempt(base: str, email: str, password: str) -> int:
 
 
 def test_two_workers_share_the_login_counters(tmp_path: Path, database_url: str, fresh_db_url: str) -> None:
-    env = {**os.environ, "QUIZSVC_DATABASE_URL": fresh_db_url, "QUIZSVC_BROKER_URL": "",
-           "QUIZSVC_INSTANCE_PATH": str(tmp_path / "inst"), "QUIZSVC_SECRET_KEY": "live-throttle",
-           "QUIZSVC_PASSWORD_HASH_FAST": "1", "QUIZSVC_POOL_SIZE": "1"}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        start_process(procs, env, [str(BIN / "quizsvc"), "serve", "--no-demo", "--port", str(port),
-                                   "--workers", "2"], log)
-        wait_for_health(base, 90, log)
-        deadline = time.monotonic() + 60
-        while log.read_text(errors="replace").count(READY) < 2 and time.monotonic() < deadline:
-            wait_for_log(log, READY, 60)
-            time.sleep(0.1)
-        assert log.read_text(errors="replace").count(READY) == 2, "both workers take requests"
+    with served(tmp_path, fresh_db_url, workers=2, secret="live-throttle") as (base, env, _log):
         seed_course({k: v for k, v in env.items() if k.startswith("QUIZSVC_")})
-
         with ThreadPoolExecutor(16) as clients:
             statuses = Counter(clients.map(lambda _: attempt(base, STUDENT, "a-wrong-guess"), range(30)))
         assert statuses == Counter({401: 10, 429: 20})  # per-process counters let 19-23 through
         assert attempt(base, STUDENT, PASSWORD) == 429  # the account waits out its window
         assert attempt(base, PROF, PASSWORD) == 302  # another user at the same address does not
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait(10)
