@@ -2,7 +2,7 @@
 and attempts.deadline_at (fixed when the attempt starts)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 04:20:00.000000
 """
 import sqlalchemy as sa

@@ -116,6 +116,8 @@ SCHEMAS: dict[str, Any] = {
         "opens_at": NULLABLE_TIME, "due_at": NULLABLE_TIME, "closes_at": NULLABLE_TIME,
         "late_penalty_per_day": {"type": "number"}, "max_submissions": {"type": ["integer", "null"]},
         "score_policy": {"type": "string", "enum": ["best", "last"]},
+        "feedback": {"type": "string", "enum": ["full", "scores", "after_due"],
+                     "description": "What a student sees of a graded submission"},
         "statement": LOC, "starter_code": {"type": "string"}}},
     "SubmissionBody": {
         "type": "object", "required": ["code"], "additionalProperties": False, "properties": {

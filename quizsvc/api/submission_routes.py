@@ -45,6 +45,7 @@ def assignment_json(a: Assignment, *, full: bool = False) -> dict[str, Any]:
         "functions": suite.function_names, "opens_at": iso(a.opens_at), "due_at": iso(a.due_at),
         "closes_at": iso(a.closes_at), "late_penalty_per_day": a.late_penalty_per_day,
         "max_submissions": a.max_submissions, "score_policy": a.score_policy.value,
+        "feedback": a.feedback.value,
     }
     if full:
         out["statement"] = suite.statement
@@ -172,7 +173,7 @@ def get_submission(submission_id: int) -> ResponseReturnValue:
         resp = jsonify(submission_json(sub, staff=staff))
         resp.status_code = 200 if fmt == "json" or sub.status == SubmissionStatus.GRADED else 202
         return resp
-    body = formatting.formatted_result(sub, fmt)
+    body = formatting.formatted_result(sub, fmt, staff=staff)
     if fmt == "junit":
         return Response(str(body), mimetype="application/xml")
     return jsonify(body)

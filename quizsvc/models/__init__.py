@@ -2,6 +2,7 @@
 
 from quizsvc.models.assignments import (
     Assignment,
+    AssignmentFeedback,
     AssignmentVersion,
     ScorePolicy,
     Submission,
@@ -35,6 +36,7 @@ __all__ = [
     "RateLimitCounter",
     "Response",
     "ScoreOverride",
+    "AssignmentFeedback",
     "ScorePolicy",
     "StudentException",
     "Submission",

@@ -19,6 +19,14 @@ class ScorePolicy(enum.StrEnum):
     LAST = "last"  # the gradebook keeps the latest graded submission
 
 
+class AssignmentFeedback(enum.StrEnum):
+    """What a student sees of a graded submission (staff always see everything)."""
+
+    FULL = "full"  # every visible case's message, hints and the diagnosis; hidden cases' category
+    SCORES = "scores"  # the score and which cases passed: no messages, hints or diagnosis
+    AFTER_DUE = "after_due"  # SCORES until the due date (the student's own), then FULL
+
+
 class SubmissionStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -53,6 +61,8 @@ class Assignment(Base):
     closes_at: Mapped[datetime | None] = mapped_column(default=None)
     max_submissions: Mapped[int | None] = mapped_column(default=None)  # None: unlimited
     score_policy: Mapped[ScorePolicy] = mapped_column(_enum(ScorePolicy), default=ScorePolicy.BEST)
+    feedback: Mapped[AssignmentFeedback] = mapped_column(
+        _enum(AssignmentFeedback), default=AssignmentFeedback.FULL, server_default="full")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The version students are graded with. use_alter: the two tables point at each other.
     version_id: Mapped[int | None] = mapped_column(

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from quizsvc import timezones
 from quizsvc.errors import Conflict, Invalid
 from quizsvc.grading import registry
-from quizsvc.models import Assignment, ScorePolicy, Submission, SubmissionStatus, User
+from quizsvc.models import (
+    Assignment,
+    AssignmentFeedback,
+    ScorePolicy,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from quizsvc.services import courses as course_svc
 from quizsvc.text import Text
 
@@ -44,6 +51,7 @@ class SettingsInput:
     late_penalty_per_day: float = 0.0
     max_submissions: int | None = None
     score_policy: str = ScorePolicy.BEST.value
+    feedback: str = AssignmentFeedback.FULL.value
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ def form_values(assignment: Assignment) -> SettingsInput:
         opens_at=timezones.to_local(assignment.opens_at, tz), due_at=timezones.to_local(assignment.due_at, tz),
         closes_at=timezones.to_local(assignment.closes_at, tz),
         late_penalty_per_day=assignment.late_penalty_per_day, max_submissions=assignment.max_submissions,
-        score_policy=assignment.score_policy.value)
+        score_policy=assignment.score_policy.value, feedback=assignment.feedback.value)
 
 
 def _validated(inp: SettingsInput, tz: str) -> dict[str, Any]:
@@ -105,8 +113,14 @@ def _validated(inp: SettingsInput, tz: str) -> dict[str, Any]:
     except ValueError:
         raise _invalid("score_policy", "The score policy is 'best' or 'last'.",
                        "점수 기준은 '최고 점수(best)' 또는 '마지막 제출(last)'입니다.") from None
+    try:
+        feedback = AssignmentFeedback(inp.feedback)
+    except ValueError:
+        raise _invalid("feedback", "Feedback is 'full', 'scores' or 'after_due'.",
+                       "피드백은 '전체(full)', '점수만(scores)', '기한 후 전체(after_due)' 중 하나입니다.") from None
     return {"title": title, "title_en": title_en, "opens_at": opens, "due_at": due, "closes_at": closes,
-            "late_penalty_per_day": float(penalty), "max_submissions": limit, "score_policy": policy}
+            "late_penalty_per_day": float(penalty), "max_submissions": limit, "score_policy": policy,
+            "feedback": feedback}
 
 
 def update_settings(session: Session, actor: User, assignment: Assignment, inp: SettingsInput) -> Saved:

@@ -31,6 +31,7 @@ from quizsvc.grading.package.check import CheckReport, check_package
 from quizsvc.grading.runner import Runner
 from quizsvc.models import (
     Assignment,
+    AssignmentFeedback,
     AssignmentVersion,
     Course,
     ScoreOverride,
@@ -176,7 +177,8 @@ def _new_assignment(course: Course, package: Package, position: int, *, publishe
         course_id=course.id, slug=course_slug(m.slug), grader=package.version, title=m.title.ko,
         title_en=m.title.en, position=position, published=published, due_at=due,
         closes_at=due + timedelta(days=d.close_after_days), late_penalty_per_day=d.late_penalty_per_day,
-        max_submissions=d.max_submissions or None, score_policy=POLICIES[d.score_policy])
+        max_submissions=d.max_submissions or None, score_policy=POLICIES[d.score_policy],
+        feedback=AssignmentFeedback(d.feedback))
 
 
 def _store(session: Session, actor_id: int | None, course: Course, package: Package, report: dict[str, Any],

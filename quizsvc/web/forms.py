@@ -160,6 +160,13 @@ class AssignmentSettingsForm(FlaskForm):
         choices=[SelectChoice("best", _l("The best submission")),
                  SelectChoice("last", _l("The latest graded submission"))],
     )
+    feedback = SelectField(
+        _l("What students see of a graded submission"),
+        choices=[SelectChoice("full", _l("Everything: messages, hints and the diagnosis")),
+                 SelectChoice("scores", _l("Only the score and which tests passed")),
+                 SelectChoice("after_due", _l("Only scores until the due date, then everything"))],
+        validate_choice=False,  # the service checks it (and a form without it keeps the setting)
+    )
 
 
 class BankUploadForm(FlaskForm):

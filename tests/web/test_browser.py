@@ -618,13 +618,17 @@ def test_instructor_sets_an_assignment_up_and_previews_it_by_keyboard_on_a_phone
     assert page.evaluate("document.activeElement.id") == "score_policy"
     page.keyboard.press("ArrowDown")  # best -> last
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "feedback"
+    page.keyboard.press("ArrowDown")  # full -> scores only
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "save-settings"
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/staff/assignments/{a.id}")
     assert "과제 설정을 저장했습니다." in page.inner_text(".flash-info")
     with w.db() as s:
         stored = s.get(Assignment, a.id)
-        assert (stored.late_penalty_per_day, stored.max_submissions, stored.score_policy.value) == (0.05, 4, "last")
+        assert (stored.late_penalty_per_day, stored.max_submissions, stored.score_policy.value,
+                stored.feedback.value) == (0.05, 4, "last", "scores")
     page.focus("#toggle-publish")
     page.keyboard.press("Enter")
     page.wait_for_selector(".flash-info")
@@ -685,7 +689,7 @@ def test_instructor_writes_options_with_a_live_preview_by_keyboard_on_a_phone(pa
     page.focus("#add-option")
     page.keyboard.press("Enter")
     page.wait_for_selector("#opt-2")
-    assert page.evaluate("document.activeElement.id") == "opt-2-ko"  # straight into the new option
+    expect(page.locator("#opt-2-ko")).to_be_focused()  # straight into the new option (autofocus)
     page.keyboard.type("학습률 $\\alpha$ 증가")
     page.keyboard.press("Tab")
     page.keyboard.type("A larger $\\alpha$")
@@ -698,7 +702,7 @@ def test_instructor_writes_options_with_a_live_preview_by_keyboard_on_a_phone(pa
     page.focus("#opt-2-up")
     page.keyboard.press("Enter")
     expect(page.locator("#opt-1-id")).to_have_value("c")
-    assert page.evaluate("document.activeElement.id") == "opt-1-up"
+    expect(page.locator("#opt-1-up")).to_be_focused()  # autofocus applies once the page has loaded
     ids = page.evaluate("[...document.querySelectorAll('.option-id')].map(e => e.value)")
     assert ids == ["a", "c", "b"]
     assert page.input_value("#prompt_en") == "Which one shrinks $\\|w\\|_2$?"  # kept through the step
@@ -768,6 +772,8 @@ def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: An
     forward; the server's is real), 5 and 1 minutes left are announced politely, a change is
     saved at once without submitting, the submit step lists the unanswered questions (with
     JavaScript in the page, without it on a page of its own), and at zero the page submits."""
+    from playwright.sync_api import expect
+
     from quizsvc.models import Attempt, AttemptStatus
 
     quiz = next(q for q in w.course().quizzes if q.published and q.feedback_policy.value == "immediate")
@@ -792,7 +798,7 @@ def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: An
     with page.expect_response("**/autosave") as saved:
         section.locator("input[type=radio]").first.check()
     assert saved.value.status == 200
-    assert "저장" in page.inner_text("#autosave-status")
+    expect(page.locator("#autosave-status")).to_contain_text("저장")  # set once the reply is read
     with w.db() as s:
         a = s.get(Attempt, attempt_id)
         assert a.status == AttemptStatus.IN_PROGRESS and len(a.responses) == 1
@@ -801,8 +807,8 @@ def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: An
     total = page.locator("section.item").count()
     page.focus("#submit-attempt")
     page.keyboard.press("Enter")
-    assert page.locator("#submit-summary").is_visible()
-    assert page.evaluate("document.activeElement.id") == "submit-summary"
+    expect(page.locator("#submit-summary")).to_be_visible()
+    expect(page.locator("#submit-summary")).to_be_focused()
     links = page.locator("#submit-summary-list a")
     assert links.count() == total - 1
     problems += _axe_problems(page, "submit summary")
@@ -810,11 +816,11 @@ def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: An
     href = links.first.get_attribute("href")
     links.first.focus()
     page.keyboard.press("Enter")
-    assert page.url.endswith(href)
+    expect(page).to_have_url(re.compile(re.escape(href) + "$"))
     page.focus("#keep-answering")
     page.keyboard.press("Enter")
-    assert page.locator("#submit-summary").is_hidden()
-    assert page.evaluate("document.activeElement.id") == "submit-attempt"
+    expect(page.locator("#submit-summary")).to_be_hidden()
+    expect(page.locator("#submit-attempt")).to_be_focused()
 
     # Without JavaScript's summary the server asks on a page of its own
     page.evaluate("document.getElementById('attempt-form').requestSubmit(document.getElementById('submit-attempt'))")
@@ -827,7 +833,7 @@ def test_timed_attempt_clock_autosave_and_unanswered_summary_on_a_phone(page: An
 
     # 1 minute left is announced; at zero the page submits what is saved
     page.clock.run_for(240_000)
-    assert "1분" in page.inner_text("#clock-announce")
+    expect(page.locator("#clock-announce")).to_contain_text("1분")
     with page.expect_navigation(url="**/result"):
         page.clock.run_for(65_000)
     with w.db() as s:

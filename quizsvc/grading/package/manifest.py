@@ -53,6 +53,7 @@ class Defaults(Strict):
     late_penalty_per_day: float = Field(default=0.0, ge=0, le=1)
     max_submissions: int = Field(default=0, ge=0, le=10000)  # 0: unlimited
     score_policy: Literal["best", "latest"] = "best"
+    feedback: Literal["full", "scores", "after_due"] = "full"  # what students see of a grade
 
 
 class CaseOverride(Strict):

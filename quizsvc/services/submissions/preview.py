@@ -17,6 +17,7 @@ from quizsvc.models import Assignment, User, utcnow
 from quizsvc.services import courses as course_svc
 from quizsvc.services.submissions.acceptance import validate_source
 from quizsvc.services.submissions.claims import late_days, late_score
+from quizsvc.services.submissions.formatting import student_dict
 from quizsvc.text import Text
 
 if TYPE_CHECKING:
@@ -52,5 +53,5 @@ def grade(session: Session, actor: User, assignment: Assignment, source: str, fi
     result = grade_source(suite, source, filename=name, runner=runner or default_runner(settings),
                           language=language)
     days = late_days(assignment.due_at, now or utcnow())
-    return Preview(result.to_dict(include_private=False), result.score,
+    return Preview(student_dict(result, assignment), result.score,
                    late_score(result.score, assignment.late_penalty_per_day, days), result.max_score, days, name)

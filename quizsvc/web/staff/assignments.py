@@ -63,13 +63,14 @@ def regrade(assignment_id: int) -> ResponseReturnValue:
     return button(act, back=url_for("staff.assignment", assignment_id=a.id))
 
 
-def _settings_input(form: AssignmentSettingsForm) -> assignment_settings.SettingsInput:
+def _settings_input(form: AssignmentSettingsForm, feedback: str) -> assignment_settings.SettingsInput:
     """The form's values; its dates have no offset: the service reads them in the course's zone."""
     return assignment_settings.SettingsInput(
         title=form.title.data or "", title_en=form.title_en.data or "", opens_at=form.opens_at.data,
         due_at=form.due_at.data, closes_at=form.closes_at.data,
         late_penalty_per_day=form.late_penalty_per_day.data,
-        max_submissions=form.max_submissions.data, score_policy=form.score_policy.data or "")
+        max_submissions=form.max_submissions.data, score_policy=form.score_policy.data or "",
+        feedback=form.feedback.data or feedback)
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -80,7 +81,7 @@ def edit_assignment(assignment_id: int) -> ResponseReturnValue:
 
     def save() -> assignment_settings.Saved:
         try:
-            saved = assignment_settings.update_settings(session, current_user, a, _settings_input(form))
+            saved = assignment_settings.update_settings(session, current_user, a, _settings_input(form, a.feedback.value))
         except Invalid as exc:  # the message goes next to its field too
             for name in exc.details.get("errors", {}):
                 if name in form:
