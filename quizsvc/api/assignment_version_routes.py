@@ -17,7 +17,7 @@ from quizsvc.db import get_session
 from quizsvc.errors import Invalid, UnsupportedMediaType, not_found
 from quizsvc.grading.package import PackageError, load_zip
 from quizsvc.grading.runner import default_runner
-from quizsvc.models import Assignment, AssignmentVersion, Course
+from quizsvc.models import Assignment, Course
 from quizsvc.queue import get_dispatcher
 from quizsvc.schemas import parse_input
 from quizsvc.services import assignment_versions as svc
@@ -90,9 +90,7 @@ def import_assignment(course: str) -> ResponseReturnValue:
         package = load_zip(data)
     except PackageError as exc:
         raise svc.package_error(exc) from None
-    known = session.scalar(select(AssignmentVersion.id).join(
-        Assignment, Assignment.id == AssignmentVersion.assignment_id).where(
-        Assignment.course_id == target.id, AssignmentVersion.digest == package.version)) is not None
+    known = svc.has_version(session, target, package.version)
     assignment, version, report = svc.import_package(
         session, api_user(), target, package, default_runner(app_settings.current()),
         activate_now=options.on(options.activate), publish=options.on(options.publish), dispatcher=get_dispatcher(current_app))

@@ -225,6 +225,13 @@ def _commit(session: Session) -> None:
                             ko="다른 사용자가 이 패키지를 가져오는 중입니다. 다시 시도하세요.")) from None
 
 
+def has_version(session: Session, course: Course, digest: str) -> bool:
+    """Does the course already hold this exact package (as a version of any assignment)?"""
+    return session.scalar(select(AssignmentVersion.id).join(
+        Assignment, Assignment.id == AssignmentVersion.assignment_id).where(
+        Assignment.course_id == course.id, AssignmentVersion.digest == digest).limit(1)) is not None
+
+
 def import_package(session: Session, actor: User | None, course: Course, package: Package, runner: Runner,
                    *, activate_now: bool = False, publish: bool = False,
                    dispatcher: Dispatcher | None = None) -> tuple[Assignment, AssignmentVersion, CheckReport]:
